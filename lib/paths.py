@@ -5,6 +5,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CACHE_ENV = "NODEWISE_CACHE"
+RESULTS_ENV = "NODEWISE_RESULTS"
 
 
 def cache_dir() -> Path:
@@ -15,7 +16,7 @@ def cache_dir() -> Path:
 
 
 def results_dir() -> Path:
-    """Directory of results/<section>.json (the numbers the book's tables show)."""
-    path = REPO_ROOT / "results"
+    """Directory of <section>.json (the numbers the book's tables show): $NODEWISE_RESULTS, else results/."""
+    path = Path(os.environ.get(RESULTS_ENV, REPO_ROOT / "results"))
     path.mkdir(parents=True, exist_ok=True)
     return path

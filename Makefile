@@ -1,0 +1,48 @@
+# Nodewise: `make book` builds the HTML book, `make test` runs the test suite (both install what they need).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SECTIONS := $(basename $(notdir $(wildcard notebooks/*.ipynb)))
+EXECUTED := $(SECTIONS:%=book/%.ipynb)
+LIB := $(wildcard lib/*.py)
+export MPLBACKEND := agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: install book test section bench clean help
+
+help:
+	@echo "make book | make test | make section S=<name> P=\"key=value ...\" | make bench | make clean"
+	@echo "sections: $(SECTIONS)"
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+install: $(STAMP)
+
+# A section is re-executed only when its notebook or the library changed (papermill, profile default).
+book/%.ipynb: notebooks/%.ipynb $(LIB) $(STAMP)
+	$(BIN)/python -m lib.runner $*
+
+book: $(EXECUTED) $(STAMP)
+	$(BIN)/python -m scripts.vendor_assets
+	$(BIN)/jupyter-book build . -n -W --keep-going
+	@echo "The book: $(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m scripts.vendor_assets
+	$(BIN)/python -m pytest -n 2 --dist loadscope
+
+section: $(STAMP)
+	@test -n "$(S)" || { echo "usage: make section S=<name> P=\"key=value ...\"; sections: $(SECTIONS)"; exit 2; }
+	$(BIN)/python -m lib.runner $(S) $(P)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_engine.py
+
+clean:
+	rm -rf _build book/*.ipynb results

@@ -1,0 +1,106 @@
+"""Section parameters: profiles fill in defaults, explicit values win, everything is validated before work starts."""
+
+from dataclasses import dataclass, field, make_dataclass
+from numbers import Real
+from typing import Any, Callable
+
+PROFILES = ("smoke", "default", "paper")
+
+
+class ParameterError(ValueError):
+    """A section was asked to run with a parameter it does not have, or a value it does not allow."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One section parameter: its per-profile defaults and the values it allows."""
+
+    name: str
+    defaults: dict[str, Any]  # profile -> value
+    allowed: str  # human-readable description of the allowed values
+    check: Callable[[Any], bool] = field(repr=False)
+    doc: str = ""
+
+
+def integer(lo: int, hi: int | None = None) -> tuple[str, Callable[[Any], bool]]:
+    """An int in [lo, hi] (bool is not an int here)."""
+    text = f"an integer in [{lo}, {hi}]" if hi is not None else f"an integer >= {lo}"
+    return text, lambda v: isinstance(v, int) and not isinstance(v, bool) and lo <= v and (hi is None or v <= hi)
+
+
+def number(lo: float, hi: float) -> tuple[str, Callable[[Any], bool]]:
+    """A real number in [lo, hi]."""
+    return f"a number in [{lo}, {hi}]", lambda v: _is_number(v) and lo <= v <= hi
+
+
+def number_or_range(lo: float, hi: float) -> tuple[str, Callable[[Any], bool]]:
+    """A number in [lo, hi], or a pair (a, b) with lo <= a <= b <= hi (a range to draw from)."""
+    def ok(v: Any) -> bool:
+        if isinstance(v, (tuple, list)):
+            return len(v) == 2 and all(_is_number(x) for x in v) and lo <= v[0] <= v[1] <= hi
+        return _is_number(v) and lo <= v <= hi
+    return f"a number in [{lo}, {hi}] or a pair (a, b) with {lo} <= a <= b <= {hi}", ok
+
+
+def choice(*options: str) -> tuple[str, Callable[[Any], bool]]:
+    """One of a fixed set of strings."""
+    return "one of " + ", ".join(repr(o) for o in options), lambda v: isinstance(v, str) and v in options
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool) and v == v
+
+
+def param(name: str, smoke: Any, default: Any, paper: Any, rule: tuple[str, Callable], doc: str = "") -> Param:
+    """A parameter with its smoke / default / paper values and its allowed values."""
+    allowed, check = rule
+    return Param(name, {"smoke": smoke, "default": default, "paper": paper}, allowed, check, doc)
+
+
+SECTIONS: dict[str, tuple[Param, ...]] = {
+    "data": (
+        param("seed", 0, 0, 0, integer(0, 2**31 - 1), "seed of every random draw in the section"),
+        param("n_signals", 600, 12000, 12000, integer(60, 100000), "jump signals drawn (thesis §3.1: 12000)"),
+        param("theta", 3.0, 3.0, 3.0, number(0.0, 100.0), "jump size θ (thesis eq. 3.1)"),
+        param("sigma", (0.5, 2.0), (0.5, 2.0), (0.5, 2.0), number_or_range(0.0, 100.0),
+              "noise σ, a value or a range to draw from (thesis §3.1: 0.5 to 2)"),
+        param("n_tsne", 300, 3000, 12000, integer(30, 100000), "signals in the t-SNE map (thesis Fig. 3.2)"),
+        param("perplexity", 10.0, 30.0, 30.0, number(2.0, 200.0), "t-SNE perplexity"),
+    ),
+}
+
+
+def section_params(section: str) -> dict[str, Param]:
+    """The parameters of a section, by name."""
+    if section not in SECTIONS:
+        raise ParameterError(f"unknown section {section!r}; sections are: {', '.join(sorted(SECTIONS))}")
+    return {p.name: p for p in SECTIONS[section]}
+
+
+def problems(section: str, profile: Any, overrides: dict[str, Any]) -> list[str]:
+    """Every problem with a request (unknown names, disallowed values), one line each; empty when valid."""
+    spec = section_params(section)
+    if not (isinstance(profile, str) and profile in PROFILES):
+        return [f"parameter 'profile': got {profile!r}, allowed: one of {', '.join(map(repr, PROFILES))}"]
+    found = []
+    for name, value in overrides.items():
+        if name not in spec:
+            found.append(f"unknown parameter {name!r}; section {section!r} has: profile, {', '.join(spec)}")
+        elif value is not None and not spec[name].check(value):
+            found.append(f"parameter {name!r}: got {value!r}, allowed: {spec[name].allowed}")
+    return found
+
+
+def resolve(section: str, profile: str = "default", **overrides: Any):
+    """The frozen config of a section: profile defaults, explicit (non-None) values winning, all validated."""
+    found = problems(section, profile, overrides)
+    if found:
+        raise ParameterError(f"section {section!r} cannot run:\n  " + "\n  ".join(found))
+    values = {name: p.defaults[profile] for name, p in section_params(section).items()}
+    values.update({k: _freeze(v) for k, v in overrides.items() if v is not None})
+    cls = make_dataclass(f"{section.title().replace('_', '')}Config", ["profile", *values], frozen=True)
+    return cls(profile=profile, **{k: _freeze(v) for k, v in values.items()})
+
+
+def _freeze(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value

@@ -1,0 +1,88 @@
+"""Execute a section notebook with papermill, refusing bad parameters before the kernel starts.
+
+    python -m lib.runner SECTION [key=value ...] [--output PATH]
+
+Papermill only warns about a parameter the notebook does not declare, so the names are checked against
+`papermill.inspect_notebook` and the values against `lib.params` first; the run starts only when both agree.
+"""
+
+import argparse
+import ast
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import papermill
+
+from lib.params import ParameterError, problems
+from lib.paths import REPO_ROOT
+
+NOTEBOOKS = REPO_ROOT / "notebooks"
+BOOK = REPO_ROOT / "book"
+
+
+def sections() -> list[str]:
+    """The section names: one per notebook in notebooks/."""
+    return sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+
+
+def parse_assignments(pairs: list[str]) -> dict[str, Any]:
+    """`key=value` strings to a dict; values read as Python literals (numbers, tuples, ...) or else as text."""
+    values = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise ParameterError(f"cannot read {pair!r}: write parameters as key=value, e.g. sigma=1.5")
+        try:
+            values[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            values[key] = text
+    return values
+
+
+def check_request(section: str, values: dict[str, Any]) -> None:
+    """Refuse a section or parameter the notebook or lib.params does not know, or a value it does not allow."""
+    if section not in sections():
+        raise ParameterError(f"unknown section {section!r}; sections are: {', '.join(sections())}")
+    declared = papermill.inspect_notebook(str(NOTEBOOKS / f"{section}.ipynb"))
+    request = dict(values)
+    profile = request.pop("profile", "default")
+    found = [f"unknown parameter {k!r}; the notebook declares: {', '.join(declared)}"
+             for k in values if k not in declared]
+    found += problems(section, profile, request)
+    if found:
+        raise ParameterError(f"section {section!r} cannot run:\n  " + "\n  ".join(dict.fromkeys(found)))
+
+
+def run_section(section: str, values: dict[str, Any], output: Path | None = None) -> Path:
+    """Validate, then execute notebooks/<section>.ipynb into book/<section>.ipynb (or `output`)."""
+    check_request(section, values)
+    output = Path(output) if output else BOOK / f"{section}.ipynb"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_suffix(".partial.ipynb")  # a failed run never stands in for a finished one
+    papermill.execute_notebook(str(NOTEBOOKS / f"{section}.ipynb"), str(partial), parameters=values,
+                               cwd=str(REPO_ROOT), kernel_name="python3", progress_bar=False)
+    os.replace(partial, output)
+    return output
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: run one section; a bad request prints the reason and exits 2 before any work."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("section")
+    parser.add_argument("assignments", nargs="*", metavar="key=value")
+    parser.add_argument("--output", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        values = parse_assignments(args.assignments)
+        out = run_section(args.section, values, args.output)
+    except ParameterError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"executed {args.section} -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

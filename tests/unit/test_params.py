@@ -1,0 +1,87 @@
+"""Parameters: profiles fill defaults, explicit values win, bad requests stop before any work."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lib import runner
+from lib.params import PROFILES, SECTIONS, ParameterError, resolve, section_params
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_profile_default_is_allowed(profile):
+    for section, spec in SECTIONS.items():
+        for p in spec:
+            assert p.check(p.defaults[profile]), (section, p.name, profile)
+
+
+def test_explicit_values_win_and_none_means_profile_default():
+    cfg = resolve("data", "smoke", n_signals=1000, theta=None)
+    assert cfg.profile == "smoke" and cfg.n_signals == 1000
+    assert cfg.theta == section_params("data")["theta"].defaults["smoke"]
+
+
+def test_config_is_frozen_and_lists_become_tuples():
+    cfg = resolve("data", sigma=[0.5, 1.0])
+    assert cfg.sigma == (0.5, 1.0)
+    with pytest.raises(AttributeError):
+        cfg.sigma = 2.0
+
+
+def test_unknown_name_is_refused_with_the_allowed_names():
+    with pytest.raises(ParameterError, match=r"unknown parameter 'sigmaa'.*sigma"):
+        resolve("data", sigmaa=1.0)
+
+
+def test_bad_profile_and_unknown_section_are_refused():
+    with pytest.raises(ParameterError, match=r"'profile'.*'smoke', 'default', 'paper'"):
+        resolve("data", "fast")
+    with pytest.raises(ParameterError, match="unknown section"):
+        resolve("nosuch")
+
+
+def test_all_problems_are_named_in_one_message():
+    with pytest.raises(ParameterError) as err:
+        resolve("data", n_signals=-1, theta="big")
+    assert "'n_signals'" in str(err.value) and "'theta'" in str(err.value)
+
+
+bad_values = st.one_of(st.text(max_size=5), st.booleans(), st.floats(allow_nan=True), st.integers(),
+                       st.lists(st.integers(), max_size=3), st.none())
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.sampled_from([(s, p.name) for s, spec in SECTIONS.items() for p in spec]), value=bad_values)
+def test_any_value_is_either_accepted_as_allowed_or_refused_by_name(name, value):
+    section, pname = name
+    param = section_params(section)[pname]
+    if value is None or param.check(value):
+        assert resolve(section, **{pname: value})
+    else:
+        with pytest.raises(ParameterError, match=f"parameter '{pname}'.*allowed: "):
+            resolve(section, **{pname: value})
+
+
+def test_runner_parses_literals_and_text():
+    assert runner.parse_assignments(["sigma=1.5", "sigma2=(0.5, 2)", "profile=smoke"]) == {
+        "sigma": 1.5, "sigma2": (0.5, 2), "profile": "smoke"}
+    with pytest.raises(ParameterError, match="key=value"):
+        runner.parse_assignments(["sigma"])
+
+
+@pytest.mark.parametrize("request_values, message", [
+    ({"nosuch": 1}, "unknown parameter 'nosuch'"),
+    ({"theta": -1.0}, "parameter 'theta'"),
+    ({"profile": "huge"}, "parameter 'profile'"),
+])
+def test_runner_refuses_before_executing(monkeypatch, request_values, message):
+    monkeypatch.setattr(runner.papermill, "execute_notebook", lambda *a, **k: pytest.fail("executed"))
+    with pytest.raises(ParameterError, match=message):
+        runner.run_section("data", request_values)
+
+
+def test_runner_command_line_exits_2_with_the_reason(monkeypatch, capsys):
+    monkeypatch.setattr(runner.papermill, "execute_notebook", lambda *a, **k: pytest.fail("executed"))
+    assert runner.main(["data", "theta=abc"]) == 2
+    assert "parameter 'theta'" in capsys.readouterr().err
+    assert runner.main(["nosuch"]) == 2
