@@ -1,8 +1,9 @@
 """Section parameters: profiles fill in defaults, explicit values win, everything is validated before work starts."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, make_dataclass
 from numbers import Real
-from typing import Any, Callable
+from typing import Any
 
 PROFILES = ("smoke", "default", "paper")
 

@@ -264,7 +264,8 @@ def _mean_pairwise_cosine(x: Tensor, metric: str) -> Tensor:
     s = u.sum(dim=-2)  # (..., d)
     k = valid.sum(dim=-1).to(x.dtype)  # (...,) rows with a defined distance
     off_diagonal = (s * s).sum(dim=-1) - (u * u).sum(dim=(-2, -1))  # Σ_{i != j} u_i · u_j
-    return 1.0 - off_diagonal / (k * (k - 1))  # NaN when fewer than 2 valid rows
+    mean = 1.0 - off_diagonal / (k * (k - 1))
+    return torch.where(k >= 2, mean, torch.nan)  # undefined with fewer than 2 valid rows
 
 
 def inner_class_deviation(

@@ -10,11 +10,10 @@ from pathlib import Path
 from lib.paths import REPO_ROOT
 
 VENDOR = REPO_ROOT / "_static" / "vendor"
+MATHJAX_SHA512 = ("06df9249553c7811b6ef30a155ec0e89c62ced7b1db78d2a9b8f94a47c97ee4d"
+                  "3f3bd36588f73ec7bee4d7f144b0fb2328f64626fb5164cd6f3be81e5b43a11b")
 # package@version -> (sha512 hex of the npm tarball, the folder inside it the book needs)
-PACKAGES = {
-    "mathjax@3.2.2": ("06df9249553c7811b6ef30a155ec0e89c62ced7b1db78d2a9b8f94a47c97ee4d3f3bd36588f73ec7bee4d7f144b0fb2328f64626fb5164cd6f3be81e5b43a11b",
-                      "package/es5"),
-}
+PACKAGES = {"mathjax@3.2.2": (MATHJAX_SHA512, "package/es5")}
 
 
 def npm_pack(spec: str, workdir: Path) -> Path:
