@@ -68,6 +68,7 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
         param("n_tsne", 300, 3000, 12000, integer(30, 100000), "signals in the t-SNE map (thesis Fig. 3.2)"),
         param("perplexity", 10.0, 30.0, 30.0, number(2.0, 200.0), "t-SNE perplexity"),
     ),
+    # (each section adds its parameters above this line)
 }
 
 

@@ -12,8 +12,17 @@ from lib.paths import REPO_ROOT
 VENDOR = REPO_ROOT / "_static" / "vendor"
 MATHJAX_SHA512 = ("06df9249553c7811b6ef30a155ec0e89c62ced7b1db78d2a9b8f94a47c97ee4d"
                   "3f3bd36588f73ec7bee4d7f144b0fb2328f64626fb5164cd6f3be81e5b43a11b")
-# package@version -> (sha512 hex of the npm tarball, the folder inside it the book needs)
-PACKAGES = {"mathjax@3.2.2": (MATHJAX_SHA512, "package/es5")}
+HTML_MANAGER_SHA512 = ("37125ecf39a00fee1aa98c84383b93b6b342e8bee603d2583e8e4538ed2959292"
+                       "b2d782c69d977e367dd7023797f466e23f39dce646fcf740ac6093ebebd3fec")
+REQUIREJS_SHA512 = ("0e8b931bc4f559a9c6a24e908e0d925ee08ccecccea34787787f610d9e58e31f"
+                    "097bef49077f077532d3e3f540f0e6948416b424f547274a72064335cfea43b3")
+# package@version -> (sha512 hex of the npm tarball, the folder inside it the book needs); _config.yml points
+# mathjax_path and nb_ipywidgets_js at these copies.
+PACKAGES = {
+    "mathjax@3.2.2": (MATHJAX_SHA512, "package/es5"),
+    "@jupyter-widgets/html-manager@1.0.13": (HTML_MANAGER_SHA512, "package/dist"),
+    "requirejs@2.3.7": (REQUIREJS_SHA512, "package"),
+}
 
 
 def npm_pack(spec: str, workdir: Path) -> Path:
@@ -25,7 +34,7 @@ def npm_pack(spec: str, workdir: Path) -> Path:
 
 def vendor(spec: str, digest: str, inner: str) -> None:
     """Unpack `inner` of the verified npm tarball `spec` into _static/vendor/<name>."""
-    target = VENDOR / spec.split("@")[0]
+    target = VENDOR / spec.rpartition("@")[0].split("/")[-1]  # mathjax, html-manager, requirejs
     if target.exists():
         return
     with tempfile.TemporaryDirectory() as tmp:
