@@ -1,0 +1,138 @@
+"""lib.node_classifiers against scipy's gaussian_kde and plain Python loops on small random data."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import gaussian_kde
+
+from lib import node_classifiers as nc
+
+
+def relu_data(seed, n=120, nodes=3, n_classes=3):
+    """ReLU-like outputs (n, nodes) whose on-values depend on the class, and labels (n,)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, n_classes, size=n)
+    z = rng.normal(size=(n, nodes)) + 0.8 * labels[:, None] * (np.arange(nodes) % 2 * 2 - 1)
+    return torch.tensor(np.maximum(z, 0.0)), torch.tensor(labels)
+
+
+def test_kde_matches_scipy_gaussian_kde():
+    rng = np.random.default_rng(0)
+    a = torch.tensor(np.stack([rng.normal(1.0, 0.5, 60), rng.gamma(2.0, 1.0, 60)], 1))
+    labels = torch.tensor(rng.integers(0, 2, 60))
+    fit = nc.fit_densities(a, labels, 2, torch.ones_like(a), grid_size=1024)
+    points = torch.tensor(np.stack([np.linspace(-0.5, 2.5, 25), np.linspace(0.0, 6.0, 25)], 1))
+    ours = torch.exp(nc.log_density(fit, points, background=0.0)).numpy()  # (25, nodes, C)
+    for node in range(2):
+        for c in range(2):
+            ref = gaussian_kde(a[labels == c, node].numpy())(points[:, node].numpy())
+            np.testing.assert_allclose(ours[:, node, c], ref, rtol=2e-3, atol=1e-4)
+
+
+def test_masked_kde_uses_only_on_samples():
+    a, labels = relu_data(1)
+    on = a > 0
+    fit = nc.fit_densities(a, labels, 3, on.double(), grid_size=1024)
+    points = torch.linspace(0.05, 3.0, 12)[:, None].expand(12, 3)
+    ours = torch.exp(nc.log_density(fit, points, background=0.0)).numpy()
+    for node in range(3):
+        for c in range(3):
+            keep = (labels == c) & on[:, node]
+            ref = gaussian_kde(a[keep, node].numpy())(points[:, node].numpy())
+            np.testing.assert_allclose(ours[:, node, c], ref, rtol=3e-3, atol=1e-4)
+
+
+def test_density_integrates_to_one_and_background_keeps_it_positive():
+    a, labels = relu_data(2)
+    fit = nc.fit_densities(a, labels, 3, torch.ones_like(a), grid_size=256)
+    total = fit.density.sum(-1) * fit.step[:, None]
+    np.testing.assert_allclose(total.numpy(), 1.0, atol=1e-3)
+    far = torch.full((1, 3), 1e6, dtype=torch.float64)
+    assert torch.isfinite(nc.log_density(fit, far)).all()
+
+
+def loop_discrete(fit_a, fit_y, eval_a, n_classes):
+    """log P(on|c) / log P(off|c) with add-one smoothing, one sample, node and class at a time."""
+    out = np.zeros((len(eval_a), fit_a.shape[1], n_classes))
+    for s in range(len(eval_a)):
+        for i in range(fit_a.shape[1]):
+            for c in range(n_classes):
+                rows = [r for r in range(len(fit_y)) if fit_y[r] == c]
+                k = sum(1 for r in rows if fit_a[r, i] > 0)
+                p_on = (k + 1) / (len(rows) + 2)
+                out[s, i, c] = math.log(p_on if eval_a[s, i] > 0 else 1 - p_on)
+    return out
+
+
+def test_discrete_likelihoods_match_counting_loop():
+    a, labels = relu_data(3, n=40)
+    ours = nc.node_log_likelihoods(a, labels, a[:7], 3, "discrete").numpy()
+    np.testing.assert_allclose(ours, loop_discrete(a.numpy(), labels.numpy(), a[:7].numpy(), 3), rtol=1e-12)
+
+
+def test_combined_is_discrete_when_off_and_count_times_density_when_on():
+    a, labels = relu_data(4, n=150)
+    ours = nc.node_log_likelihoods(a, labels, a[:10], 3, "combined", grid_size=1024, background=0.0).numpy()
+    disc = loop_discrete(a.numpy(), labels.numpy(), a[:10].numpy(), 3)
+    for s in range(10):
+        for i in range(3):
+            for c in range(3):
+                if a[s, i] <= 0:
+                    assert ours[s, i, c] == pytest.approx(disc[s, i, c], rel=1e-12)
+                    continue
+                keep = ((labels == c) & (a[:, i] > 0)).numpy()
+                ref = disc[s, i, c] + math.log(gaussian_kde(a[keep, i].numpy())(a[s, i].item())[0])
+                assert ours[s, i, c] == pytest.approx(ref, abs=5e-3)
+
+
+def test_sigmoid_threshold_moves_on_off():
+    rng = np.random.default_rng(5)
+    a = torch.tensor(rng.uniform(0, 1, size=(50, 2)))
+    labels = torch.tensor(rng.integers(0, 2, 50))
+    shifted = nc.node_log_likelihoods(a, labels, a, 2, "discrete", threshold=0.5)
+    assert torch.allclose(shifted, nc.node_log_likelihoods(a - 0.5, labels, a - 0.5, 2, "discrete"))
+
+
+def test_layer_posterior_matches_naive_bayes_loop():
+    rng = np.random.default_rng(6)
+    loglik = torch.tensor(rng.normal(size=(9, 4, 3)))
+    prior = torch.log(torch.tensor([0.2, 0.5, 0.3], dtype=torch.float64))
+    ours = nc.layer_log_posterior(loglik, prior).numpy()
+    for s in range(9):
+        joint = [0.2, 0.5, 0.3]
+        for c in range(3):
+            for i in range(4):
+                joint[c] *= math.exp(loglik[s, i, c].item())
+        np.testing.assert_allclose(np.exp(ours[s]), np.array(joint) / sum(joint), rtol=1e-10)
+
+
+def test_layer_scores_and_accuracy():
+    a, labels = relu_data(7, n=300)
+    scores = nc.layer_scores(a, labels, a, labels, 3, "combined")
+    assert 0.0 <= scores.node_mean <= scores.node_best <= 1.0
+    assert scores.layer > 1 / 3
+    post = torch.log(torch.tensor([[0.7, 0.3], [0.4, 0.6], [0.9, 0.1]]))
+    assert nc.accuracy(post, torch.tensor([0, 0, 0])).item() == pytest.approx(2 / 3)
+
+
+def test_corrupt_labels_changes_exactly_the_chosen_ones():
+    labels = torch.arange(100) % 10
+    out, corrupted = nc.corrupt_labels(labels, 0.3, 10, seed=1)
+    assert int(corrupted.sum()) == 30
+    assert bool((out[corrupted] != labels[corrupted]).all()) and bool((out[~corrupted] == labels[~corrupted]).all())
+    assert torch.equal(out, nc.corrupt_labels(labels, 0.3, 10, seed=1)[0])
+
+
+def test_corrupted_share_matches_loop():
+    rng = np.random.default_rng(8)
+    a = torch.tensor(np.maximum(rng.normal(size=(30, 4)), 0))
+    a[:, 3] = 0.0
+    corrupted = torch.tensor(rng.random(30) < 0.4)
+    share = nc.corrupted_share(a, corrupted).numpy()
+    for i in range(3):
+        members = [s for s in range(30) if a[s, i] > 0]
+        assert share[i] == pytest.approx(sum(bool(corrupted[s]) for s in members) / len(members))
+    assert np.isnan(share[3])
+    assert nc.separation(torch.tensor(share), 0.4).item() == pytest.approx(np.nanmean(np.abs(share - 0.4)))
