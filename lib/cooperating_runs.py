@@ -1,0 +1,151 @@
+"""The MNIST networks of the cooperating-classifiers chapter (Davel et al., AAAI 2020 slides, "Experimental setup").
+
+Fully connected networks of `depth` hidden layers of `width` nodes, normalised uniform (Glorot) initialisation,
+K seeds stacked in one engine call, early stopping on a validation set, cached by their full training config.
+Optionally: sigmoid hidden units, a fraction of corrupted training labels, and snapshots of the weights at
+chosen steps (for the node classifiers during training).
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from lib import cache, data, train
+from lib.models import StackedNet, mlp
+from lib.node_classifiers import corrupt_labels
+from lib.stacked_sigmoid import sigmoid_mlp
+
+SPLIT = "55k/5k/10k"
+N_CLASSES = 10
+
+
+@dataclass(frozen=True)
+class MnistTask:
+    """The first n_train training images of the 55k/5k/10k split, its 5k validation and the 10k test images."""
+
+    x_train: torch.Tensor  # (n_train, 784) float32 in [0, 1]
+    y_train: torch.Tensor  # (n_train,) int64
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    sha256: str
+
+
+def _tensors(pair: tuple[np.ndarray, np.ndarray], n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(x float32 (N, 784), y int64 (N,)) of the first n images of a split part."""
+    x, y = pair
+    return torch.from_numpy(data.as_float(x[:n]).copy()), torch.from_numpy(np.array(y[:n], dtype=np.int64))
+
+
+def mnist_task(n_train: int) -> MnistTask:
+    """MNIST as tensors: n_train training images (55k/5k/10k split), validation and test sets."""
+    mnist = data.load_mnist()
+    splits = data.split_mnist(mnist, SPLIT)
+    return MnistTask(*_tensors(splits.train, n_train), *_tensors(splits.val), *_tensors(splits.test), mnist.sha256)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that determines the trained weights of one stack of K networks."""
+
+    depth: int
+    width: int
+    k: int
+    seed: int
+    n_train: int
+    activation: str = "relu"  # "relu" | "sigmoid"
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    batch_size: int = 100
+    max_epochs: int = 10
+    patience: int | None = 3
+    restore_best: bool = True
+    corruption: float = 0.0  # fraction of training labels replaced by another class
+    snapshot_steps: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Run:
+    """A trained stack, its history, the training labels it saw and weight snapshots {step: state_dict}."""
+
+    net: StackedNet
+    history: train.History
+    y_train: torch.Tensor  # (n_train,) labels used for training (corrupted where `corrupted`)
+    corrupted: torch.Tensor  # (n_train,) bool
+    snapshots: dict[int, dict[str, torch.Tensor]]
+
+
+def build(spec: RunSpec) -> StackedNet:
+    """The initialised stack of K networks [784, width × depth, 10] (Glorot uniform, biases 0)."""
+    sizes = [784, *[spec.width] * spec.depth, N_CLASSES]
+    if spec.activation == "sigmoid":
+        return sigmoid_mlp(spec.k, sizes, init="glorot", seed=spec.seed)
+    return mlp(spec.k, sizes, bias="all", init="glorot", seed=spec.seed)
+
+
+def training_labels(spec: RunSpec, task: MnistTask) -> tuple[torch.Tensor, torch.Tensor]:
+    """The (possibly corrupted) training labels and the corruption mask, seeded by the run's seed."""
+    return corrupt_labels(task.y_train, spec.corruption, N_CLASSES, seed=spec.seed)
+
+
+def engine_config(spec: RunSpec) -> train.TrainConfig:
+    """The engine's settings for this run (early stopping on the validation loss, evaluated every epoch)."""
+    return train.train_config(spec.optimizer, spec.lr, batch_size=spec.batch_size, max_epochs=spec.max_epochs,
+                              patience=spec.patience, restore_best=spec.restore_best, seed=spec.seed)
+
+
+def cache_config(spec: RunSpec, task: MnistTask) -> dict:
+    """The model cache key: data identity, split, architecture, run settings and the device."""
+    device = str(train.resolve_device("auto"))
+    return {"study": "cooperating_classifiers", "version": 1, "mnist_sha256": task.sha256, "split": SPLIT,
+            "run": {**asdict(spec), "snapshot_steps": list(spec.snapshot_steps)}, "init": "glorot",
+            "engine": engine_config(spec).as_dict(), "device": device}
+
+
+def _snapshot_callback(store: dict) -> train.Callback:
+    """A callback that keeps a CPU copy of every parameter at its step."""
+    def keep(step: int, net: StackedNet) -> None:
+        store[step] = {name: t.detach().cpu().clone() for name, t in net.state_dict().items()}
+    return keep
+
+
+def _train_payload(spec: RunSpec, task: MnistTask) -> dict:
+    """Train the stack and return the cacheable payload (state, history, snapshots)."""
+    y_train, _ = training_labels(spec, task)
+    store: dict[int, dict[str, torch.Tensor]] = {}
+    callbacks = [(spec.snapshot_steps, _snapshot_callback(store))] if spec.snapshot_steps else None
+    result = train.train(build(spec), train.train_data(task.x_train, y_train, task.x_val, task.y_val),
+                         engine_config(spec), callbacks)
+    steps = sorted(store)
+    return {**cache.result_payload(result), "snapshot_steps": steps, "snapshots": [store[s] for s in steps]}
+
+
+def trained(spec: RunSpec, task: MnistTask) -> Run:
+    """The trained stack for `spec`, from the model cache when it holds it."""
+    payload = cache.cached_train(cache_config(spec, task), lambda: _train_payload(spec, task))
+    net = build(spec)
+    net.load_state_dict(payload["state"])
+    y_train, corrupted = training_labels(spec, task)
+    snapshots = dict(zip(payload["snapshot_steps"], payload["snapshots"]))
+    return Run(net.cpu(), cache.history_of(payload), y_train, corrupted, snapshots)
+
+
+def at_snapshot(spec: RunSpec, state: dict[str, torch.Tensor]) -> StackedNet:
+    """A stack with the weights of one snapshot."""
+    net = build(spec)
+    net.load_state_dict(state)
+    return net
+
+
+@torch.no_grad()
+def hidden_outputs(net: StackedNet, x: torch.Tensor) -> list[torch.Tensor]:
+    """Post-activation outputs of every hidden layer [(K, N, width)] of inputs x (N, 784)."""
+    return [a.cpu() for a in net.activations(x).post]
+
+
+@torch.no_grad()
+def accuracy(net: StackedNet, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-member share of samples classified as labelled: (K,)."""
+    return 1.0 - train.evaluate(net, x, y, "ce")[1].cpu()
