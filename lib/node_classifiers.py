@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from lib import probes
@@ -79,14 +78,18 @@ def linear_binning(a: Tensor, labels: Tensor, weights: Tensor, lo: Tensor, step:
 
 
 def gaussian_smooth(counts: Tensor, step: Tensor, h: Tensor) -> Tensor:
-    """Binned counts (nodes, C, G) convolved with N(0, h²) per class and node, as a density per unit value."""
-    nodes, n_classes, g = counts.shape
-    offsets = torch.arange(-(g - 1), g, dtype=torch.float64)[None, None, :] * step[:, None, None]  # (nodes, 1, 2G-1)
+    """Binned counts (nodes, C, G) convolved with N(0, h²) per class and node, as a density per unit value.
+
+    The linear convolution Σ_j counts[j] φ_h((g - j)·step) is computed as a circular one of length 2G by FFT
+    (offsets g - j stay within ±(G - 1), so nothing wraps around).
+    """
+    g = counts.shape[-1]
+    index = torch.arange(2 * g, dtype=torch.float64)
+    offsets = torch.where(index < g, index, index - 2 * g)[None, None, :] * step[:, None, None]  # (nodes, 1, 2G)
     bw = h.T[:, :, None]  # (nodes, C, 1)
-    kernel = torch.exp(-0.5 * (offsets / bw) ** 2) / (bw * math.sqrt(2 * math.pi))  # (nodes, C, 2G-1)
-    smooth = F.conv1d(counts.reshape(1, nodes * n_classes, g), kernel.reshape(nodes * n_classes, 1, 2 * g - 1),
-                      padding=g - 1, groups=nodes * n_classes)  # (1, nodes*C, G)
-    return smooth.view(nodes, n_classes, g)
+    kernel = torch.exp(-0.5 * (offsets / bw) ** 2) / (bw * math.sqrt(2 * math.pi))  # (nodes, C, 2G)
+    spectrum = torch.fft.rfft(counts, n=2 * g) * torch.fft.rfft(kernel)
+    return torch.fft.irfft(spectrum, n=2 * g)[..., :g].clamp(min=0.0)
 
 
 def fit_densities(a: Tensor, labels: Tensor, n_classes: int, weights: Tensor, grid_size: int = 256) -> GridDensity:
