@@ -1,0 +1,175 @@
+"""lib.summary_analysis against slow loops on small random networks and data."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from lib import probes
+from lib import summary_analysis as sa
+from lib.models import summary_mlp
+
+
+def random_weights(seed: int = 0, d_in: int = 6, hidden: int = 8, classes: int = 5) -> sa.SummaryWeights:
+    gen = torch.Generator().manual_seed(seed)
+    draw = lambda *shape: torch.randn(*shape, generator=gen, dtype=torch.float64)  # noqa: E731
+    return sa.SummaryWeights(draw(d_in, hidden), draw(hidden), draw(hidden, 2), draw(2, classes))
+
+
+def random_inputs(seed: int = 1, n: int = 300, d_in: int = 6, classes: int = 5):
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(n, d_in, generator=gen, dtype=torch.float64), torch.randint(classes, (n,), generator=gen)
+
+
+def test_lr_grid_and_members():
+    assert sa.lr_grid(0.01, 1.0, 3) == (0.01, 0.1, 1.0)
+    assert sa.lr_grid(0.05, 0.05, 4) == (0.05,)
+    lrs, seeds = sa.grid_members((0.1, 0.2), (7, 8, 9))
+    assert lrs == (0.1, 0.1, 0.1, 0.2, 0.2, 0.2) and seeds == (7, 8, 9, 7, 8, 9)
+
+
+def test_select_member_picks_best_mean_lr_then_best_seed():
+    val = np.array([0.90, 0.99, 0.95, 0.96, 0.10, 0.98])  # 3 lrs x 2 seeds: means 0.945, 0.955, 0.54
+    assert sa.select_member(val, 3, 2) == (1, 3)
+
+
+def test_member_weights_and_forward_match_the_stacked_net():
+    net = summary_mlp(3, d_in=6, hidden=8, classes=5, seed=[4, 5, 6])
+    x, _ = random_inputs()
+    weights = sa.member_weights(net, 1)
+    out = sa.forward(weights, x)
+    expected = net.member(1).double()(x)
+    assert torch.allclose(out.logits, expected, atol=1e-10)
+    assert out.summary.shape == (300, 2) and out.hidden.shape == (300, 8)
+
+
+def test_normalisation_and_rescaling_keep_the_outputs():
+    weights, (x, _) = random_weights(), random_inputs()
+    base = sa.forward(weights, x).logits
+    for changed in (weights.normalised(), weights.rescaled_node(3, 7.5)):
+        assert torch.allclose(sa.forward(changed, x).logits, base, atol=1e-10)
+    assert not torch.allclose(weights.rescaled_node(3, 7.5).w2, weights.w2)
+    again = weights.rescaled_node(3, 7.5).normalised()
+    assert torch.allclose(again.w2, weights.normalised().w2) and torch.allclose(again.w3, weights.normalised().w3)
+
+
+def test_strictly_correct_and_ties_against_a_loop():
+    logits = torch.tensor([[1.0, 2.0, 0.0], [2.0, 2.0, 0.0], [0.0, 0.0, 0.0], [3.0, 1.0, 1.0]])
+    labels = torch.tensor([1, 0, 0, 0])
+    expected = [all(row[y] > row[m] for m in range(3) if m != y) for row, y in zip(logits.tolist(), labels.tolist())]
+    assert sa.strictly_correct(logits, labels).tolist() == expected == [True, False, False, True]
+    assert sa.tied_samples(logits).tolist() == [False, True, True, False]
+
+
+def test_ratio_conditions_agree_with_strict_correctness_on_random_networks():
+    """Eq. 12-13 (lib.probes) predict strict correctness exactly, ties and a_B = 0 included."""
+    for seed in range(5):
+        weights, (x, y) = random_weights(seed), random_inputs(seed + 10)
+        out = sa.forward(weights, x)
+        predicted = probes.ratio_conditions(out.summary, y, weights.w3)
+        table = sa.agreement_table(predicted, sa.strictly_correct(out.logits, y))
+        assert table[0, 1] == table[1, 0] == 0 and table.sum() == len(y)
+
+
+def test_agreement_table_counts():
+    p = torch.tensor([1, 1, 0, 0, 1], dtype=torch.bool)
+    a = torch.tensor([1, 0, 1, 0, 1], dtype=torch.bool)
+    assert sa.agreement_table(p, a).tolist() == [[2, 1], [1, 1]]
+
+
+def test_eq17_positive_pairs_against_a_loop():
+    w3 = random_weights(3).w3
+    count = sum((w3[0, s] - w3[0, t]) * (w3[1, t] - w3[1, s]) > 0 for s, t in itertools.combinations(range(5), 2))
+    assert sa.eq17_positive_pairs(w3) == (int(count), 10)
+
+
+def test_eq18_check_against_a_loop_over_pairs():
+    weights, (x, y) = random_weights(2, classes=3), random_inputs(4, n=60, classes=3)
+    out = sa.forward(weights, x)
+    correct = sa.strictly_correct(out.logits, y)
+    a, w = out.summary, weights.w3
+    pairs, violations, margins = 0, 0, []
+    for s in range(60):
+        for t in range(60):
+            if correct[s] and correct[t] and y[s] != y[t]:
+                cs, ct = int(y[s]), int(y[t])
+                lhs = (a[s, 0] - a[t, 0]) * (w[0, cs] - w[0, ct])
+                rhs = (a[s, 1] - a[t, 1]) * (w[1, ct] - w[1, cs])
+                pairs, violations = pairs + 1, violations + int(lhs <= rhs)
+                margins.append(float(lhs - rhs))
+    check = sa.eq18_check(a, y, w, correct, chunk=7)
+    assert (check.pairs, check.violations) == (pairs, violations) and pairs > 0
+    assert check.violations == 0  # eq. 18 follows from eq. 15-16 for correctly classified samples
+    assert check.min_margin == pytest.approx(min(margins))
+
+
+def test_eq13_classes_and_zero_b_fraction():
+    w3 = torch.tensor([[0.0, 3.0, 1.0, 2.0], [1.0, -1.0, 0.5, 0.2]], dtype=torch.float64)
+    assert sa.eq13_classes(w3) == [1]
+    a = torch.tensor([[1.0, 0.0], [1.0, 2.0], [0.0, 0.0], [2.0, 1.0]])
+    assert sa.zero_b_fraction(a, torch.tensor([0, 0, 1, 1]), 3)[:2].tolist() == [0.5, 0.5]
+
+
+def test_pair_error_rates_against_a_loop():
+    gen = torch.Generator().manual_seed(0)
+    y, p = torch.randint(4, (200,), generator=gen), torch.randint(4, (200,), generator=gen)
+    rates = sa.pair_error_rates(y, p, 4)
+    for i in range(4):
+        for j in range(4):
+            n = sum((a == i and b == j) or (a == j and b == i) for a, b in zip(y.tolist(), p.tolist()) if a != b)
+            assert rates[i, j] == pytest.approx(n / 200)
+    assert sa.top_pairs(rates, 1)[0][2] == rates[np.triu_indices(4, 1)].max()
+
+
+def test_boundary_pairs_against_a_loop():
+    for seed in range(4):
+        w = random_weights(seed, classes=6).w3
+        found = set()
+        for c in range(6):
+            above = [(float((w[1, m] - w[1, c]) / (w[0, c] - w[0, m])), m) for m in range(6) if w[0, c] > w[0, m]]
+            below = [(float((w[1, m] - w[1, c]) / (w[0, c] - w[0, m])), m) for m in range(6) if w[0, c] < w[0, m]]
+            for m in ([max(above)[1]] if above else []) + ([min(below)[1]] if below else []):
+                found.add((min(c, m), max(c, m)))
+        assert sa.boundary_pairs(w) == found
+
+
+def test_node_in_interval_means_the_node_alone_classifies_the_class():
+    for seed in range(4):
+        weights = random_weights(seed, hidden=12, classes=4)
+        inside = sa.node_in_interval(weights.w2, weights.w3)
+        for n in range(12):
+            z = torch.relu(weights.w2[n]) @ weights.w3  # (C,) logits of the node alone
+            for c in range(4):
+                alone = all(z[c] > z[m] for m in range(4) if m != c)
+                assert bool(inside[c, n]) == alone
+
+
+def test_organisation_against_a_loop_and_invariant_under_normalisation():
+    weights = random_weights(5, hidden=12, classes=4)
+    f = torch.rand(4, 12, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    total = inside = 0.0
+    for c in range(4):
+        for n in range(12):
+            z = torch.relu(weights.w2[n]) @ weights.w3
+            total += float(f[c, n])
+            inside += float(f[c, n]) * all(z[c] > z[m] for m in range(4) if m != c)
+    assert sa.organisation(f, weights.w2, weights.w3) == pytest.approx(inside / total)
+    normed = weights.normalised()
+    assert sa.organisation(f, normed.w2, normed.w3) == pytest.approx(inside / total)
+
+
+def test_contrasting_pair_against_a_loop():
+    train = np.array([0.98, 0.985, 0.90, 0.99])
+    test = np.array([0.95, 0.90, 0.97, 0.93])
+    best = max(((i, j) for i in range(4) for j in range(4) if i != j and abs(train[i] - train[j]) <= 0.01),
+               key=lambda ij: test[ij[0]] - test[ij[1]])
+    assert sa.contrasting_pair(train, test, 0.01) == best == (0, 1)
+    assert sa.contrasting_pair(np.array([0.1, 0.5]), np.array([0.2, 0.9]), 0.01) == (1, 0)
+
+
+def test_node_contributions_sum_to_the_summary_pre_activations():
+    weights, (x, _) = random_weights(), random_inputs()
+    out = sa.forward(weights, x)
+    contrib = sa.node_contributions(out.hidden[0], weights.w2)
+    assert torch.allclose(torch.relu(contrib.sum(dim=0)), out.summary[0])
