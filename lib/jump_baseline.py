@@ -1,0 +1,100 @@
+"""The signal-processing jump detector of thesis §3.2 and the error measures of §3.2.3.
+
+A signal is smoothed by a Gaussian window g_τ (thesis eq. 3.2), differentiated by the first difference
+d_i = s_i - s_{i-1}, and the jump is placed at the argmax of d over the allowed positions. Positions are
+1-based as in the thesis: t0 is the first sample at level θ (lib.data.jump_signals), so the difference of a
+clean step peaks at i = t0.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ErrorMeasures:
+    """The four error rates of thesis Table 3.1: L1, L2 on all signals and on the 99 % with the lowest error."""
+
+    l1: float
+    l2: float
+    l1_99: float
+    l2_99: float
+
+    def as_dict(self) -> dict[str, float]:
+        """{'l1': ..., 'l2': ..., 'l1_99': ..., 'l2_99': ...}."""
+        return {"l1": self.l1, "l2": self.l2, "l1_99": self.l1_99, "l2_99": self.l2_99}
+
+
+def gaussian_window(width: int, tau: float) -> np.ndarray:
+    """Gaussian smoother g_τ of odd length `width`, std τ, normalised to sum 1 (thesis Fig. 3.6): (width,)."""
+    if width < 1 or width % 2 == 0:
+        raise ValueError(f"width: expected an odd integer >= 1, got {width!r}")
+    if not tau > 0:
+        raise ValueError(f"tau: expected a number > 0, got {tau!r}")
+    u = np.arange(width) - width // 2  # (width,)
+    g = np.exp(-0.5 * (u / tau) ** 2)
+    return g / g.sum()
+
+
+def smooth(x: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """g_τ * x along the last axis, 'same' length, edges extended by their end values (thesis eq. 3.2): (N, n)."""
+    half = len(window) // 2
+    padded = np.pad(np.atleast_2d(x), ((0, 0), (half, half)), mode="edge")  # (N, n + 2 half)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, len(window), axis=1)  # (N, n, w)
+    return windows @ window[::-1]  # (N, n)  convolution = correlation with the reversed window
+
+
+def first_difference(s: np.ndarray) -> np.ndarray:
+    """d_i = s_i - s_{i-1} for i = 2..n, and d_1 = 0 (a jump can not start the signal): (N, n)."""
+    d = np.zeros_like(s)
+    d[:, 1:] = s[:, 1:] - s[:, :-1]
+    return d
+
+
+def detect_jumps(x: np.ndarray, width: int = 19, tau: float = 2.9,
+                 positions: tuple[int, int] = (21, 80)) -> np.ndarray:
+    """Predicted t0 (1-based) = argmax of d/dx (g_τ * x) over positions lo..hi (thesis §3.2.1): (N,)."""
+    d = first_difference(smooth(x, gaussian_window(width, tau)))  # (N, n)
+    lo, hi = positions
+    return lo + np.argmax(d[:, lo - 1:hi], axis=1)
+
+
+def detector_filter(width: int = 19, tau: float = 2.9) -> np.ndarray:
+    """The single filter g_τ * [1, -1] equivalent to smoothing then differencing (thesis Fig. 3.16 (d)): (w+1,)."""
+    return np.convolve(gaussian_window(width, tau), [1.0, -1.0])
+
+
+def detector_weights_at(position: int, length: int = 100, width: int = 19, tau: float = 2.9) -> np.ndarray:
+    """Weights w with w·x = d_position of the smoothed signal, away from the edges (thesis Fig. 3.16 (d)): (n,)."""
+    basis = np.eye(length)  # (n, n): row j is the unit signal e_j
+    d = first_difference(smooth(basis, gaussian_window(width, tau)))  # (n, n): response at every i to e_j
+    return d[:, position - 1]
+
+
+def lowest_fraction(errors: np.ndarray, fraction: float = 0.99) -> np.ndarray:
+    """The round(fraction·N) smallest |errors| (thesis §3.2.3: 'the 99% data samples with lowest error')."""
+    e = np.sort(np.abs(errors))
+    return e[: int(round(fraction * len(e)))]
+
+
+def error_measures(predicted: np.ndarray, true: np.ndarray, fraction: float = 0.99) -> ErrorMeasures:
+    """L1 = mean |t̂ - t|, L2 = sqrt(mean (t̂ - t)²), each also on the lowest `fraction` (thesis §3.2.3)."""
+    e = np.abs(np.asarray(predicted, dtype=np.float64) - np.asarray(true, dtype=np.float64))  # (N,)
+    kept = lowest_fraction(e, fraction)
+    return ErrorMeasures(float(e.mean()), float(np.sqrt((e ** 2).mean())), float(kept.mean()),
+                         float(np.sqrt((kept ** 2).mean())))
+
+
+def accuracy_within(predicted: np.ndarray, true: np.ndarray, tolerance: int = 1) -> float:
+    """Fraction of signals with |t̂ - t| <= tolerance (the probability of thesis Fig. 3.5)."""
+    return float(np.mean(np.abs(np.asarray(predicted) - np.asarray(true)) <= tolerance))
+
+
+def width_study(signals_by_sigma: dict[float, tuple[np.ndarray, np.ndarray]], taus: np.ndarray,
+                width: int = 19) -> np.ndarray:
+    """P(|error| <= 1) for every σ (rows) and filter width τ (columns) (thesis Fig. 3.5): (S, T)."""
+    table = np.empty((len(signals_by_sigma), len(taus)))
+    for row, (x, positions) in enumerate(signals_by_sigma.values()):
+        for col, tau in enumerate(taus):
+            table[row, col] = accuracy_within(detect_jumps(x, width, float(tau)), positions)
+    return table
