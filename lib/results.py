@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from lib.paths import results_dir
@@ -55,3 +56,9 @@ def write_results(section: str, config: Any, paper: dict, measured: dict, starte
 def read_results(section: str) -> dict:
     """The last results of a section."""
     return json.loads((results_dir() / f"{section}.json").read_text())
+
+
+def comparison_table(paper: dict, measured: dict) -> pd.DataFrame:
+    """The "paper vs this run" table: one row per measured key, '—' where the paper quotes no value."""
+    rows = [{"quantity": key, "paper": paper.get(key, "—"), "this run": value} for key, value in measured.items()]
+    return pd.DataFrame(rows).set_index("quantity").astype(str)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lib.paths import REPO_ROOT
 
-VENDOR = REPO_ROOT / "_static" / "vendor"
+VENDOR = REPO_ROOT / "_vendor"  # copied beside the pages (html_extra_path), not into _static/
 MATHJAX_SHA512 = ("06df9249553c7811b6ef30a155ec0e89c62ced7b1db78d2a9b8f94a47c97ee4d"
                   "3f3bd36588f73ec7bee4d7f144b0fb2328f64626fb5164cd6f3be81e5b43a11b")
 HTML_MANAGER_SHA512 = ("37125ecf39a00fee1aa98c84383b93b6b342e8bee603d2583e8e4538ed2959292"

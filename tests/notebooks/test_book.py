@@ -31,6 +31,7 @@ def smoke_dir(tmp_path_factory):
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(REPO_ROOT / name, root / name)
     shutil.copytree(REPO_ROOT / "_static", root / "_static")
+    shutil.copytree(REPO_ROOT / "_vendor", root / "_vendor")
     shutil.copytree(REPO_ROOT / "book", root / "book", ignore=shutil.ignore_patterns("*.ipynb"))
     old = os.environ.get("NODEWISE_RESULTS")
     os.environ["NODEWISE_RESULTS"] = str(root / "results")
