@@ -121,6 +121,25 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
         param("alpha", 10.0, 10.0, 10.0, number(1e-4, 1e4), "gradient-ascent step α (thesis ch. 5: 10)"),
         param("ascent_cap", 30, 3000, 20000, integer(1, 1000000), "gradient-ascent iteration cap"),
     ),
+    "summary_layers": (
+        param("seed", 0, 0, 0, integer(0, 2**31 - 1), "first training seed; the grid uses seed, seed+1, ..."),
+        param("hidden_sizes", (16,), (300,), (100, 300, 600),
+              ("a list of 1 to 6 distinct integers in [2, 4096]", lambda v: isinstance(v, (list, tuple))
+               and 1 <= len(v) <= 6 and len(set(v)) == len(v)
+               and all(isinstance(h, int) and not isinstance(h, bool) and 2 <= h <= 4096 for h in v)),
+              "functional hidden-layer sizes H (Davel 2020 Table 1: 100, 300, 600)"),
+        param("analysed_hidden", 16, 300, 300, integer(2, 4096), "H of the analysed network (Davel 2020: 300)"),
+        param("lr_low", 0.05, 0.02, 0.001, number(1e-5, 10.0), "smallest SGD learning rate of the log-spaced grid"),
+        param("lr_high", 0.2, 0.2, 0.3, number(1e-5, 10.0), "largest SGD learning rate of the grid"),
+        param("n_lr", 2, 3, 6, integer(1, 20), "learning rates in the grid (not stated in Davel 2020)"),
+        param("n_seeds", 1, 2, 3, integer(1, 10), "training seeds per learning rate (Davel 2020 §4.1: 3)"),
+        param("batch_size", 64, 64, 64, integer(1, 55000), "SGD mini-batch size (not stated in Davel 2020)"),
+        param("max_epochs", 2, 10, 200, integer(1, 10000), "epoch cap (early stopping usually ends sooner)"),
+        param("patience", 1, 2, 10, integer(1, 1000), "epochs without a lower validation loss before stopping"),
+        param("n_train", 2000, 55000, 55000, integer(100, 55000), "MNIST training images (55k/5k/10k split)"),
+        param("n_eval", 1000, 10000, 10000, integer(100, 10000), "test images analysed (Davel 2020: all 10000)"),
+        param("n_scatter", 200, 1000, 1000, integer(10, 10000), "samples in Fig. 5 and pairs in Fig. 10 (1000)"),
+    ),
     # (each section adds its parameters above this line)
 }
 

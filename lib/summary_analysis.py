@@ -12,11 +12,28 @@ import torch
 from torch import Tensor
 
 from lib import probes
-from lib.cache import cached_train, result_payload
+from lib.cache import cached_train, history_of, result_payload
 from lib.models import StackedNet, summary_mlp
-from lib.train import evaluate, resolve_device, train, train_config, train_data
+from lib.params import ParameterError
+from lib.train import History, evaluate, resolve_device, train, train_config, train_data
 
 # ---------------------------------------------------------------- the training grid (Davel 2020 §4.1)
+
+
+def check_grid(cfg) -> None:
+    """Raise ParameterError naming each parameter that disagrees with another (single values are checked by
+    lib.params): analysed_hidden must be one of hidden_sizes, lr_low <= lr_high, and the grid needs two networks."""
+    found = []
+    if cfg.analysed_hidden not in cfg.hidden_sizes:
+        found.append(f"parameter 'analysed_hidden': got {cfg.analysed_hidden}, allowed: one of hidden_sizes "
+                     f"{list(cfg.hidden_sizes)}")
+    if cfg.lr_low > cfg.lr_high:
+        found.append(f"parameter 'lr_low': got {cfg.lr_low}, allowed: at most lr_high = {cfg.lr_high}")
+    if cfg.n_lr * cfg.n_seeds < 2:
+        found.append(f"parameter 'n_seeds': got {cfg.n_seeds} with n_lr = {cfg.n_lr}, allowed: n_lr · n_seeds >= 2 "
+                     "(the organised/disorganised comparison needs two networks)")
+    if found:
+        raise ParameterError("section 'summary_layers' cannot run:\n  " + "\n  ".join(found))
 
 
 def lr_grid(low: float, high: float, n: int) -> tuple[float, ...]:
@@ -55,7 +72,7 @@ def build_grid_net(spec: GridSpec, d_in: int, classes: int) -> StackedNet:
 
 
 def train_grid(spec: GridSpec, x_train: Tensor, y_train: Tensor, x_val: Tensor, y_val: Tensor,
-               data_id: str) -> StackedNet:
+               data_id: str) -> tuple[StackedNet, History]:
     """Train (or load from the model cache) the grid with plain SGD, CE loss and early stopping on (x_val, y_val).
 
     data_id must identify the training and validation data (checksum, split, subset size): it is part of the key.
@@ -73,7 +90,7 @@ def train_grid(spec: GridSpec, x_train: Tensor, y_train: Tensor, x_val: Tensor, 
 
     payload = cached_train(key, run)
     net.load_state_dict(payload["state"])
-    return net.cpu()
+    return net.cpu(), history_of(payload)
 
 
 def accuracies(net: StackedNet, x: Tensor, y: Tensor) -> np.ndarray:

@@ -173,3 +173,30 @@ def test_node_contributions_sum_to_the_summary_pre_activations():
     out = sa.forward(weights, x)
     contrib = sa.node_contributions(out.hidden[0], weights.w2)
     assert torch.allclose(torch.relu(contrib.sum(dim=0)), out.summary[0])
+
+
+def test_train_grid_trains_each_member_with_its_own_rate_and_caches(tmp_path, monkeypatch):
+    monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.rand(120, 6, generator=gen), torch.randint(3, (120,), generator=gen)
+    spec = sa.GridSpec(hidden=5, lrs=(0.0, 0.1), seeds=(3,), batch_size=20, max_epochs=2, patience=2, device="cpu")
+    net, history = sa.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
+    init = sa.build_grid_net(spec, 6, 3)
+    assert torch.equal(net.layers[0].weight[0], init.layers[0].weight[0])  # lr = 0: unchanged
+    assert not torch.equal(net.layers[0].weight[1], init.layers[0].weight[1])
+    assert history.val_loss.shape[1] == 2 and len(list(tmp_path.glob("models/*.pt"))) == 1
+    again, _ = sa.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
+    assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
+    assert sa.accuracies(net, x, y).shape == (2,)
+
+
+def test_check_grid_names_the_parameter():
+    from types import SimpleNamespace
+
+    from lib.params import ParameterError
+    good = SimpleNamespace(hidden_sizes=(100, 300), analysed_hidden=300, lr_low=0.01, lr_high=0.1, n_lr=2, n_seeds=1)
+    sa.check_grid(good)
+    for change, name in ((dict(analysed_hidden=600), "analysed_hidden"), (dict(lr_low=1.0), "lr_low"),
+                         (dict(n_lr=1), "n_seeds")):
+        with pytest.raises(ParameterError, match=name):
+            sa.check_grid(SimpleNamespace(**{**vars(good), **change}))
