@@ -1,0 +1,96 @@
+"""lib.dynamics: measurement wiring, seed summaries and the cached grid run, against loops on tiny data."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lib import dynamics, probes
+from lib.models import mlp
+from lib.train import train_data
+
+
+def tiny_data(seed=0, n_train=120, n_val=90, d=12, classes=4):
+    gen = torch.Generator().manual_seed(seed)
+    return train_data(torch.rand(n_train, d, generator=gen), torch.randint(0, classes, (n_train,), generator=gen),
+                      torch.rand(n_val, d, generator=gen), torch.randint(0, classes, (n_val,), generator=gen))
+
+
+def test_shape_sizes_count_the_output_layer():
+    shape = dynamics.Shape(9, 320)
+    assert shape.hidden == 8 and shape.sizes() == [784] + [320] * 8 + [10] and shape.label == "9×320"
+    assert [s.label for s in dynamics.grid((2, 5), (20, 80))] == ["2×20", "2×80", "5×20", "5×80"]
+
+
+def test_members_are_loss_major_with_shared_seeds():
+    m = dynamics.members(("ce", "mse"), 3, seed=7)
+    assert m.losses == ("ce",) * 3 + ("mse",) * 3 and m.seeds == (7, 8, 9, 7, 8, 9)
+    assert m.of_loss("mse") == [3, 4, 5]
+
+
+def test_seed_summary_matches_a_loop():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, 4, 3))
+    x[1, 2, 0] = np.nan
+    x[2, :, 1] = np.nan
+    x[3, 1:, 2] = np.nan
+    s = dynamics.seed_summary(x, axis=1)
+    for t in range(5):
+        for j in range(3):
+            vals = [v for v in x[t, :, j] if not math.isnan(v)]
+            if not vals:
+                assert math.isnan(s.mean[t, j]) and math.isnan(s.se[t, j])
+                continue
+            mean = sum(vals) / len(vals)
+            assert s.mean[t, j] == pytest.approx(mean)
+            if len(vals) < 2:
+                assert math.isnan(s.se[t, j])
+            else:
+                sd = math.sqrt(sum((v - mean) ** 2 for v in vals) / (len(vals) - 1))
+                assert s.se[t, j] == pytest.approx(sd / math.sqrt(len(vals)))
+
+
+def test_recorder_matches_probes_on_every_hidden_layer():
+    data = tiny_data()
+    net = mlp(3, [12, 6, 6, 4], bias="first", seed=1)
+    rec = dynamics.ProbeRecorder(data.x_val, data.y_val, ("ce", "mse", "ce"), n_classes=4)
+    with torch.no_grad():
+        rec(0, net)
+    out = rec.record()
+    post = net.activations(data.x_val).post
+    for layer, a in enumerate(post):
+        torch.testing.assert_close(out["f"][0, :, layer], probes.layer_activation_fraction(a, data.y_val, 4))
+        torch.testing.assert_close(out["p"][0, :, layer], probes.layer_predictability(a, data.y_val, 4),
+                                   equal_nan=True)
+        for k in range(3):
+            for c in range(4):
+                for i in range(6):
+                    count = sum(1 for s in range(len(data.y_val)) if data.y_val[s] == c and a[k, s, i] > 0)
+                    assert int(out["sizes"][0, k, layer, c, i]) == count
+
+
+def test_node_activation_fraction_matches_a_loop():
+    sizes = torch.randint(0, 5, (2, 3, 1, 3, 4), dtype=torch.int32)
+    record = {"sizes": sizes, "class_sizes": torch.tensor([5.0, 0.0, 8.0], dtype=torch.float64)}
+    f = dynamics.node_activation_fraction(record)
+    for idx in np.ndindex(2, 3, 1, 4):
+        t, k, layer, i = idx
+        ref = (sizes[t, k, layer, 0, i] / 5.0 + sizes[t, k, layer, 2, i] / 8.0) / 2
+        assert f[idx] == pytest.approx(float(ref))
+
+
+def test_train_shape_records_log_steps_and_uses_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
+    data = tiny_data()
+    run = dynamics.GridRun(dynamics.members(("ce", "mse"), 2), epochs=2, batch_size=30, lr=1e-3, init="he", classes=4,
+                           measurements=5)
+    data_id = {"name": "tiny"}
+    first = dynamics.train_shape(dynamics.Shape(3, 5), data, run, data_id)
+    assert first["steps"].tolist() == list(run.measure_steps(120)) and first["steps"][-1] == 8
+    assert first["f"].shape == (len(first["steps"]), 4, 2) and first["sizes"].shape[-2:] == (4, 5)
+    again = dynamics.train_shape(dynamics.Shape(3, 5), data, run, data_id)
+    for name, value in first.items():
+        torch.testing.assert_close(again[name], value, equal_nan=True)
+    curves = dynamics.shape_curves(first, run.members.of_loss("mse"), total_steps=8)
+    assert curves.f.shape == (5, 2) and curves.node_f.shape == (5, 2 * 2 * 5)

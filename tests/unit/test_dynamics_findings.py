@@ -1,0 +1,78 @@
+"""lib.dynamics_findings: the seven H&D §6 checks on synthetic curves that do and do not show each finding."""
+
+import math
+
+import numpy as np
+import pytest
+
+from lib import dynamics_findings as fnd
+
+STEPS = np.array([0, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000])
+
+
+def hump(peak_at: int, start: float, top: float, end: float) -> np.ndarray:
+    """A curve rising linearly from start to top at index peak_at, then falling to end."""
+    up = np.linspace(start, top, peak_at + 1)
+    down = np.linspace(top, end, len(STEPS) - peak_at)[1:]
+    return np.concatenate([up, down])
+
+
+def paper_like(layers: int = 3) -> fnd.ShapeCurves:
+    """Curves that show every finding: f humps (layer 1 falls most), p and u rise, deeper p higher."""
+    f = np.stack([hump(3, 0.5, 0.8, 0.3 + 0.1 * layer) for layer in range(layers)], axis=1)
+    p = np.stack([np.linspace(0.05, 0.2 + 0.1 * layer, len(STEPS)) for layer in range(layers)], axis=1)
+    u = np.stack([np.linspace(0.01, 0.05 + 0.02 * layer, len(STEPS)) for layer in range(layers)], axis=1)
+    loss = np.concatenate([[2.3, 2.3, 2.29], np.geomspace(2.0, 0.1, len(STEPS) - 3)])
+    error = np.linspace(0.9, 0.03, len(STEPS))
+    node_f = np.tile(np.where(np.arange(20) < 15, 0.9, 0.1), (len(STEPS), 1))
+    return fnd.ShapeCurves(STEPS, 20000, f, p, u, loss, error, node_f)
+
+
+def contrary(layers: int = 3) -> fnd.ShapeCurves:
+    """Curves that contradict every finding."""
+    c = paper_like(layers)
+    f = np.stack([np.linspace(0.6, 0.2 + 0.05 * (layers - layer), len(STEPS)) for layer in range(layers)], axis=1)
+    f[:, 0] = np.linspace(0.6, 0.55, len(STEPS))  # first layer falls least
+    p = c.p[::-1, ::-1]  # p falls, shallower layers more predictable
+    u = np.full_like(c.u, 0.4)  # flat and above log 2 / log 10
+    late_loss = np.concatenate([np.full(8, 2.3), [1.0, 0.5]])
+    return fnd.ShapeCurves(STEPS, 20000, f, p, u, late_loss, np.full(len(STEPS), 0.5), c.node_f * 0.1)
+
+
+def test_helpers_against_direct_computation():
+    assert fnd.rises_then_falls(hump(4, 0.5, 0.7, 0.4), 0.01)
+    assert not fnd.rises_then_falls(np.linspace(0.5, 0.8, 6), 0.01)
+    assert not fnd.rises_then_falls(np.linspace(0.8, 0.5, 6), 0.01)
+    assert not fnd.rises_then_falls(hump(4, 0.5, 0.505, 0.4), 0.01)
+    assert fnd.turn_index(hump(4, 0.5, 0.7, 0.4)) == 4
+    assert fnd.loss_onset_index(np.array([2.0, 2.0, 1.95, 1.7, 1.0, 0.0]), 0.1) == 3
+    assert fnd.relative_drop(np.array([0.2, 0.8, 0.4])) == pytest.approx(0.5)
+    values = np.array([0.1, 0.3, 0.2, 0.4])
+    pairs = [(i, j) for i in range(4) for j in range(4) if i < j]
+    assert fnd.concordance(values) == pytest.approx(sum(values[i] < values[j] for i, j in pairs) / len(pairs))
+    assert fnd.log_step_gap(0, 100) == pytest.approx(2.0) and fnd.log_step_gap(10, 1000) == pytest.approx(2.0)
+
+
+def test_paper_like_curves_hold_every_finding():
+    found = fnd.check_findings(paper_like())
+    assert [f.number for f in found] == list(range(1, 8))
+    assert all(f.held for f in found), [(f.number, f.detail) for f in found]
+
+
+def test_contrary_curves_fail_every_finding():
+    found = fnd.check_findings(contrary())
+    assert not any(f.held for f in found), [(f.number, f.detail) for f in found]
+
+
+def test_layer_comparisons_do_not_apply_to_one_hidden_layer():
+    found = {f.number: f for f in fnd.check_findings(paper_like(layers=1))}
+    assert found[4].held is None and found[6].held is None
+    assert found[1].held and found[5].held and found[7].held
+
+
+def test_informativeness_bound_is_log2_over_log_classes():
+    c = paper_like()
+    high = fnd.ShapeCurves(c.steps, c.total_steps, c.f, c.p, c.u + math.log(2) / math.log(10), c.val_loss,
+                           c.val_error, c.node_f)
+    assert not fnd.finding_7(high, fnd.Thresholds()).held
+    assert fnd.finding_7(c, fnd.Thresholds()).held
