@@ -1,0 +1,186 @@
+"""Memorising random labels vs learning true ones (thesis ch. 6): training to 100% training accuracy, layer
+representations, per-layer deviation profiles (thesis eq. 6.1-6.9) and the predicates behind the §6.4.4 claims.
+
+lib.train has no stop criterion on training accuracy, so `train_to_memorise` registers an epoch-end callback
+(`EpochMonitor`) that records every member's training accuracy, validation loss and true-label test accuracy,
+keeps each member's weights at its first epoch of 100% training accuracy and at its lowest validation loss, and
+ends the run by raising `AllMemorised` once every member has reached 100%.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from lib import probes
+from lib.models import StackedNet
+from lib.train import TrainConfig, TrainData, train
+
+DEVIATION_METRICS = ("euclidean", "normalised_euclidean", "cosine", "correlation")
+
+
+def shuffled_labels(y: np.ndarray, seed: int) -> np.ndarray:
+    """The training labels in a random order (thesis §6.2.1: labels "shuffled randomly"): same counts, no structure."""
+    return y[np.random.default_rng(seed).permutation(len(y))]
+
+
+def first_epoch_at(accuracy: np.ndarray, level: float = 1.0) -> np.ndarray:
+    """Per member, the first epoch (1-based) whose accuracy reaches `level`; 0 if never: (E, K) → (K,)."""
+    reached = np.asarray(accuracy) >= level  # (E, K)
+    return np.where(reached.any(axis=0), reached.argmax(axis=0) + 1, 0)
+
+
+class AllMemorised(Exception):
+    """Raised by EpochMonitor to end a run once every member has 100% training accuracy."""
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """Samples with the labels a run is scored on: x (N, d) float32, y (N,) int64."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+
+@torch.no_grad()
+def member_scores(net: StackedNet, data: EvalSet, batch: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-member accuracy and mean cross-entropy on `data`: (K,), (K,)."""
+    correct = torch.zeros(net.k, dtype=torch.float64)
+    loss = torch.zeros(net.k, dtype=torch.float64)
+    device = next(net.parameters()).device
+    for start in range(0, len(data.x), batch):
+        logits = net(data.x[start:start + batch].to(device))  # (K, b, C)
+        y = data.y[start:start + batch].to(device).expand(net.k, -1)  # (K, b)
+        correct += (logits.argmax(-1) == y).sum(1).double().cpu()
+        loss += F.cross_entropy(logits.transpose(1, 2), y, reduction="none").sum(1).double().cpu()
+    return correct / len(data.x), loss / len(data.x)
+
+
+class EpochMonitor:
+    """Epoch-end callback: training accuracy (own labels), validation loss, test accuracy (true labels), snapshots."""
+
+    def __init__(self, net: StackedNet, train_set: EvalSet, val_set: EvalSet, test_set: EvalSet, stop: bool):
+        self.sets, self.stop = (train_set, val_set, test_set), stop
+        self.params = list(net.parameters())
+        self.at_memorised = [p.detach().clone() for p in self.params]
+        self.at_best_val = [p.detach().clone() for p in self.params]
+        self.best_val = torch.full((net.k,), math.inf, dtype=torch.float64)
+        self.rows: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+
+    def __call__(self, step: int, net: StackedNet) -> None:
+        """Score every member, update snapshots; raise AllMemorised when asked to stop at 100%."""
+        train_acc, _ = member_scores(net, self.sets[0])
+        _, val_loss = member_scores(net, self.sets[1])
+        test_acc, _ = member_scores(net, self.sets[2])
+        before = self.memorised()
+        self.rows.append((train_acc, val_loss, test_acc))
+        self._keep(self.at_memorised, self.memorised() & ~before)
+        improved = val_loss < self.best_val
+        self.best_val = torch.where(improved, val_loss, self.best_val)
+        self._keep(self.at_best_val, improved)
+        if self.stop and bool(self.memorised().all()):
+            raise AllMemorised
+
+    def memorised(self) -> torch.Tensor:
+        """Members that have reached 100% training accuracy in some epoch so far: (K,) bool."""
+        if not self.rows:
+            return torch.zeros(len(self.best_val), dtype=torch.bool)
+        return torch.stack([r[0] for r in self.rows]).max(0).values >= 1.0
+
+    def _keep(self, snapshot: list[torch.Tensor], members: torch.Tensor) -> None:
+        """Copy the current weights of `members` (K,) bool into `snapshot`."""
+        mask = members.to(self.params[0].device).view(-1, 1, 1)
+        for kept, param in zip(snapshot, self.params):
+            kept.copy_(torch.where(mask, param.detach(), kept))
+
+    def record(self) -> dict:
+        """Per-epoch curves (E, K) and the two snapshots, as a cacheable dict."""
+        curves = [torch.stack([r[i] for r in self.rows]) for i in range(3)]
+        return {"train_acc": curves[0], "val_loss": curves[1], "test_acc": curves[2],
+                "at_memorised": [p.cpu() for p in self.at_memorised],
+                "at_best_val": [p.cpu() for p in self.at_best_val]}
+
+
+def train_to_memorise(net: StackedNet, data: TrainData, test_set: EvalSet, cfg: TrainConfig, stop: bool = True) -> dict:
+    """Train up to cfg.max_epochs, scoring every epoch; stop early once every member has 100% training accuracy.
+
+    cfg must not use the engine's own evaluation (eval_every=None): the monitor does the scoring.
+    """
+    if cfg.eval_every is not None:
+        raise ValueError("cfg: train_to_memorise scores every epoch itself; use eval_every=None")
+    steps_per_epoch = math.ceil(len(data.x_train) / cfg.batch_size)
+    monitor = EpochMonitor(net, EvalSet(data.x_train, data.y_train), EvalSet(data.x_val, data.y_val), test_set,
+                           stop)
+    epoch_ends = range(steps_per_epoch, steps_per_epoch * cfg.max_epochs + 1, steps_per_epoch)
+    try:
+        train(net, data, cfg, callbacks=[(epoch_ends, monitor)])
+    except AllMemorised:
+        pass
+    return monitor.record()
+
+
+@torch.no_grad()
+def load_snapshot(net: StackedNet, snapshot: list[torch.Tensor]) -> StackedNet:
+    """Write stored parameters (in net.parameters() order) into `net` and return it."""
+    for param, kept in zip(net.parameters(), snapshot):
+        param.copy_(kept)
+    return net
+
+
+@torch.no_grad()
+def layer_representations(net: StackedNet, x: torch.Tensor) -> list[torch.Tensor]:
+    """Per layer: the input, each hidden layer's post-ReLU activations and the softmax output, each (K, N, n_l)."""
+    acts = net.activations(x)
+    return [x.expand(net.k, *x.shape), *acts.post, acts.logits.softmax(-1)]
+
+
+@dataclass(frozen=True)
+class DeviationProfile:
+    """Per-layer deviations (thesis eq. 6.2-6.9) of K networks: each array (K, layers)."""
+
+    activation_level: np.ndarray  # eq. 6.4
+    inner: dict[str, np.ndarray]  # metric -> inner-class deviation (eq. 6.2, 6.5)
+    inter: dict[str, np.ndarray]  # metric -> inter-class deviation (eq. 6.3, 6.6)
+
+
+def deviation_profile(layers: list[torch.Tensor], labels: torch.Tensor, n_classes: int,
+                      pairs: str = "adjacent") -> DeviationProfile:
+    """Activation level and inner/inter-class deviations of every layer (K, N, n_l) for every metric."""
+    level = torch.stack([probes.activation_level(a, labels, n_classes) for a in layers], -1)  # (K, L)
+    inner, inter = {}, {}
+    for metric in DEVIATION_METRICS:
+        inner[metric] = torch.stack([probes.inner_class_deviation(a, labels, n_classes, metric).mean
+                                     for a in layers], -1).numpy()
+        inter[metric] = torch.stack([probes.inter_class_deviation(a, labels, n_classes, metric, pairs).mean
+                                     for a in layers], -1).numpy()
+    return DeviationProfile(level.numpy(), inner, inter)
+
+
+# ---------------------------------------------------------------- predicates of the §6.4.4 claims (per network)
+
+
+def increases_every_layer(values: np.ndarray) -> np.ndarray:
+    """Each layer above the one before it: (..., L) → (...,) bool."""
+    return (np.diff(values, axis=-1) > 0).all(axis=-1)
+
+
+def ends_below_start(values: np.ndarray) -> np.ndarray:
+    """Last layer below layer 0 (the input): (..., L) → (...,) bool."""
+    return values[..., -1] < values[..., 0]
+
+
+def ends_above_start(values: np.ndarray) -> np.ndarray:
+    """Last layer above layer 0 (the input): (..., L) → (...,) bool."""
+    return values[..., -1] > values[..., 0]
+
+
+def every_layer_above_start(values: np.ndarray) -> np.ndarray:
+    """Every layer after the input above the input: (..., L) → (...,) bool."""
+    return (values[..., 1:] > values[..., :1]).all(axis=-1)
+
+
+def dips_then_ends_above_start(values: np.ndarray) -> np.ndarray:
+    """Some middle layer below the input, and the last layer above it (thesis Fig. 6.12(d)): (..., L) → (...,)."""
+    return (values[..., 1:-1] < values[..., :1]).any(axis=-1) & ends_above_start(values)
