@@ -185,6 +185,16 @@ def layer_scores(fit_a: Tensor, fit_labels: Tensor, eval_a: Tensor, eval_labels:
     return LayerScores(float(layer), float(per_node.mean()), float(per_node.max()))
 
 
+def layer_accuracies(fit_layers: list[Tensor], fit_labels: Tensor, eval_layers: list[Tensor], eval_labels: Tensor,
+                     n_classes: int, kind: Kind, threshold: float = 0.0, grid_size: int = 256) -> list[float]:
+    """Naive-Bayes layer-classifier accuracy of every layer [(N, nodes_l)]; all nodes fitted in one pass."""
+    sizes = [a.shape[-1] for a in fit_layers]
+    loglik = node_log_likelihoods(torch.cat(fit_layers, -1), fit_labels, torch.cat(eval_layers, -1), n_classes,
+                                  kind, threshold, grid_size)  # (N, Σ nodes_l, C)
+    prior = log_prior(fit_labels, n_classes)
+    return [float(accuracy(layer_log_posterior(part, prior), eval_labels)) for part in loglik.split(sizes, dim=1)]
+
+
 # ---------------------------------------------------------------- label corruption (slides, "Quarantine paths")
 
 

@@ -117,6 +117,16 @@ def test_layer_scores_and_accuracy():
     assert nc.accuracy(post, torch.tensor([0, 0, 0])).item() == pytest.approx(2 / 3)
 
 
+def test_all_layers_in_one_pass_equal_layer_by_layer():
+    layers = [relu_data(seed, n=200, nodes=nodes)[0] for seed, nodes in ((9, 3), (10, 5))]
+    labels = relu_data(9, n=200)[1]
+    for kind in nc.KINDS:
+        ours = nc.layer_accuracies([a[:150] for a in layers], labels[:150], [a[150:] for a in layers], labels[150:],
+                                   3, kind)
+        ref = [nc.layer_scores(a[:150], labels[:150], a[150:], labels[150:], 3, kind).layer for a in layers]
+        assert ours == pytest.approx(ref)
+
+
 def test_corrupt_labels_changes_exactly_the_chosen_ones():
     labels = torch.arange(100) % 10
     out, corrupted = nc.corrupt_labels(labels, 0.3, 10, seed=1)
