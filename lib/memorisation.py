@@ -100,7 +100,8 @@ class EpochMonitor:
         curves = [torch.stack([r[i] for r in self.rows]) for i in range(3)]
         return {"train_acc": curves[0], "val_loss": curves[1], "test_acc": curves[2],
                 "at_memorised": [p.cpu() for p in self.at_memorised],
-                "at_best_val": [p.cpu() for p in self.at_best_val]}
+                "at_best_val": [p.cpu() for p in self.at_best_val],
+                "final": [p.detach().cpu().clone() for p in self.params]}
 
 
 def train_to_memorise(net: StackedNet, data: TrainData, test_set: EvalSet, cfg: TrainConfig, stop: bool = True) -> dict:
@@ -127,6 +128,12 @@ def load_snapshot(net: StackedNet, snapshot: list[torch.Tensor]) -> StackedNet:
     for param, kept in zip(net.parameters(), snapshot):
         param.copy_(kept)
     return net
+
+
+def memorised_weights(record: dict) -> list[torch.Tensor]:
+    """Each member's weights at its first epoch of 100% training accuracy, or its last weights if it never got there."""
+    reached = torch.from_numpy(first_epoch_at(record["train_acc"].numpy()) > 0).view(-1, 1, 1)  # (K, 1, 1)
+    return [torch.where(reached, kept, last) for kept, last in zip(record["at_memorised"], record["final"])]
 
 
 @torch.no_grad()

@@ -207,6 +207,7 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
         param("max_epochs", 40, 300, 20000, integer(1, 1000000), "epoch cap of the runs to 100% training accuracy"),
         param("n_tsne", 200, 1200, 12000, integer(31, 100000), "training signals in each t-SNE map (thesis: 12000)"),
         param("perplexity", 10.0, 30.0, 30.0, number(2.0, 200.0), "t-SNE perplexity"),
+        param("mnist_seeds", 1, 1, 3, integer(1, 20), "MNIST networks of each kind (learning, memorising)"),
         param("mnist_train", 300, 2000, 48000, integer(100, 55000), "MNIST training images (thesis: 48000)"),
         param("mnist_val", 200, 1000, 12000, integer(50, 12000), "MNIST validation images (thesis: 12000)"),
         param("mnist_test", 300, 2000, 10000, integer(100, 10000), "MNIST test images (thesis: 10000)"),

@@ -19,6 +19,7 @@ from lib.memorisation import (
     layer_representations,
     load_snapshot,
     member_scores,
+    memorised_weights,
     shuffled_labels,
     train_to_memorise,
 )
@@ -72,6 +73,7 @@ def test_train_to_memorise_stops_at_100_percent_and_keeps_the_snapshots():
     load_snapshot(net, record["at_memorised"])
     acc, _ = member_scores(net, EvalSet(data.x_train, data.y_train))
     assert (acc == 1.0).all()
+    torch.testing.assert_close(memorised_weights(record), record["at_memorised"])
     load_snapshot(net, record["at_best_val"])
     _, val_loss = member_scores(net, EvalSet(data.x_val, data.y_val))
     torch.testing.assert_close(val_loss, record["val_loss"].min(0).values)
@@ -80,6 +82,10 @@ def test_train_to_memorise_stops_at_100_percent_and_keeps_the_snapshots():
 def test_train_to_memorise_without_stop_runs_to_the_cap_and_refuses_engine_evaluation():
     _, _, record = tiny_run(stop=False, max_epochs=12)
     assert record["train_acc"].shape == (12, 2)
+    reached = first_epoch_at(record["train_acc"].numpy()) > 0
+    for k in range(2):
+        expected = record["at_memorised" if reached[k] else "final"]
+        torch.testing.assert_close([w[k] for w in memorised_weights(record)], [w[k] for w in expected])
     net = models.mlp(1, [10, 5], seed=0)
     data = train_data(torch.randn(8, 10), torch.zeros(8, dtype=torch.long), torch.randn(4, 10),
                       torch.zeros(4, dtype=torch.long))
