@@ -84,10 +84,10 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
         param("lr", 1e-3, 1e-3, 1e-3, number(1e-6, 1.0), "learning rate"),
         param("max_epochs", 1, 8, 100, integer(1, 1000), "epochs at most (early stopping on the validation loss)"),
         param("patience", 1, 2, 5, integer(1, 100), "evaluations without improvement before a network stops"),
-        param("n_fit", 500, 3000, 20000, integer(100, 55000), "training images that fit the node classifiers"),
-        param("n_eval", 300, 1000, 10000, integer(100, 10000), "test images that score the node classifiers"),
+        param("n_fit", 300, 3000, 20000, integer(100, 55000), "training images that fit the node classifiers"),
+        param("n_eval", 200, 1000, 10000, integer(100, 10000), "test images that score the node classifiers"),
         param("grid_size", 64, 256, 512, integer(32, 4096), "grid points of each kernel density estimate"),
-        param("snapshots", 4, 8, 20, integer(2, 50), "log-spaced weight snapshots of the 6x100 network in training"),
+        param("snapshots", 3, 8, 20, integer(2, 50), "log-spaced weight snapshots of the 6x100 network in training"),
         param("snapshot_epochs", 1, 2, 5, integer(1, 100), "epochs spanned by the snapshots"),
         param("fractions", (0.0, 1.0), (0.0, 0.25, 0.5, 0.75, 1.0), tuple(i / 10 for i in range(11)),
               ("a list of numbers in [0, 1]", lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(
