@@ -34,6 +34,7 @@ SHAPES = (
     Shape("2-conv-layer CNN", "cnn", (5, 9)),
     Shape("3-conv-layer CNN", "cnn", (5, 7, 9)),
 )
+LENGTH_5 = Shape("1-conv-layer CNN, length 5", "cnn", (5,))  # the alternative of thesis Fig. 3.19
 
 
 def build(shape: Shape, seeds: Sequence[int], init: str = "glorot", length: int = 100,

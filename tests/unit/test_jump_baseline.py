@@ -5,11 +5,13 @@ import pytest
 
 from lib import data
 from lib.jump_baseline import (
+    ErrorMeasures,
     accuracy_within,
     detect_jumps,
     detector_weights_at,
     error_measures,
     gaussian_window,
+    log_mismatch,
     lowest_fraction,
     smooth,
     width_study,
@@ -93,3 +95,10 @@ def test_accuracy_within_and_width_study():
     assert table.shape == (2, 2) and np.all((table >= 0) & (table <= 1))
     assert table[0, 0] > table[1, 0]  # less noise, more accurate
     assert table[1, 0] == accuracy_within(detect_jumps(high.x, 19, 0.5), high.positions)
+
+
+def test_log_mismatch():
+    a = ErrorMeasures(1.0, 2.0, 0.5, 1.0)
+    assert log_mismatch(a, a) == 0.0
+    b = ErrorMeasures(2.0, 2.0, 0.5, 0.5)
+    assert log_mismatch(b, a) == pytest.approx((np.log(2) + np.log(2)) / 4)
