@@ -99,6 +99,14 @@ def accuracies(net: StackedNet, x: Tensor, y: Tensor) -> np.ndarray:
     return 1.0 - error.cpu().numpy()
 
 
+def finite_members(net: StackedNet) -> np.ndarray:
+    """(K,) bool: members whose parameters are all finite (SGD with a too-large learning rate can diverge)."""
+    finite = torch.ones(net.k, dtype=torch.bool)
+    for param in net.parameters():
+        finite &= torch.isfinite(param.detach()).flatten(1).all(dim=1).cpu()
+    return finite.numpy()
+
+
 def select_member(val_acc: np.ndarray, n_lrs: int, n_seeds: int) -> tuple[int, int]:
     """(lr index, member) of the grid: the learning rate with the best mean validation accuracy over seeds, and
     its seed with the best validation accuracy (Davel 2020 §4.1: "hyper parameters are optimised on a 5,000

@@ -200,3 +200,10 @@ def test_check_grid_names_the_parameter():
                          (dict(n_lr=1), "n_seeds")):
         with pytest.raises(ParameterError, match=name):
             sa.check_grid(SimpleNamespace(**{**vars(good), **change}))
+
+
+def test_finite_members_flags_a_diverged_member():
+    net = summary_mlp(3, d_in=6, hidden=8, classes=5, seed=0)
+    with torch.no_grad():
+        net.layers[1].weight[1, 0, 0] = torch.nan
+    assert sa.finite_members(net).tolist() == [True, False, True]
