@@ -1,0 +1,164 @@
+"""Engine throughput vs a plain per-model PyTorch loop on the Haasbroek & Davel (2020) §4.1 grid.
+
+Per shape (depth 2/5/9 × width 20/80/320, MNIST 784→…→10, bias in the first hidden layer only) six members
+(3 seeds × CE/MSE) train for the same number of Adam steps (lr 1e-3, batch 60): once stacked in one engine call,
+once as six nn.Sequential models one after another with torch.optim.Adam and a shuffling DataLoader.
+Usage: python benchmarks/bench_engine.py [--steps N]; writes benchmarks/results.json.
+"""
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+
+from lib.models import mlp
+from lib.train import set_threads, train, train_config, train_data
+
+DEPTHS, WIDTHS = (2, 5, 9), (20, 80, 320)
+SEEDS, LOSSES = (0, 1, 2, 0, 1, 2), ("ce", "ce", "ce", "mse", "mse", "mse")
+BATCH, LR, WARMUP_STEPS = 60, 1e-3, 10
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+def mnist_tensors() -> tuple[torch.Tensor, torch.Tensor, str]:
+    """The 48k MNIST training images as (N, 784) float32 and labels, or random data of that shape."""
+    try:
+        from lib.data import MNISTUnavailable, as_float, load_mnist, split_mnist
+    except ImportError:
+        return *random_mnist(), "random data of MNIST shape (lib.data missing)"
+    try:
+        x, y = split_mnist(load_mnist(), "48k/12k/10k").train
+    except MNISTUnavailable:
+        return *random_mnist(), "random data of MNIST shape (MNIST unavailable)"
+    return torch.from_numpy(as_float(x)), torch.from_numpy(y.astype("int64")), "MNIST 48k training split"
+
+
+def random_mnist() -> tuple[torch.Tensor, torch.Tensor]:
+    """Uniform images (48000, 784) and random labels, seeded."""
+    gen = torch.Generator().manual_seed(0)
+    return torch.rand(48000, 784, generator=gen), torch.randint(0, 10, (48000,), generator=gen)
+
+
+def layer_sizes(depth: int, width: int) -> list[int]:
+    """784, then depth-1 hidden layers of `width`, then 10 outputs (depth excludes the input layer)."""
+    return [784] + [width] * (depth - 1) + [10]
+
+
+def time_engine(sizes: list[int], x: torch.Tensor, y: torch.Tensor, steps: int) -> float:
+    """Seconds for one engine call training the six members for `steps` steps."""
+    data = train_data(x, y, x[:BATCH], y[:BATCH])
+    for count in (WARMUP_STEPS, steps):
+        cfg = train_config(optimizer="adam", lr=LR, loss=LOSSES, batch_size=BATCH, max_epochs=10**6,
+                           max_steps=count, eval_every=None, seed=list(SEEDS), device="cpu")
+        net = mlp(len(SEEDS), sizes, bias="first", init="he", seed=list(SEEDS))
+        start = time.perf_counter()
+        train(net, data, cfg)
+        elapsed = time.perf_counter() - start
+    return elapsed
+
+
+def plain_loss(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
+    """Cross-entropy, or mean squared error against the one-hot target."""
+    return F.cross_entropy(out, y) if kind == "ce" else F.mse_loss(out, F.one_hot(y, 10).float())
+
+
+def train_plain(model: torch.nn.Module, loader: DataLoader, kind: str, steps: int) -> None:
+    """The usual loop: DataLoader batches, loss, backward, torch.optim.Adam step."""
+    optimizer, step = torch.optim.Adam(model.parameters(), lr=LR), 0
+    while step < steps:
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            plain_loss(model(xb), yb, kind).backward()
+            optimizer.step()
+            step += 1
+            if step == steps:
+                return
+
+
+def time_plain(sizes: list[int], x: torch.Tensor, y: torch.Tensor, steps: int) -> float:
+    """Seconds for training the six members one after another as plain models."""
+    members = mlp(len(SEEDS), sizes, bias="first", init="he", seed=list(SEEDS))
+    dataset, elapsed = TensorDataset(x, y), 0.0
+    for k, (seed, kind) in enumerate(zip(SEEDS, LOSSES)):
+        loader = DataLoader(dataset, batch_size=BATCH, shuffle=True, generator=torch.Generator().manual_seed(seed))
+        train_plain(members.member(k), loader, kind, WARMUP_STEPS)
+        model = members.member(k)
+        start = time.perf_counter()
+        train_plain(model, loader, kind, steps)
+        elapsed += time.perf_counter() - start
+    return elapsed
+
+
+def training_flops(sizes: list[int], steps: int) -> float:
+    """Forward + backward FLOPs of all members: 3 × 2·fan_in·fan_out per sample per layer."""
+    per_sample = sum(2 * a * b for a, b in zip(sizes, sizes[1:]))
+    return 3 * per_sample * BATCH * len(SEEDS) * steps
+
+
+def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
+    """Best float32 GFLOP/s of an n×n matmul over a few repeats."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n**3 / best / 1e9
+
+
+def _timed(fn) -> float:
+    """Wall seconds of one call."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def run(steps: int) -> dict:
+    """Time every shape; return the table and the summary numbers."""
+    threads = set_threads()
+    x, y, source = mnist_tensors()
+    print(f"data: {source}; torch {torch.__version__}, {threads} threads; {steps} steps per shape\n")
+    print(f"{'shape':>8} {'engine s':>9} {'plain s':>8} {'ratio':>6} {'GFLOP/s':>8}")
+    rows = []
+    for depth in DEPTHS:
+        for width in WIDTHS:
+            sizes = layer_sizes(depth, width)
+            engine, plain = time_engine(sizes, x, y, steps), time_plain(sizes, x, y, steps)
+            gflops = training_flops(sizes, steps) / engine / 1e9
+            rows.append({"depth": depth, "width": width, "engine_s": engine, "plain_s": plain,
+                         "ratio": plain / engine, "engine_gflops": gflops})
+            print(f"{depth:>4}x{width:<3} {engine:>9.2f} {plain:>8.2f} {plain / engine:>6.1f} {gflops:>8.1f}",
+                  flush=True)
+    return summarise(rows, steps, threads, source)
+
+
+def summarise(rows: list[dict], steps: int, threads: int, source: str) -> dict:
+    """Overall ratio, width-20 ratios and the engine's share of the measured matmul peak."""
+    peak = matmul_peak()
+    engine, plain = sum(r["engine_s"] for r in rows), sum(r["plain_s"] for r in rows)
+    flops = sum(training_flops(layer_sizes(r["depth"], r["width"]), steps) for r in rows)
+    summary = {"overall_ratio": plain / engine, "min_ratio_width_20": min(r["ratio"] for r in rows if r["width"] == 20),
+               "engine_gflops": flops / engine / 1e9, "matmul_peak_gflops": peak}
+    print(f"\noverall (sum plain / sum engine): {summary['overall_ratio']:.2f}x; "
+          f"width-20 shapes at least {summary['min_ratio_width_20']:.1f}x")
+    print(f"engine {summary['engine_gflops']:.1f} GFLOP/s vs 2048x2048 matmul peak {peak:.1f} GFLOP/s "
+          f"({100 * summary['engine_gflops'] / peak:.0f}%)")
+    machine = platform.processor() or platform.machine()
+    environment = {"torch": torch.__version__, "threads": threads, "machine": machine}
+    return {"steps": steps, "batch": BATCH, "members": len(SEEDS), "data": source, "environment": environment,
+            "rows": rows, "summary": summary}
+
+
+def main() -> None:
+    """Parse --steps, run, write benchmarks/results.json."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=300, help="training steps per shape (default 300)")
+    results = run(parser.parse_args().steps)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

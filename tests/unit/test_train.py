@@ -1,0 +1,178 @@
+"""The engine against plain torch.nn training, early stopping, independence, determinism, validation."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lib.models import cnn1d, mlp
+from lib.seed import generator
+from lib.train import epoch_permutations, evaluate, log_steps, train, train_config, train_data
+
+N_SAMPLES, BATCH, STEPS = 70, 16, 50  # 5 batches per epoch, the last one partial (6 samples)
+LOSSES = ("ce", "mse", "ce")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny tensors: one thread avoids waiting on a second core shared with other processes."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def toy_data(d_in: int, classes: int, seed: int = 0, n: int = N_SAMPLES):
+    """Random inputs and labels: x (n, d_in) float32, y (n,) int64."""
+    gen = generator(seed)
+    return torch.randn(n, d_in, generator=gen), torch.randint(0, classes, (n,), generator=gen)
+
+
+def plain_loss(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
+    """torch.nn's cross-entropy or mean squared error against the one-hot target."""
+    if kind == "ce":
+        return F.cross_entropy(out, y)
+    return F.mse_loss(out, F.one_hot(y, out.shape[1]).float())
+
+
+def train_plain(model, x, y, kind: str, optimizer, seed: int, steps: int) -> None:
+    """One nn.Sequential trained alone, replaying the engine's permutation stream for its member."""
+    gen, step = generator(seed), 0
+    while step < steps:
+        order = epoch_permutations([gen], len(x))[0]  # (N,)
+        for start in range(0, len(x), BATCH):
+            index = order[start:start + BATCH]
+            optimizer.zero_grad()
+            plain_loss(model(x[index]), y[index], kind).backward()
+            optimizer.step()
+            step += 1
+            if step == steps:
+                return
+
+
+def check_equivalence(net, x, y, optimizer: str, lrs: list[float]) -> None:
+    """Each stacked member equals its plain model trained with torch.optim after STEPS steps."""
+    plains = [net.member(k) for k in range(net.k)]
+    cfg = train_config(optimizer=optimizer, lr=lrs, loss=LOSSES, batch_size=BATCH, max_epochs=100,
+                       max_steps=STEPS, eval_every=None, seed=7, device="cpu")
+    train(net, train_data(x, y, x, y), cfg)
+    for k, plain in enumerate(plains):
+        opt_class = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
+        train_plain(plain, x, y, LOSSES[k], opt_class(plain.parameters(), lr=lrs[k]), 7 + k, STEPS)
+        for got, want in zip(net.member(k).parameters(), plain.parameters()):
+            torch.testing.assert_close(got, want, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("optimizer, lrs", [("sgd", [0.05, 0.1, 0.02]), ("adam", [1e-3, 3e-3, 1e-2]),
+                                            ("adam", [3e-3] * 3)])
+def test_mlp_member_reproduces_plain_training(optimizer, lrs):
+    x, y = toy_data(20, 5)
+    check_equivalence(mlp(3, [20, 16, 12, 5], bias="first", seed=3), x, y, optimizer, lrs)
+
+
+@pytest.mark.parametrize("optimizer, lrs", [("sgd", [0.05, 0.1, 0.02]), ("adam", [1e-3, 3e-3, 1e-2])])
+def test_cnn_member_reproduces_plain_training(optimizer, lrs):
+    x, y = toy_data(24, 6)
+    check_equivalence(cnn1d(3, length=24, kernels=(5, 3), classes=6, seed=3), x, y, optimizer, lrs)
+
+
+def test_member_is_independent_of_its_stack():
+    x, y = toy_data(20, 5)
+    cfg = dict(optimizer="adam", lr=1e-2, batch_size=BATCH, max_epochs=4, patience=2, seed=5, device="cpu")
+    alone = train(mlp(1, [20, 8, 5], seed=11), train_data(x, y, x, y), train_config(**cfg))
+    stacked = train(mlp(3, [20, 8, 5], seed=11), train_data(x, y, x, y), train_config(**cfg))
+    for got, want in zip(stacked.net.member(0).parameters(), alone.net.member(0).parameters()):
+        torch.testing.assert_close(got, want, atol=1e-6, rtol=0)
+    torch.testing.assert_close(stacked.history.val_loss[:, :1], alone.history.val_loss)
+
+
+def overfitting_run(snapshots: dict, optimizer: str, lr: float):
+    """Random labels, a large lr: validation loss rises after a few epochs, so members stop early."""
+    x, y = toy_data(10, 3, seed=1, n=30)
+    x_val, y_val = toy_data(10, 3, seed=2, n=30)
+    per_epoch = math.ceil(len(x) / 10)
+
+    def snapshot(step, net):
+        snapshots[step] = [p.clone() for p in net.parameters()]
+
+    cfg = train_config(optimizer=optimizer, lr=lr, batch_size=10, max_epochs=60, patience=3, seed=0, device="cpu")
+    result = train(mlp(3, [10, 32, 3], seed=0), train_data(x, y, x_val, y_val), cfg,
+                   callbacks=[(range(0, 61 * per_epoch, per_epoch), snapshot)])
+    return result, per_epoch
+
+
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 0.5), ("adam", 0.05)])
+def test_early_stopping_restores_best_weights(optimizer, lr):
+    snapshots: dict[int, list[torch.Tensor]] = {}
+    result, per_epoch = overfitting_run(snapshots, optimizer, lr)
+    history = result.history
+    assert (history.stopped_epoch > 0).all() and history.epochs < 60
+    assert (history.best_epoch < history.stopped_epoch).all()
+    for k in range(3):
+        best = snapshots[int(history.best_epoch[k]) * per_epoch]
+        stopped = snapshots[int(history.stopped_epoch[k]) * per_epoch]
+        final = snapshots[history.steps]
+        for restored, at_best, at_stop, at_end in zip(result.net.parameters(), best, stopped, final):
+            assert torch.equal(restored[k], at_best[k])
+            assert torch.equal(at_end[k], at_stop[k])  # a stopped member no longer moves
+    best_losses = history.val_loss.min(dim=0).values
+    torch.testing.assert_close(evaluate(result.net, *toy_data(10, 3, seed=2, n=30), "ce")[0], best_losses)
+
+
+def test_training_is_deterministic():
+    x, y = toy_data(20, 5)
+    cfg = train_config(optimizer="adam", lr=1e-2, loss=LOSSES, batch_size=BATCH, max_epochs=3, seed=1,
+                       device="cpu")
+    runs = [train(mlp(3, [20, 8, 5], seed=2), train_data(x, y, x, y), cfg) for _ in range(2)]
+    for a, b in zip(runs[0].net.parameters(), runs[1].net.parameters()):
+        assert torch.equal(a, b)
+    assert torch.equal(runs[0].history.val_loss, runs[1].history.val_loss)
+
+
+def test_history_records_every_epoch_and_evaluation():
+    x, y = toy_data(20, 5)
+    cfg = train_config(lr=0.01, batch_size=BATCH, max_epochs=5, eval_every=2, seed=1, device="cpu")
+    history = train(mlp(2, [20, 8, 5]), train_data(x, y, x, y), cfg).history
+    assert history.train_loss.shape == (5, 2) and history.steps == 25
+    assert history.eval_epoch.tolist() == [2, 4, 5] and history.eval_step.tolist() == [10, 20, 25]
+    assert history.val_error.shape == (3, 2) and ((history.val_error >= 0) & (history.val_error <= 1)).all()
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(optimizer="rmsprop"), "optimizer"), (dict(lr=-1.0), "lr"), (dict(lr=[0.1, math.nan]), "lr"),
+    (dict(loss="hinge"), "loss"), (dict(loss=["ce", "l1"]), "loss"), (dict(batch_size=0), "batch_size"),
+    (dict(max_epochs=1.5), "max_epochs"), (dict(max_steps=0), "max_steps"), (dict(patience=0), "patience"),
+    (dict(eval_every=None, patience=3), "patience"), (dict(seed=-1), "seed"), (dict(device="tpu"), "device"),
+    (dict(betas=(0.9, 1.0)), "betas"), (dict(eps=0.0), "eps"),
+])
+def test_config_validation_names_the_parameter(kwargs, name):
+    with pytest.raises(ValueError, match=f"^{name}:"):
+        train_config(**kwargs)
+
+
+def test_per_member_values_must_match_the_stack():
+    x, y = toy_data(20, 5)
+    with pytest.raises(ValueError, match="^lr:"):
+        train(mlp(3, [20, 5]), train_data(x, y, x, y), train_config(lr=[0.1, 0.2], device="cpu"))
+
+
+def test_data_validation_names_the_tensor():
+    x, y = toy_data(20, 5)
+    with pytest.raises(ValueError, match="^y_val:"):
+        train_data(x, y, x, y[:-1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(total=st.integers(1, 10**7), count=st.integers(2, 60))
+def test_log_steps_properties(total, count):
+    steps = log_steps(total, count)
+    assert steps[0] == 0 and steps[-1] == total
+    assert all(a < b for a, b in zip(steps, steps[1:])) and len(steps) <= count
+    assert all(isinstance(s, int) for s in steps)
+
+
+def test_log_steps_is_log_spaced():
+    assert log_steps(1000, 5) == (0, 1, 10, 100, 1000)
