@@ -1,7 +1,8 @@
 """Every section notebook run with the smoke profile, re-run by nbval, built into a strict book, read in Chromium.
 
 One module on purpose: with `pytest -n 2 --dist loadscope` it stays on one worker, so the notebooks are executed
-once and the same executed copies feed nbval, the book build and the browser.
+once (two at a time, through `python -m lib.runner`) and the same executed copies feed nbval, the strict book build
+and the browser.
 """
 
 import http.server
@@ -11,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -24,64 +26,62 @@ SECTIONS = runner.sections()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def run_smoke(section: str, root: Path) -> subprocess.CompletedProcess:
+    """Execute one section with profile=smoke through the command line, as a user would."""
+    env = dict(os.environ, NODEWISE_RESULTS=str(root / "results"))
+    return subprocess.run([sys.executable, "-m", "lib.runner", section, "profile=smoke",
+                           "--output", str(root / "book" / f"{section}.ipynb")],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
+
+
 @pytest.fixture(scope="module")
 def smoke_dir(tmp_path_factory):
-    """A scratch book tree: the book's sources plus every notebook executed with profile=smoke."""
+    """A scratch book tree: the book's sources plus every notebook executed with profile=smoke (2 at a time)."""
     root = tmp_path_factory.mktemp("smoke_book")
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(REPO_ROOT / name, root / name)
-    shutil.copytree(REPO_ROOT / "_static", root / "_static")
-    shutil.copytree(REPO_ROOT / "_vendor", root / "_vendor")
+    for folder in ("_static", "_vendor", "_extra"):
+        shutil.copytree(REPO_ROOT / folder, root / folder)
     shutil.copytree(REPO_ROOT / "book", root / "book", ignore=shutil.ignore_patterns("*.ipynb"))
-    old = os.environ.get("NODEWISE_RESULTS")
-    os.environ["NODEWISE_RESULTS"] = str(root / "results")
-    errors = {}
-    for section in SECTIONS:
-        try:
-            runner.run_section(section, {"profile": "smoke"}, output=root / "book" / f"{section}.ipynb")
-        except Exception as exc:  # noqa: BLE001 -- reported per section by test_section_runs
-            errors[section] = exc
-    yield root, errors
-    if old is None:
-        os.environ.pop("NODEWISE_RESULTS", None)
-    else:
-        os.environ["NODEWISE_RESULTS"] = old
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = dict(zip(SECTIONS, pool.map(lambda s: run_smoke(s, root), SECTIONS)))
+    return root, runs
 
 
 @pytest.mark.parametrize("section", SECTIONS)
 def test_section_runs_with_the_smoke_profile(smoke_dir, section):
-    root, errors = smoke_dir
-    if section in errors:
-        raise errors[section]
+    root, runs = smoke_dir
+    assert runs[section].returncode == 0, runs[section].stdout[-3000:] + runs[section].stderr[-6000:]
     assert (root / "book" / f"{section}.ipynb").exists()
 
 
 @pytest.mark.parametrize("section", SECTIONS)
 def test_section_writes_its_results_contract(smoke_dir, section):
-    root, errors = smoke_dir
-    assert section not in errors
+    root, runs = smoke_dir
+    assert runs[section].returncode == 0
     record = json.loads((root / "results" / f"{section}.json").read_text())
     assert {"section", "profile", "parameters", "paper", "measured", "environment", "elapsed_s"} <= set(record)
     assert record["section"] == section and record["profile"] == "smoke"
     assert set(record["paper"]) <= set(record["measured"]), "every paper value needs a measured counterpart"
 
 
-@pytest.mark.parametrize("section", SECTIONS)
-def test_results_cells_reproduce_exactly_under_nbval(smoke_dir, section):
-    root, errors = smoke_dir
-    assert section not in errors
+def test_results_cells_reproduce_exactly_under_nbval(smoke_dir):
+    """nbval (lax) re-executes every executed notebook and compares the cells marked NBVAL_CHECK_OUTPUT."""
+    root, runs = smoke_dir
+    assert all(run.returncode == 0 for run in runs.values())
     env = dict(os.environ, NODEWISE_RESULTS=str(root / "nbval_results"))
-    proc = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:xdist", "-p", "no:cacheprovider",
-                           "-q", str(root / "book" / f"{section}.ipynb")],
-                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    notebooks = [str(root / "book" / f"{s}.ipynb") for s in SECTIONS]
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-n", "2", "--dist", "loadscope",
+                           "-p", "no:cacheprovider", "-q", *notebooks],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
 
 
 @pytest.fixture(scope="module")
 def built_book(smoke_dir):
     """The smoke book built strictly (-n -W --keep-going): any warning fails the build."""
-    root, errors = smoke_dir
-    assert not errors, f"sections failed: {sorted(errors)}"
+    root, runs = smoke_dir
+    assert all(run.returncode == 0 for run in runs.values()), "a section failed to execute"
     jb = Path(sys.executable).with_name("jupyter-book")
     proc = subprocess.run([str(jb), "build", str(root), "-n", "-W", "--keep-going"],
                           capture_output=True, text=True, timeout=900)
@@ -143,6 +143,9 @@ def test_pages_load_offline_without_errors(served_book, browser, page_path, tmp_
     assert not errors, errors
     assert not outside, f"requests left the machine: {outside}"
     assert page.locator("article").count() >= 1
+    broken = [img.get_attribute("src") for img in page.locator("article img").all()
+              if not img.evaluate("i => i.complete && i.naturalWidth > 0")]
+    assert not broken, f"images that did not load: {broken}"
 
 
 @pytest.mark.browser
