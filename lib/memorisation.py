@@ -154,15 +154,29 @@ class DeviationProfile:
 
 def deviation_profile(layers: list[torch.Tensor], labels: torch.Tensor, n_classes: int,
                       pairs: str = "adjacent") -> DeviationProfile:
-    """Activation level and inner/inter-class deviations of every layer (K, N, n_l) for every metric."""
-    level = torch.stack([probes.activation_level(a, labels, n_classes) for a in layers], -1)  # (K, L)
+    """Activation level and inner/inter-class deviations of every layer (K, N, n_l) for every metric.
+
+    Layers of equal width are stacked along the leading dim and measured in one call per kernel.
+    """
+    level = _per_layer(layers, lambda a: probes.activation_level(a, labels, n_classes))
     inner, inter = {}, {}
     for metric in DEVIATION_METRICS:
-        inner[metric] = torch.stack([probes.inner_class_deviation(a, labels, n_classes, metric).mean
-                                     for a in layers], -1).numpy()
-        inter[metric] = torch.stack([probes.inter_class_deviation(a, labels, n_classes, metric, pairs).mean
-                                     for a in layers], -1).numpy()
-    return DeviationProfile(level.numpy(), inner, inter)
+        inner[metric] = _per_layer(
+            layers, lambda a, m=metric: probes.inner_class_deviation(a, labels, n_classes, m).mean)
+        inter[metric] = _per_layer(
+            layers, lambda a, m=metric: probes.inter_class_deviation(a, labels, n_classes, m, pairs).mean)
+    return DeviationProfile(level, inner, inter)
+
+
+def _per_layer(layers: list[torch.Tensor], measure) -> np.ndarray:
+    """measure(a) (K, N, n) → (K,) for every layer, equal widths batched: (K, layers) array."""
+    out = [None] * len(layers)
+    for width in {a.shape[-1] for a in layers}:
+        idx = [i for i, a in enumerate(layers) if a.shape[-1] == width]
+        values = measure(torch.stack([layers[i] for i in idx]))  # (group, K)
+        for j, i in enumerate(idx):
+            out[i] = values[j]
+    return torch.stack(out, -1).numpy()  # (K, layers)
 
 
 # ---------------------------------------------------------------- predicates of the §6.4.4 claims (per network)

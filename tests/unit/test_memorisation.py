@@ -121,7 +121,7 @@ def slow_inter(a, labels, n_classes, dist):
 def test_deviation_profile_matches_loops():
     rng = np.random.default_rng(1)
     labels = np.repeat(np.arange(4), 6)
-    layers = [np.maximum(rng.normal(size=(2, 24, d)), 0) + 0.01 for d in (5, 7)]
+    layers = [np.maximum(rng.normal(size=(2, 24, d)), 0) + 0.01 for d in (5, 7, 5)]  # equal widths are batched
     profile = deviation_profile([torch.from_numpy(a) for a in layers], torch.from_numpy(labels), 4)
     euclid = lambda u, v: np.linalg.norm(u - v)  # noqa: E731
     cosine = lambda u, v: 1 - u @ v / (np.linalg.norm(u) * np.linalg.norm(v))  # noqa: E731
