@@ -105,18 +105,22 @@ def finding_1(c: ShapeCurves, th: Thresholds) -> Finding:
 
 
 def finding_2(c: ShapeCurves, th: Thresholds) -> Finding:
-    """(2) Most nodes are exposed to most samples very early: at the peak of the mean f, early, most nodes f > 1/2."""
+    """(2) Training exposes most nodes to most samples very early: the mean f peaks after step 0 but early, and
+    there most nodes have f > 1/2 (a peak at the initialisation exposes nothing)."""
     t = turn_index(np.nanmean(c.f, axis=1))
     share = float(np.mean(c.node_f[t] > th.most))
-    early = c.steps[t] <= th.early * c.total_steps
+    early = 0 < c.steps[t] <= th.early * c.total_steps
     held = bool(early and share > th.most)
     return Finding(2, held, f"peak at step {int(c.steps[t])} of {c.total_steps}; {share:.0%} of nodes have f > "
                             f"{th.most}")
 
 
 def finding_3(c: ShapeCurves, th: Thresholds) -> Finding:
-    """(3) The activation fraction turns down where the loss starts to fall (within th.decades decades)."""
+    """(3) The activation fraction turns down where the loss starts to fall (within th.decades decades); does not
+    apply when the mean f never rises (its peak is the initialisation: no turn)."""
     turn = int(c.steps[turn_index(np.nanmean(c.f, axis=1))])
+    if turn == 0:
+        return Finding(3, None, "f never rises above its initial value: no turn")
     onset = int(c.steps[loss_onset_index(c.val_loss, th.loss_drop)])
     gap = log_step_gap(turn, onset)
     return Finding(3, gap <= th.decades, f"f turns at step {turn}, loss falls from step {onset} ({gap:.2f} decades)")

@@ -63,10 +63,11 @@ def test_recorder_matches_probes_on_every_hidden_layer():
         torch.testing.assert_close(out["f"][0, :, layer], probes.layer_activation_fraction(a, data.y_val, 4))
         torch.testing.assert_close(out["p"][0, :, layer], probes.layer_predictability(a, data.y_val, 4),
                                    equal_nan=True)
+        a_list, y_list = a.tolist(), data.y_val.tolist()
         for k in range(3):
             for c in range(4):
                 for i in range(6):
-                    count = sum(1 for s in range(len(data.y_val)) if data.y_val[s] == c and a[k, s, i] > 0)
+                    count = sum(1 for s in range(len(y_list)) if y_list[s] == c and a_list[k][s][i] > 0)
                     assert int(out["sizes"][0, k, layer, c, i]) == count
 
 

@@ -76,3 +76,12 @@ def test_informativeness_bound_is_log2_over_log_classes():
                            c.val_error, c.node_f)
     assert not fnd.finding_7(high, fnd.Thresholds()).held
     assert fnd.finding_7(c, fnd.Thresholds()).held
+
+
+def test_a_peak_at_the_initialisation_exposes_nothing_and_has_no_turn():
+    c = paper_like()
+    falling = np.stack([np.linspace(0.6, 0.2, len(STEPS))] * 3, axis=1)
+    only_falls = fnd.ShapeCurves(c.steps, c.total_steps, falling, c.p, c.u, c.val_loss, c.val_error, c.node_f)
+    assert fnd.finding_2(only_falls, fnd.Thresholds()).held is False
+    assert fnd.finding_3(only_falls, fnd.Thresholds()).held is None
+    assert fnd.finding_1(only_falls, fnd.Thresholds()).held is False
