@@ -70,7 +70,7 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
     ),
     "cooperating_classifiers": (
         param("seed", 0, 0, 0, integer(0, 2**31 - 1), "seed of the first network; members and draws follow from it"),
-        param("n_train", 1000, 20000, 55000, integer(500, 55000), "MNIST training images (55k/5k/10k split)"),
+        param("n_train", 1000, 10000, 55000, integer(500, 55000), "MNIST training images (55k/5k/10k split)"),
         param("n_seeds", 1, 2, 5, integer(1, 10), "networks per architecture, stacked in one engine call"),
         param("depths", (1, 6), (1, 3, 6, 10), tuple(range(1, 11)),
               ("a list of integers in [1, 10]", lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(
@@ -82,19 +82,19 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
               "nodes per layer of the 10-layer networks (slides: 20-200)"),
         param("optimizer", "adam", "adam", "adam", choice("adam", "sgd"), "optimiser (slides: SGD and Adam)"),
         param("lr", 1e-3, 1e-3, 1e-3, number(1e-6, 1.0), "learning rate"),
-        param("max_epochs", 1, 8, 100, integer(1, 1000), "epochs at most (early stopping on the validation loss)"),
+        param("max_epochs", 1, 6, 100, integer(1, 1000), "epochs at most (early stopping on the validation loss)"),
         param("patience", 1, 2, 5, integer(1, 100), "evaluations without improvement before a network stops"),
         param("n_fit", 300, 3000, 20000, integer(100, 55000), "training images that fit the node classifiers"),
         param("n_eval", 200, 1000, 10000, integer(100, 10000), "test images that score the node classifiers"),
         param("grid_size", 64, 256, 512, integer(32, 4096), "grid points of each kernel density estimate"),
         param("snapshots", 3, 8, 20, integer(2, 50), "log-spaced weight snapshots of the 6x100 network in training"),
         param("snapshot_epochs", 1, 2, 5, integer(1, 100), "epochs spanned by the snapshots"),
-        param("fractions", (0.0, 1.0), (0.0, 0.25, 0.5, 0.75, 1.0), tuple(i / 10 for i in range(11)),
+        param("fractions", (0.0, 0.5, 1.0), (0.0, 0.5, 1.0), tuple(i / 10 for i in range(11)),
               ("a list of numbers in [0, 1]", lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(
                   isinstance(f, (int, float)) and not isinstance(f, bool) and 0 <= f <= 1 for f in v)),
               "fractions of corrupted training labels"),
         param("n_corrupt", 200, 1000, 10000, integer(100, 55000), "training images of the label-corruption runs"),
-        param("corrupt_epochs", 3, 100, 500, integer(1, 5000), "epochs of each label-corruption run (no stopping)"),
+        param("corrupt_epochs", 3, 80, 500, integer(1, 5000), "epochs of each label-corruption run (no stopping)"),
     ),
     "jump_detection": (
         param("seed", 0, 0, 0, integer(0, 2**31 - 1), "seed of the data sets (network seeds are 0..n_seeds-1)"),
