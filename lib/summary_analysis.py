@@ -107,6 +107,14 @@ def finite_members(net: StackedNet) -> np.ndarray:
     return finite.numpy()
 
 
+@torch.no_grad()
+def tie_share(net: StackedNet, x: Tensor) -> np.ndarray:
+    """(K,) share of the samples x whose largest logit is tied, e.g. a_A = a_B = 0 (all logits 0): a member whose
+    summary layer is silent on (nearly) every sample has collapsed and gets no gradient from those samples."""
+    logits = net(x)  # (K, N, C)
+    return (logits == logits.amax(dim=-1, keepdim=True)).sum(dim=-1).gt(1).double().mean(dim=1).cpu().numpy()
+
+
 def select_member(val_acc: np.ndarray, n_lrs: int, n_seeds: int) -> tuple[int, int]:
     """(lr index, member) of the grid: the learning rate with the best mean validation accuracy over seeds, and
     its seed with the best validation accuracy (Davel 2020 §4.1: "hyper parameters are optimised on a 5,000

@@ -207,3 +207,13 @@ def test_finite_members_flags_a_diverged_member():
     with torch.no_grad():
         net.layers[1].weight[1, 0, 0] = torch.nan
     assert sa.finite_members(net).tolist() == [True, False, True]
+
+
+def test_tie_share_counts_silent_summary_layers_per_member():
+    net = summary_mlp(2, d_in=6, hidden=8, classes=5, seed=0)
+    x, _ = random_inputs(n=50)
+    with torch.no_grad():
+        net.layers[1].weight[1] = -1.0  # member 1: both summary nodes silent (hidden activations are >= 0)
+    logits = net(x.float())
+    expected = [float(sa.tied_samples(logits[k]).double().mean()) for k in range(2)]
+    assert sa.tie_share(net, x.float()).tolist() == expected and expected[1] == 1.0
