@@ -7,7 +7,6 @@ STAMP := $(VENV)/.installed
 SECTIONS := $(basename $(notdir $(wildcard notebooks/*.ipynb)))
 EXECUTED := $(SECTIONS:%=book/%.ipynb)
 LIB := $(wildcard lib/*.py)
-export MPLBACKEND := agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: install book test section bench clean help
@@ -35,7 +34,7 @@ book: $(EXECUTED) $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m scripts.vendor_assets
-	$(BIN)/python -m pytest -n 2 --dist loadscope
+	NODEWISE_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadscope
 
 section: $(STAMP)
 	@test -n "$(S)" || { echo "usage: make section S=<name> P=\"key=value ...\"; sections: $(SECTIONS)"; exit 2; }

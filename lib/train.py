@@ -170,9 +170,17 @@ class TrainResult:
     history: History
 
 
+THREADS_ENV = "NODEWISE_THREADS"
+
+
 def set_threads(n: int | None = None) -> int:
-    """Set torch's intra-op threads to n, else to the cores this process may use (the container's)."""
-    n = len(os.sched_getaffinity(0)) if n is None else n
+    """Set torch's intra-op threads: n, else $NODEWISE_THREADS, else the cores this process may use.
+
+    Set NODEWISE_THREADS=1 when several runs share the cores (the test suite does): oversubscribed OpenMP
+    threads make small networks tens of times slower.
+    """
+    if n is None:
+        n = int(os.environ.get(THREADS_ENV, 0)) or len(os.sched_getaffinity(0))
     torch.set_num_threads(n)
     return n
 
