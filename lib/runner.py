@@ -61,7 +61,8 @@ def run_section(section: str, values: dict[str, Any], output: Path | None = None
     output = Path(output) if output else BOOK / f"{section}.ipynb"
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_suffix(".partial.ipynb")  # a failed run never stands in for a finished one
-    papermill.execute_notebook(str(NOTEBOOKS / f"{section}.ipynb"), str(partial), parameters=values,
+    injected = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}  # papermill writes tuples as str
+    papermill.execute_notebook(str(NOTEBOOKS / f"{section}.ipynb"), str(partial), parameters=injected,
                                cwd=str(REPO_ROOT), kernel_name="python3", progress_bar=False)
     os.replace(partial, output)
     return output

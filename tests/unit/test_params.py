@@ -85,3 +85,11 @@ def test_runner_command_line_exits_2_with_the_reason(monkeypatch, capsys):
     assert runner.main(["data", "theta=abc"]) == 2
     assert "parameter 'theta'" in capsys.readouterr().err
     assert runner.main(["nosuch"]) == 2
+
+
+def test_runner_injects_tuples_as_lists_so_the_notebook_reads_a_sequence(monkeypatch, tmp_path):
+    seen = {}
+    monkeypatch.setattr(runner.papermill, "execute_notebook",
+                        lambda src, out, parameters, **kw: (seen.update(parameters), open(out, "w").close()))
+    runner.run_section("data", {"sigma": (0.5, 1.0), "profile": "smoke"}, output=tmp_path / "data.ipynb")
+    assert seen["sigma"] == [0.5, 1.0] and (tmp_path / "data.ipynb").exists()
