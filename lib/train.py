@@ -362,10 +362,10 @@ class EarlyStopping:
 
     @torch.no_grad()
     def restore(self, params: list[torch.Tensor]) -> None:
-        """Put every evaluated member's best weights back."""
-        evaluated = torch.isfinite(self.best_loss).view(-1, 1, 1)  # (K, 1, 1)
+        """Put every member's best weights back; a member whose validation loss was never finite (diverged from
+        the start) gets its initial weights, with best_epoch 0."""
         for best, param in zip(self.best, params):
-            param.copy_(torch.where(evaluated, best, param))
+            param.copy_(best)
 
 
 def callback_table(callbacks: Iterable[tuple[Iterable[int], Callback]] | None) -> dict[int, list[Callback]]:

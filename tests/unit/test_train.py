@@ -176,3 +176,18 @@ def test_log_steps_properties(total, count):
 
 def test_log_steps_is_log_spaced():
     assert log_steps(1000, 5) == (0, 1, 10, 100, 1000)
+
+
+def test_a_member_that_diverges_from_the_start_gets_its_initial_weights_back():
+    x, y = toy_data(10, 3, seed=1, n=30)
+    x_val, y_val = toy_data(10, 3, seed=2, n=30)
+    net = mlp(2, [10, 16, 3], seed=0)
+    initial = [p.detach().clone() for p in net.parameters()]
+    cfg = train_config(optimizer="sgd", lr=[1e30, 0.01], batch_size=10, max_epochs=4, patience=2, seed=0,
+                       device="cpu")
+    result = train(net, train_data(x, y, x_val, y_val), cfg)
+    assert not torch.isfinite(result.history.val_loss[:, 0]).any()
+    assert int(result.history.best_epoch[0]) == 0
+    for restored, start in zip(result.net.parameters(), initial):
+        assert torch.equal(restored[0], start[0])
+        assert not torch.equal(restored[1], start[1])
