@@ -16,12 +16,13 @@ HTML_MANAGER_SHA512 = ("37125ecf39a00fee1aa98c84383b93b6b342e8bee603d2583e8e4538
                        "b2d782c69d977e367dd7023797f466e23f39dce646fcf740ac6093ebebd3fec")
 REQUIREJS_SHA512 = ("0e8b931bc4f559a9c6a24e908e0d925ee08ccecccea34787787f610d9e58e31f"
                     "097bef49077f077532d3e3f540f0e6948416b424f547274a72064335cfea43b3")
-# package@version -> (sha512 hex of the npm tarball, the folder inside it the book needs); _config.yml points
-# mathjax_path and nb_ipywidgets_js at these copies.
+# package@version -> (sha512 hex of the npm tarball, the folder inside it the book needs, where it goes under
+# _vendor/); _config.yml points mathjax_path and nb_ipywidgets_js at these copies. The widget manager loads its
+# fonts from <data-jupyter-widgets-cdn>@jupyter-widgets/html-manager/dist/, hence that path.
 PACKAGES = {
-    "mathjax@3.2.2": (MATHJAX_SHA512, "package/es5"),
-    "@jupyter-widgets/html-manager@1.0.13": (HTML_MANAGER_SHA512, "package/dist"),
-    "requirejs@2.3.7": (REQUIREJS_SHA512, "package"),
+    "mathjax@3.2.2": (MATHJAX_SHA512, "package/es5", "mathjax"),
+    "@jupyter-widgets/html-manager@1.0.13": (HTML_MANAGER_SHA512, "package/dist", "@jupyter-widgets/html-manager/dist"),
+    "requirejs@2.3.7": (REQUIREJS_SHA512, "package", "requirejs"),
 }
 
 
@@ -32,9 +33,9 @@ def npm_pack(spec: str, workdir: Path) -> Path:
     return workdir / name
 
 
-def vendor(spec: str, digest: str, inner: str) -> None:
-    """Unpack `inner` of the verified npm tarball `spec` into _static/vendor/<name>."""
-    target = VENDOR / spec.rpartition("@")[0].split("/")[-1]  # mathjax, html-manager, requirejs
+def vendor(spec: str, digest: str, inner: str, destination: str) -> None:
+    """Unpack `inner` of the verified npm tarball `spec` into _vendor/<destination>."""
+    target = VENDOR / destination
     if target.exists():
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,8 +51,8 @@ def vendor(spec: str, digest: str, inner: str) -> None:
 
 def main() -> None:
     """Vendor every pinned package that is not there yet."""
-    for spec, (digest, inner) in PACKAGES.items():
-        vendor(spec, digest, inner)
+    for spec, (digest, inner, destination) in PACKAGES.items():
+        vendor(spec, digest, inner, destination)
 
 
 if __name__ == "__main__":

@@ -146,6 +146,8 @@ def test_pages_load_offline_without_errors(served_book, browser, page_path, tmp_
     broken = [img.get_attribute("src") for img in page.locator("article img").all()
               if not img.evaluate("i => i.complete && i.naturalWidth > 0")]
     assert not broken, f"images that did not load: {broken}"
+    if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():
+        page.wait_for_selector(".jupyter-widgets", timeout=15000)  # saved widget state is rendered offline
 
 
 @pytest.mark.browser
