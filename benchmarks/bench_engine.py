@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
+from lib.data import as_float, load_mnist, split_mnist
 from lib.models import mlp
 from lib.train import set_threads, train, train_config, train_data
 
@@ -26,22 +27,9 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
 def mnist_tensors() -> tuple[torch.Tensor, torch.Tensor, str]:
-    """The 48k MNIST training images as (N, 784) float32 and labels, or random data of that shape."""
-    try:
-        from lib.data import MNISTUnavailable, as_float, load_mnist, split_mnist
-    except ImportError:
-        return *random_mnist(), "random data of MNIST shape (lib.data missing)"
-    try:
-        x, y = split_mnist(load_mnist(), "48k/12k/10k").train
-    except MNISTUnavailable:
-        return *random_mnist(), "random data of MNIST shape (MNIST unavailable)"
+    """The 48k MNIST training images as (N, 784) float32 and their labels."""
+    x, y = split_mnist(load_mnist(), "48k/12k/10k").train
     return torch.from_numpy(as_float(x)), torch.from_numpy(y.astype("int64")), "MNIST 48k training split"
-
-
-def random_mnist() -> tuple[torch.Tensor, torch.Tensor]:
-    """Uniform images (48000, 784) and random labels, seeded."""
-    gen = torch.Generator().manual_seed(0)
-    return torch.rand(48000, 784, generator=gen), torch.randint(0, 10, (48000,), generator=gen)
 
 
 def layer_sizes(depth: int, width: int) -> list[int]:
