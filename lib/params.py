@@ -48,6 +48,24 @@ def choice(*options: str) -> tuple[str, Callable[[Any], bool]]:
     return "one of " + ", ".join(repr(o) for o in options), lambda v: isinstance(v, str) and v in options
 
 
+def int_list(lo: int, hi: int, max_len: int | None = None) -> tuple[str, Callable[[Any], bool]]:
+    """A non-empty list of distinct integers in [lo, hi] (at most max_len of them)."""
+    def ok(v: Any) -> bool:
+        items = list(v) if isinstance(v, (list, tuple)) else []
+        return (0 < len(items) <= (max_len or len(items)) and len(set(items)) == len(items)
+                and all(integer(lo, hi)[1](x) for x in items))
+    most = f"1 to {max_len} " if max_len else ""
+    return f"a list of {most}distinct integers in [{lo}, {hi}]", ok
+
+
+def number_list(lo: float, hi: float) -> tuple[str, Callable[[Any], bool]]:
+    """A non-empty list of numbers in [lo, hi]."""
+    def ok(v: Any) -> bool:
+        items = list(v) if isinstance(v, (list, tuple)) else []
+        return bool(items) and all(number(lo, hi)[1](x) for x in items)
+    return f"a list of numbers in [{lo}, {hi}]", ok
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, Real) and not isinstance(v, bool) and v == v
 
@@ -73,12 +91,10 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
         param("n_train", 1000, 10000, 55000, integer(500, 55000), "MNIST training images (55k/5k/10k split)"),
         param("n_seeds", 1, 2, 5, integer(1, 10), "networks per architecture, stacked in one engine call"),
         param("depths", (1, 6), (1, 3, 6, 10), tuple(range(1, 11)),
-              ("a list of integers in [1, 10]", lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(
-                  isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 10 for d in v)),
+              int_list(1, 10),
               "hidden layers of 100 nodes (slides: 1-10)"),
         param("widths", (20,), (20, 50, 100), (20, 50, 100, 150, 200),
-              ("a list of integers in [2, 1000]", lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(
-                  isinstance(d, int) and not isinstance(d, bool) and 2 <= d <= 1000 for d in v)),
+              int_list(2, 1000),
               "nodes per layer of the 10-layer networks (slides: 20-200)"),
         param("optimizer", "adam", "adam", "adam", choice("adam", "sgd"), "optimiser (slides: SGD and Adam)"),
         param("lr", 1e-3, 1e-3, 1e-3, number(1e-6, 1.0), "learning rate"),
@@ -90,8 +106,7 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
         param("snapshots", 3, 8, 20, integer(2, 50), "log-spaced weight snapshots of the 6x100 network in training"),
         param("snapshot_epochs", 1, 2, 5, integer(1, 100), "epochs spanned by the snapshots"),
         param("fractions", (0.0, 0.5, 1.0), (0.0, 0.5, 1.0), tuple(i / 10 for i in range(11)),
-              ("a list of numbers in [0, 1]", lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(
-                  isinstance(f, (int, float)) and not isinstance(f, bool) and 0 <= f <= 1 for f in v)),
+              number_list(0.0, 1.0),
               "fractions of corrupted training labels"),
         param("n_corrupt", 200, 1000, 10000, integer(100, 55000), "training images of the label-corruption runs"),
         param("corrupt_epochs", 3, 80, 500, integer(1, 5000), "epochs of each label-corruption run (no stopping)"),
@@ -124,9 +139,7 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
     "summary_layers": (
         param("seed", 0, 0, 0, integer(0, 2**31 - 1), "first training seed; the grid uses seed, seed+1, ..."),
         param("hidden_sizes", (16,), (300,), (100, 300, 600),
-              ("a list of 1 to 6 distinct integers in [2, 4096]", lambda v: isinstance(v, (list, tuple))
-               and 1 <= len(v) <= 6 and len(set(v)) == len(v)
-               and all(isinstance(h, int) and not isinstance(h, bool) and 2 <= h <= 4096 for h in v)),
+              int_list(2, 4096, 6),
               "functional hidden-layer sizes H (Davel 2020 Table 1: 100, 300, 600)"),
         param("analysed_hidden", 16, 300, 300, integer(2, 4096), "H of the analysed network (Davel 2020: 300)"),
         param("lr_low", 0.1, 0.1, 0.01, number(1e-5, 10.0), "smallest SGD learning rate of the log-spaced grid"),
@@ -143,12 +156,10 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
     "training_dynamics": (
         param("seed", 0, 0, 0, integer(0, 2**31 - 1), "first network seed; members use seed, seed+1, ..."),
         param("depths", (2, 3), (2, 5), (2, 5, 9),
-              ("a list of integers in [2, 12]", lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(
-                  isinstance(d, int) and not isinstance(d, bool) and 2 <= d <= 12 for d in v)),
+              int_list(2, 12),
               "layers excluding the input, i.e. hidden layers + 1 (H&D §4.1: 2, 5, 9)"),
         param("widths", (8,), (20, 80), (20, 80, 320),
-              ("a list of integers in [2, 2048]", lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(
-                  isinstance(w, int) and not isinstance(w, bool) and 2 <= w <= 2048 for w in v)),
+              int_list(2, 2048),
               "nodes per hidden layer (H&D §4.1: 20, 80, 320)"),
         param("losses", "both", "both", "both", choice("both", "ce", "mse"),
               "cross-entropy and/or MSE, trained in the same engine call (H&D §4.1: both)"),
