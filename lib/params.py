@@ -193,7 +193,7 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
         param("n_seeds", 1, 2, 5, integer(1, 50), "network seeds per (depth, p), all in one engine call per depth"),
         param("lr", 0.01, 0.01, 0.01, number(1e-6, 10.0), "SGD learning rate (thesis §4.2.1: 0.01)"),
         param("batch_size", 100, 100, 100, integer(1, 100000), "batch size (thesis §4.2.1: 100)"),
-        param("max_epochs", 2, 100, 3000, integer(1, 100000), "epoch cap (the thesis stops early only)"),
+        param("max_epochs", 2, 250, 3000, integer(1, 100000), "epoch cap (the thesis stops early only)"),
         param("patience", 1, 10, 10, integer(1, 100000), "epochs without a lower validation loss before stopping"),
         param("init_epochs", 2, 30, 1000, integer(1, 100000), "epoch cap of the output-initialisation runs"),
         param("mc_trials", 200, 2000, 100000, integer(10, 10**9), "Monte-Carlo trials per (p, n) cell (Fig. 4.14)"),
