@@ -55,15 +55,18 @@ def check_request(section: str, values: dict[str, Any]) -> None:
         raise ParameterError(f"section {section!r} cannot run:\n  " + "\n  ".join(dict.fromkeys(found)))
 
 
-def run_section(section: str, values: dict[str, Any], output: Path | None = None) -> Path:
-    """Validate, then execute notebooks/<section>.ipynb into book/<section>.ipynb (or `output`)."""
+def run_section(section: str, values: dict[str, Any], output: Path | None = None,
+                cell_timeout: int | None = None) -> Path:
+    """Validate, then execute notebooks/<section>.ipynb into book/<section>.ipynb (or `output`); a cell running
+    longer than `cell_timeout` seconds fails the run (None: no limit, as `paper` runs may take hours)."""
     check_request(section, values)
     output = Path(output) if output else BOOK / f"{section}.ipynb"
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_suffix(".partial.ipynb")  # a failed run never stands in for a finished one
     injected = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}  # papermill writes tuples as str
     papermill.execute_notebook(str(NOTEBOOKS / f"{section}.ipynb"), str(partial), parameters=injected,
-                               cwd=str(REPO_ROOT), kernel_name="python3", progress_bar=False)
+                               cwd=str(REPO_ROOT), kernel_name="python3", progress_bar=False,
+                               execution_timeout=cell_timeout)
     os.replace(partial, output)
     return output
 
@@ -74,10 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("section")
     parser.add_argument("assignments", nargs="*", metavar="key=value")
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--cell-timeout", type=int, help="seconds a cell may run before the run fails")
     args = parser.parse_args(argv)
     try:
         values = parse_assignments(args.assignments)
-        out = run_section(args.section, values, args.output)
+        out = run_section(args.section, values, args.output, args.cell_timeout)
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -29,7 +29,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def run_smoke(section: str, root: Path) -> subprocess.CompletedProcess:
     """Execute one section with profile=smoke through the command line, as a user would."""
     env = dict(os.environ, NODEWISE_RESULTS=str(root / "results"))
-    return subprocess.run([sys.executable, "-m", "lib.runner", section, "profile=smoke",
+    return subprocess.run([sys.executable, "-m", "lib.runner", section, "profile=smoke", "--cell-timeout", "300",
                            "--output", str(root / "book" / f"{section}.ipynb")],
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
 
