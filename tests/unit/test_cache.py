@@ -14,12 +14,8 @@ CONFIG = {"arch": {"builder": "mlp", "sizes": [6, 4, 3], "seeds": [0, 1]}, "data
 
 @pytest.fixture(autouse=True)
 def cache_in_tmp(tmp_path, monkeypatch):
-    """Every test gets an empty cache directory (and one torch thread: the tensors are tiny)."""
+    """Every test gets an empty cache directory."""
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 class CountingBuild:

@@ -26,15 +26,6 @@ from lib.memorisation import (
 from lib.train import train_config, train_data
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks: one thread avoids thread overhead on a busy machine; the old count is restored."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def test_shuffled_labels_keep_the_counts_and_are_deterministic():
     y = np.repeat(np.arange(6), 20)
     a, b = shuffled_labels(y, 3), shuffled_labels(y, 3)

@@ -10,15 +10,6 @@ from lib.models import bottleneck, cnn1d, mlp, summary_mlp
 from lib.seed import generator, seed_everything
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors: one thread avoids waiting on a second core shared with other processes."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_mlp_shapes_and_hidden_layers():
     net = mlp(4, [30, 16, 8, 5], bias="all", seed=0)
     logits, hidden = net(torch.randn(4, 7, 30), return_hidden=True)

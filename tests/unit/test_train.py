@@ -16,15 +16,6 @@ N_SAMPLES, BATCH, STEPS = 70, 16, 50  # 5 batches per epoch, the last one partia
 LOSSES = ("ce", "mse", "ce")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors: one thread avoids waiting on a second core shared with other processes."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def toy_data(d_in: int, classes: int, seed: int = 0, n: int = N_SAMPLES):
     """Random inputs and labels: x (n, d_in) float32, y (n,) int64."""
     gen = generator(seed)
