@@ -1,4 +1,4 @@
-"""Stacked networks: K same-shape ReLU networks whose parameters carry a leading member axis K.
+"""Stacked networks: K same-shape networks (ReLU, or logistic sigmoid for MLPs) with a leading member axis K.
 
 Every parameter has shape (K, a, b), so one (K, 1, 1) tensor scales each member's update (lib.train).
 Member k is initialised from its own generator seeded with seeds[k], so a member does not depend on
@@ -17,6 +17,7 @@ from lib.seed import generator, member_seeds
 
 INITS = ("he", "glorot", "torch")
 BIASES = ("all", "first", "none")
+ACTIVATIONS = {"relu": (torch.relu, nn.ReLU), "sigmoid": (torch.sigmoid, nn.Sigmoid)}  # hidden non-linearities
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -148,7 +149,7 @@ class StackedConv1d(nn.Module):
 
 @dataclass(frozen=True)
 class Activations:
-    """One forward pass: hidden pre-activations z and post-ReLU a, each [(K, B, n_l)], and the logits."""
+    """One forward pass: hidden pre-activations z and outputs a = f(z), each [(K, B, n_l)], and the logits."""
 
     pre: list[torch.Tensor]
     post: list[torch.Tensor]
@@ -156,16 +157,17 @@ class Activations:
 
 
 class StackedNet(nn.Module):
-    """K same-shape networks: ReLU after every layer but the last, whose output are the logits."""
+    """K same-shape networks: f = arch['activation'] (default ReLU) after every layer but the last (the logits)."""
 
     def __init__(self, layers: Sequence[nn.Module], arch: dict):
         super().__init__()
         self.layers = nn.ModuleList(layers)
         self.arch = arch
         self.k = layers[0].weight.shape[0]
+        self.f, self.plain_f = ACTIVATIONS[arch.get("activation", "relu")]
 
     def forward(self, x: torch.Tensor, return_hidden: bool = False):
-        """Logits (K, B, d_out) of x: (K, B, d_in) or (B, d_in); with the post-ReLU hidden [(K, B, n_l)]."""
+        """Logits (K, B, d_out) of x: (K, B, d_in) or (B, d_in); with the hidden outputs f(z) [(K, B, n_l)]."""
         acts = self.activations(x)
         return (acts.logits, acts.post) if return_hidden else acts.logits
 
@@ -174,7 +176,7 @@ class StackedNet(nn.Module):
         h, pre, post = x, [], []
         for layer in self.layers[:-1]:
             pre.append(layer(h))  # (K, B, n_l)
-            h = torch.relu(pre[-1])
+            h = self.f(pre[-1])
             post.append(h)
         return Activations(pre, post, self.layers[-1](h))
 
@@ -182,7 +184,7 @@ class StackedNet(nn.Module):
         """Member k as a plain nn.Sequential taking (B, d_in)."""
         modules: list[nn.Module] = []
         for layer in self.layers[:-1]:
-            modules += [layer.to_plain(k), nn.ReLU()]
+            modules += [layer.to_plain(k), self.plain_f()]
         if isinstance(self.layers[0], StackedConv1d):
             modules = [nn.Unflatten(1, (1, self.arch["length"]))] + modules + [nn.Flatten()]
         return nn.Sequential(*modules, self.layers[-1].to_plain(k))
@@ -214,15 +216,18 @@ def _has_bias(bias: str, index: int) -> bool:
 
 
 def mlp(k: int, sizes: Sequence[int], bias: str = "all", init: str = "he",
-        seed: int | Sequence[int] = 0) -> StackedNet:
-    """K ReLU MLPs with layer sizes [d_in, n_1, ..., d_out]; member i seeded seed+i (or seed[i])."""
+        seed: int | Sequence[int] = 0, activation: str = "relu") -> StackedNet:
+    """K MLPs [d_in, ..., d_out], hidden relu | sigmoid (same initial weights); member i seeded seed+i (or seed[i])."""
     _check_choice("bias", bias, BIASES)
     _check_choice("init", init, INITS)
+    _check_choice("activation", activation, tuple(ACTIVATIONS))
     if len(sizes) < 2 or any(int(n) < 1 for n in sizes):
         raise ValueError(f"sizes: expected at least two positive layer sizes, got {list(sizes)}")
     sizes = [int(n) for n in sizes]
     layers = [StackedLinear(k, a, b, _has_bias(bias, i)) for i, (a, b) in enumerate(zip(sizes, sizes[1:]))]
     arch = {"builder": "mlp", "sizes": sizes, "bias": bias, "init": init, "seeds": list(member_seeds(seed, k))}
+    if activation != "relu":  # ReLU networks keep the arch (and model-cache keys) they had before the choice
+        arch["activation"] = activation
     return _initialised(layers, arch)
 
 

@@ -121,7 +121,8 @@ def train_config(optimizer: str = "sgd", lr: float | Sequence[float] = 0.01, los
 
 @dataclass(frozen=True)
 class TrainData:
-    """Training and validation sets as tensors: x (N, d) float32, y (N,) int64 class indices."""
+    """Training and validation sets as tensors: x (N, d) float32, y (N,) int64 class indices; y_train may be
+    (K, N), each member's own labels for the same inputs (e.g. label corruption)."""
 
     x_train: torch.Tensor
     y_train: torch.Tensor
@@ -134,12 +135,14 @@ class TrainData:
 
 
 def train_data(x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor) -> TrainData:
-    """Validated TrainData: x 2-D float32, y 1-D int64 of matching length."""
-    for split, x, y in (("train", x_train, y_train), ("val", x_val, y_val)):
+    """Validated TrainData: x 2-D float32, y int64 of matching length, (N,) or per member (K, N) for y_train."""
+    for split, x, y, dims in (("train", x_train, y_train, (1, 2)), ("val", x_val, y_val, (1,))):
         if x.dim() != 2 or x.dtype != torch.float32:
             raise ValueError(f"x_{split}: expected a 2-D float32 tensor, got {x.dtype} {tuple(x.shape)}")
-        if y.dim() != 1 or y.dtype != torch.int64 or len(y) != len(x):
-            raise ValueError(f"y_{split}: expected {len(x)} int64 class indices, got {y.dtype} {tuple(y.shape)}")
+        if y.dim() not in dims or y.dtype != torch.int64 or y.shape[-1] != len(x):
+            shapes = f"({len(x)},)" + (f" or (K, {len(x)})" if 2 in dims else "")
+            raise ValueError(f"y_{split}: expected int64 class indices of shape {shapes}, got {y.dtype} "
+                             f"{tuple(y.shape)}")
     return TrainData(x_train, y_train, x_val, y_val)
 
 
@@ -247,14 +250,14 @@ def error_count(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def evaluate(net: StackedNet, x: torch.Tensor, y: torch.Tensor, loss: str | Sequence[str] | MemberLoss,
              batch_size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-member mean loss and error rate on (x, y), both (K,), in chunks of batch_size samples."""
+    """Per-member mean loss and error rate on (x, y), y (N,) or (K, N), both (K,), in chunks of batch_size samples."""
     criterion = loss if isinstance(loss, MemberLoss) else MemberLoss(loss, net.k, x.device)
     batch_size = batch_size or max(256, 2**15 // net.k)
     total = torch.zeros(net.k, device=x.device)
     errors = torch.zeros(net.k, device=x.device)
     for start in range(0, len(x), batch_size):
         logits = net(x[start:start + batch_size])  # (K, b, C)
-        yb = y[start:start + batch_size].expand(net.k, -1)  # (K, b)
+        yb = y[..., start:start + batch_size].expand(net.k, -1)  # (K, b) from y (N,) or per member (K, N)
         total += criterion(logits, yb) * yb.shape[1]
         errors += error_count(logits, yb)
     return total / len(x), errors / len(x)
@@ -387,9 +390,10 @@ def run_callbacks(table: dict[int, list[Callback]], step: int, net: StackedNet) 
 
 
 def gather_batch(x: torch.Tensor, y: torch.Tensor, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each member's batch from its own sample indices (K, B): x (K, B, d), y (K, B)."""
+    """Each member's batch from its own sample indices (K, B): x (K, B, d), y (K, B) from y (N,) or (K, N)."""
     flat = index.reshape(-1)  # index_select: several times faster than x[index] on the CPU
-    return x.index_select(0, flat).view(*index.shape, -1), y.index_select(0, flat).view(index.shape)
+    batch_y = y.gather(1, index) if y.dim() == 2 else y.index_select(0, flat).view(index.shape)
+    return x.index_select(0, flat).view(*index.shape, -1), batch_y
 
 
 def train_step(net: StackedNet, params: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor,
@@ -472,6 +476,8 @@ def _rows(rows: Sequence[torch.Tensor], k: int) -> torch.Tensor:
 def train(net: StackedNet, data: TrainData, cfg: TrainConfig,
           callbacks: Iterable[tuple[Iterable[int], Callback]] | None = None) -> TrainResult:
     """Train the K members of `net` in place; callbacks = [(steps, fn(step, net)), ...], step 0 = before."""
+    if data.y_train.dim() == 2 and len(data.y_train) != net.k:
+        raise ValueError(f"y_train: expected one label vector or {net.k} per-member ones, got {len(data.y_train)}")
     device = resolve_device(cfg.device)
     net.to(device)
     loop = _Loop(net, data.to(device), cfg, callbacks)

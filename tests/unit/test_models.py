@@ -38,6 +38,7 @@ def test_activations_match_forward():
 
 @pytest.mark.parametrize("build", [
     lambda: mlp(3, [20, 10, 10, 4], bias="first", seed=1),
+    lambda: mlp(3, [20, 10, 10, 4], init="glorot", seed=1, activation="sigmoid"),
     lambda: summary_mlp(3, d_in=20, hidden=10, seed=1),
     lambda: bottleneck(3, p=2, deep=True, d_in=20, classes=6, seed=1),
     lambda: cnn1d(3, length=20, kernels=(5, 7, 9), classes=6, seed=1),
@@ -51,6 +52,20 @@ def test_member_is_a_plain_model_with_the_same_outputs(build):
         plain = net.member(k)
         assert isinstance(plain, nn.Sequential)
         torch.testing.assert_close(plain(x), stacked[k], atol=1e-6, rtol=1e-5)
+
+
+def test_sigmoid_mlp_same_initial_weights_sigmoid_outputs():
+    relu = mlp(2, [12, 6, 6, 4], init="glorot", seed=3)
+    sigmoid = mlp(2, [12, 6, 6, 4], init="glorot", seed=3, activation="sigmoid")
+    for a, b in zip(relu.parameters(), sigmoid.parameters()):
+        assert torch.equal(a, b)
+    assert "activation" not in relu.arch and sigmoid.arch["activation"] == "sigmoid"
+    x = torch.randn(5, 12)
+    acts = sigmoid.activations(x)
+    for pre, post in zip(acts.pre, acts.post):
+        torch.testing.assert_close(post, torch.sigmoid(pre))
+    torch.testing.assert_close(acts.logits, sigmoid(x))
+    assert isinstance(sigmoid.member(1)[1], nn.Sigmoid) and isinstance(relu.member(1)[1], nn.ReLU)
 
 
 def test_load_member_writes_one_member_only():
@@ -119,6 +134,7 @@ def test_seed_everything_makes_torch_models_reproducible():
 @pytest.mark.parametrize("call, name", [
     (lambda: mlp(2, [10, 3], bias="last"), "bias"), (lambda: mlp(2, [10, 3], init="lecun"), "init"),
     (lambda: mlp(2, [10]), "sizes"), (lambda: mlp(2, [10, 3], seed=[1, 2, 3]), "seed"),
+    (lambda: mlp(2, [10, 3], activation="tanh"), "activation"),
     (lambda: cnn1d(2, kernels=()), "kernels"),
 ])
 def test_builder_validation_names_the_parameter(call, name):

@@ -45,14 +45,16 @@ def train_plain(model, x, y, kind: str, optimizer, seed: int, steps: int) -> Non
 
 
 def check_equivalence(net, x, y, optimizer: str, lrs: list[float]) -> None:
-    """Each stacked member equals its plain model trained with torch.optim after STEPS steps."""
+    """Each stacked member equals its plain model trained with torch.optim after STEPS steps; y (N,) is shared,
+    y (K, N) gives each member its own labels."""
     plains = [net.member(k) for k in range(net.k)]
+    member_y = [y if y.dim() == 1 else y[k] for k in range(net.k)]
     cfg = train_config(optimizer=optimizer, lr=lrs, loss=LOSSES, batch_size=BATCH, max_epochs=100,
                        max_steps=STEPS, eval_every=None, seed=7, device="cpu")
-    train(net, train_data(x, y, x, y), cfg)
+    train(net, train_data(x, y, x, member_y[0]), cfg)
     for k, plain in enumerate(plains):
         opt_class = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
-        train_plain(plain, x, y, LOSSES[k], opt_class(plain.parameters(), lr=lrs[k]), 7 + k, STEPS)
+        train_plain(plain, x, member_y[k], LOSSES[k], opt_class(plain.parameters(), lr=lrs[k]), 7 + k, STEPS)
         for got, want in zip(net.member(k).parameters(), plain.parameters()):
             torch.testing.assert_close(got, want, atol=1e-5, rtol=0)
 
@@ -62,6 +64,32 @@ def check_equivalence(net, x, y, optimizer: str, lrs: list[float]) -> None:
 def test_mlp_member_reproduces_plain_training(optimizer, lrs):
     x, y = toy_data(20, 5)
     check_equivalence(mlp(3, [20, 16, 12, 5], bias="first", seed=3), x, y, optimizer, lrs)
+
+
+@pytest.mark.parametrize("optimizer, lrs", [("sgd", [0.5, 1.0, 0.2]), ("adam", [1e-3, 3e-3, 1e-2])])
+def test_sigmoid_mlp_member_reproduces_plain_training(optimizer, lrs):
+    x, y = toy_data(20, 5)
+    net = mlp(3, [20, 16, 12, 5], init="glorot", seed=3, activation="sigmoid")
+    assert [type(m) for m in net.member(0)][1::2] == [torch.nn.Sigmoid, torch.nn.Sigmoid]
+    check_equivalence(net, x, y, optimizer, lrs)
+
+
+@pytest.mark.parametrize("optimizer, lrs", [("sgd", [0.05, 0.1, 0.02]), ("adam", [1e-3, 3e-3, 1e-2])])
+def test_members_with_their_own_labels_reproduce_plain_training(optimizer, lrs):
+    x, _ = toy_data(20, 5)
+    y = torch.randint(0, 5, (3, N_SAMPLES), generator=generator(4))  # (K, N): three different label vectors
+    check_equivalence(mlp(3, [20, 16, 12, 5], bias="all", seed=3), x, y, optimizer, lrs)
+
+
+def test_per_member_labels_evaluate_each_member_on_its_own():
+    x, _ = toy_data(20, 5)
+    y = torch.randint(0, 5, (3, N_SAMPLES), generator=generator(4))
+    net = mlp(3, [20, 8, 5], seed=1)
+    loss, error = evaluate(net, x, y, ["ce", "mse", "ce"], batch_size=16)
+    for k in range(3):
+        want_loss, want_error = evaluate(mlp(1, [20, 8, 5], seed=1 + k), x, y[k], LOSSES[k])
+        torch.testing.assert_close(loss[k:k + 1], want_loss)
+        torch.testing.assert_close(error[k:k + 1], want_error)
 
 
 @pytest.mark.parametrize("optimizer, lrs", [("sgd", [0.05, 0.1, 0.02]), ("adam", [1e-3, 3e-3, 1e-2])])
@@ -154,6 +182,12 @@ def test_data_validation_names_the_tensor():
     x, y = toy_data(20, 5)
     with pytest.raises(ValueError, match="^y_val:"):
         train_data(x, y, x, y[:-1])
+    with pytest.raises(ValueError, match="^y_val:"):  # per-member labels are for training only
+        train_data(x, y, x, y.expand(2, -1))
+    with pytest.raises(ValueError, match="^y_train:"):
+        train_data(x, y.expand(2, -1)[:, :-1], x, y)
+    with pytest.raises(ValueError, match="^y_train:"):
+        train(mlp(3, [20, 5]), train_data(x, y.expand(2, -1), x, y), train_config(device="cpu"))
 
 
 @settings(max_examples=200, deadline=None)
