@@ -3,7 +3,7 @@
 Per shape (depth 2/5/9 × width 20/80/320, MNIST 784→…→10, bias in the first hidden layer only) six members
 (3 seeds × CE/MSE) train for the same number of Adam steps (lr 1e-3, batch 60): once stacked in one engine call,
 once as six nn.Sequential models one after another with torch.optim.Adam and a shuffling DataLoader.
-Usage: python benchmarks/bench_engine.py [--steps N]; writes benchmarks/results.json.
+Usage: python benchmarks/bench_engine.py [--steps N] [--device cpu|cuda]; writes benchmarks/results[-cuda].json.
 """
 
 import argparse
@@ -37,17 +37,24 @@ def layer_sizes(depth: int, width: int) -> list[int]:
     return [784] + [width] * (depth - 1) + [10]
 
 
-def time_engine(sizes: list[int], x: torch.Tensor, y: torch.Tensor, steps: int) -> float:
+def time_engine(sizes: list[int], x: torch.Tensor, y: torch.Tensor, steps: int, device: str) -> float:
     """Seconds for one engine call training the six members for `steps` steps."""
     data = train_data(x, y, x[:BATCH], y[:BATCH])
     for count in (WARMUP_STEPS, steps):
         cfg = train_config(optimizer="adam", lr=LR, loss=LOSSES, batch_size=BATCH, max_epochs=10**6,
-                           max_steps=count, eval_every=None, seed=list(SEEDS), device="cpu")
+                           max_steps=count, eval_every=None, seed=list(SEEDS), device=device)
         net = mlp(len(SEEDS), sizes, bias="first", init="he", seed=list(SEEDS))
         start = time.perf_counter()
         train(net, data, cfg)
+        synchronize(device)
         elapsed = time.perf_counter() - start
     return elapsed
+
+
+def synchronize(device: str) -> None:
+    """Wait for queued GPU work, so that wall time covers it."""
+    if device == "cuda":
+        torch.cuda.synchronize()
 
 
 def plain_loss(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
@@ -55,11 +62,12 @@ def plain_loss(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
     return F.cross_entropy(out, y) if kind == "ce" else F.mse_loss(out, F.one_hot(y, 10).float())
 
 
-def train_plain(model: torch.nn.Module, loader: DataLoader, kind: str, steps: int) -> None:
-    """The usual loop: DataLoader batches, loss, backward, torch.optim.Adam step."""
+def train_plain(model: torch.nn.Module, loader: DataLoader, kind: str, steps: int, device: str) -> None:
+    """The usual loop: DataLoader batches moved to the device, loss, backward, torch.optim.Adam step."""
     optimizer, step = torch.optim.Adam(model.parameters(), lr=LR), 0
     while step < steps:
         for xb, yb in loader:
+            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
             optimizer.zero_grad()
             plain_loss(model(xb), yb, kind).backward()
             optimizer.step()
@@ -68,16 +76,19 @@ def train_plain(model: torch.nn.Module, loader: DataLoader, kind: str, steps: in
                 return
 
 
-def time_plain(sizes: list[int], x: torch.Tensor, y: torch.Tensor, steps: int) -> float:
+def time_plain(sizes: list[int], x: torch.Tensor, y: torch.Tensor, steps: int, device: str) -> float:
     """Seconds for training the six members one after another as plain models."""
     members = mlp(len(SEEDS), sizes, bias="first", init="he", seed=list(SEEDS))
     dataset, elapsed = TensorDataset(x, y), 0.0
     for k, (seed, kind) in enumerate(zip(SEEDS, LOSSES)):
         loader = DataLoader(dataset, batch_size=BATCH, shuffle=True, generator=torch.Generator().manual_seed(seed))
-        train_plain(members.member(k), loader, kind, WARMUP_STEPS)
-        model = members.member(k)
+        model = members.member(k).to(device)
+        train_plain(model, loader, kind, WARMUP_STEPS, device)
+        model = members.member(k).to(device)
+        synchronize(device)
         start = time.perf_counter()
-        train_plain(model, loader, kind, steps)
+        train_plain(model, loader, kind, steps, device)
+        synchronize(device)
         elapsed += time.perf_counter() - start
     return elapsed
 
@@ -88,11 +99,11 @@ def training_flops(sizes: list[int], steps: int) -> float:
     return 3 * per_sample * BATCH * len(SEEDS) * steps
 
 
-def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
+def matmul_peak(device: str, n: int = 2048, repeats: int = 5) -> float:
     """Best float32 GFLOP/s of an n×n matmul over a few repeats."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     a @ b
-    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    best = min(_timed(lambda: (a @ b, synchronize(device))) for _ in range(repeats))
     return 2 * n**3 / best / 1e9
 
 
@@ -103,28 +114,28 @@ def _timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def run(steps: int) -> dict:
+def run(steps: int, device: str) -> dict:
     """Time every shape; return the table and the summary numbers."""
     threads = set_threads()
     x, y, source = mnist_tensors()
-    print(f"data: {source}; torch {torch.__version__}, {threads} threads; {steps} steps per shape\n")
+    print(f"data: {source}; torch {torch.__version__}, {threads} threads, {device}; {steps} steps per shape\n")
     print(f"{'shape':>8} {'engine s':>9} {'plain s':>8} {'ratio':>6} {'GFLOP/s':>8}")
     rows = []
     for depth in DEPTHS:
         for width in WIDTHS:
             sizes = layer_sizes(depth, width)
-            engine, plain = time_engine(sizes, x, y, steps), time_plain(sizes, x, y, steps)
+            engine, plain = time_engine(sizes, x, y, steps, device), time_plain(sizes, x, y, steps, device)
             gflops = training_flops(sizes, steps) / engine / 1e9
             rows.append({"depth": depth, "width": width, "engine_s": engine, "plain_s": plain,
                          "ratio": plain / engine, "engine_gflops": gflops})
             print(f"{depth:>4}x{width:<3} {engine:>9.2f} {plain:>8.2f} {plain / engine:>6.1f} {gflops:>8.1f}",
                   flush=True)
-    return summarise(rows, steps, threads, source)
+    return summarise(rows, steps, threads, source, device)
 
 
-def summarise(rows: list[dict], steps: int, threads: int, source: str) -> dict:
+def summarise(rows: list[dict], steps: int, threads: int, source: str, device: str) -> dict:
     """Overall ratio, width-20 ratios and the engine's share of the measured matmul peak."""
-    peak = matmul_peak()
+    peak = matmul_peak(device)
     engine, plain = sum(r["engine_s"] for r in rows), sum(r["plain_s"] for r in rows)
     flops = sum(training_flops(layer_sizes(r["depth"], r["width"]), steps) for r in rows)
     summary = {"overall_ratio": plain / engine, "min_ratio_width_20": min(r["ratio"] for r in rows if r["width"] == 20),
@@ -134,18 +145,25 @@ def summarise(rows: list[dict], steps: int, threads: int, source: str) -> dict:
     print(f"engine {summary['engine_gflops']:.1f} GFLOP/s vs 2048x2048 matmul peak {peak:.1f} GFLOP/s "
           f"({100 * summary['engine_gflops'] / peak:.0f}%)")
     machine = platform.processor() or platform.machine()
-    environment = {"torch": torch.__version__, "threads": threads, "machine": machine}
+    if device == "cuda":
+        machine = torch.cuda.get_device_name()
+    environment = {"torch": torch.__version__, "threads": threads, "device": device, "machine": machine}
     return {"steps": steps, "batch": BATCH, "members": len(SEEDS), "data": source, "environment": environment,
             "rows": rows, "summary": summary}
 
 
 def main() -> None:
-    """Parse --steps, run, write benchmarks/results.json."""
+    """Parse --steps and --device, run, write benchmarks/results.json (results-cuda.json on a GPU)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300, help="training steps per shape (default 300)")
-    results = run(parser.parse_args().steps)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where both loops train")
+    args = parser.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: no CUDA device is available (allowed: cpu, cuda)")
+    results = run(args.steps, args.device)
+    path = RESULTS if args.device == "cpu" else RESULTS.with_name("results-cuda.json")
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
