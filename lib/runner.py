@@ -8,15 +8,19 @@ Papermill only warns about a parameter the notebook does not declare, so the nam
 
 import argparse
 import ast
+import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import papermill
 
+from lib.book import insert_after_title, rerun_box
 from lib.params import ParameterError, problems
-from lib.paths import REPO_ROOT
+from lib.paths import REPO_ROOT, results_dir
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 BOOK = REPO_ROOT / "book"
@@ -55,18 +59,36 @@ def check_request(section: str, values: dict[str, Any]) -> None:
         raise ParameterError(f"section {section!r} cannot run:\n  " + "\n  ".join(dict.fromkeys(found)))
 
 
+def stamp_results(section: str, wall_s: float) -> dict:
+    """Add the runner's wall time (kernel start included) and the load average to results/<section>.json."""
+    path = results_dir() / f"{section}.json"
+    record = json.loads(path.read_text())
+    record.update(wall_s=round(wall_s, 2), load_average=round(os.getloadavg()[0], 2))
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n")
+    os.replace(tmp, path)
+    return record
+
+
 def run_section(section: str, values: dict[str, Any], output: Path | None = None,
                 cell_timeout: int | None = None) -> Path:
-    """Validate, then execute notebooks/<section>.ipynb into book/<section>.ipynb (or `output`); a cell running
-    longer than `cell_timeout` seconds fails the run (None: no limit, as `paper` runs may take hours)."""
+    """Validate, then execute notebooks/<section>.ipynb into book/<section>.ipynb (or `output`) and open it with
+    the re-run box; a cell running longer than `cell_timeout` seconds fails the run (None: no limit, as `paper`
+    runs may take hours)."""
     check_request(section, values)
+    source = NOTEBOOKS / f"{section}.ipynb"
     output = Path(output) if output else BOOK / f"{section}.ipynb"
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_suffix(".partial.ipynb")  # a failed run never stands in for a finished one
     injected = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}  # papermill writes tuples as str
-    papermill.execute_notebook(str(NOTEBOOKS / f"{section}.ipynb"), str(partial), parameters=injected,
+    started = time.perf_counter()
+    papermill.execute_notebook(str(source), str(partial), parameters=injected,
                                cwd=str(REPO_ROOT), kernel_name="python3", progress_bar=False,
                                execution_timeout=cell_timeout)
+    record = stamp_results(section, time.perf_counter() - started)
+    nb = nbformat.read(partial, as_version=4)
+    insert_after_title(nb, rerun_box(section, record, papermill.inspect_notebook(str(source)), values))
+    nbformat.write(nb, partial)
     os.replace(partial, output)
     return output
 
