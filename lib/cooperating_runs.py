@@ -2,8 +2,8 @@
 
 Fully connected networks of `depth` hidden layers of `width` nodes, normalised uniform (Glorot) initialisation,
 K seeds stacked in one engine call, early stopping on a validation set, cached by their full training config.
-Optionally: sigmoid hidden units, a fraction of corrupted training labels, and snapshots of the weights at
-chosen steps (for the node classifiers during training).
+Optionally: sigmoid hidden units, per-member fractions of corrupted training labels (every fraction and seed of
+the label-corruption curve in one engine call), and snapshots of the weights at chosen steps.
 """
 
 from dataclasses import asdict, dataclass
@@ -14,7 +14,7 @@ import torch
 from lib import cache, data, train
 from lib.models import StackedNet, mlp
 from lib.node_classifiers import corrupt_labels
-from lib.stacked_sigmoid import sigmoid_mlp
+from lib.seed import member_seeds
 
 SPLIT = "55k/5k/10k"
 N_CLASSES = 10
@@ -53,7 +53,7 @@ class RunSpec:
     depth: int
     width: int
     k: int
-    seed: int
+    seed: int | tuple[int, ...]  # first member's seed (members seed, seed+1, ...) or one per member
     n_train: int
     activation: str = "relu"  # "relu" | "sigmoid"
     optimizer: str = "adam"
@@ -62,8 +62,14 @@ class RunSpec:
     max_epochs: int = 10
     patience: int | None = 3
     restore_best: bool = True
-    corruption: float = 0.0  # fraction of training labels replaced by another class
+    corruption: tuple[float, ...] = ()  # per member, the fraction of its training labels replaced; () = none
     snapshot_steps: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        """Check the per-member corruption fractions and seeds against k."""
+        if self.corruption and len(self.corruption) != self.k:
+            raise ValueError(f"corruption: expected () or {self.k} per-member fractions, got {len(self.corruption)}")
+        member_seeds(self.seed, self.k)  # raises for a seed sequence of the wrong length
 
 
 @dataclass(frozen=True)
@@ -72,22 +78,24 @@ class Run:
 
     net: StackedNet
     history: train.History
-    y_train: torch.Tensor  # (n_train,) labels used for training (corrupted where `corrupted`)
-    corrupted: torch.Tensor  # (n_train,) bool
+    y_train: torch.Tensor  # (n_train,) or per member (K, n_train): labels trained on (corrupted where `corrupted`)
+    corrupted: torch.Tensor  # bool, the shape of y_train
     snapshots: dict[int, dict[str, torch.Tensor]]
 
 
 def build(spec: RunSpec) -> StackedNet:
     """The initialised stack of K networks [784, width × depth, 10] (Glorot uniform, biases 0)."""
     sizes = [784, *[spec.width] * spec.depth, N_CLASSES]
-    if spec.activation == "sigmoid":
-        return sigmoid_mlp(spec.k, sizes, init="glorot", seed=spec.seed)
-    return mlp(spec.k, sizes, bias="all", init="glorot", seed=spec.seed)
+    return mlp(spec.k, sizes, bias="all", init="glorot", seed=spec.seed, activation=spec.activation)
 
 
 def training_labels(spec: RunSpec, task: MnistTask) -> tuple[torch.Tensor, torch.Tensor]:
-    """The (possibly corrupted) training labels and the corruption mask, seeded by the run's seed."""
-    return corrupt_labels(task.y_train, spec.corruption, N_CLASSES, seed=spec.seed)
+    """Training labels and corruption mask: (N,) clean, or (K, N), member m's draw seeded by its own seed."""
+    if not spec.corruption:
+        return task.y_train, torch.zeros_like(task.y_train, dtype=torch.bool)
+    draws = [corrupt_labels(task.y_train, f, N_CLASSES, seed=s)
+             for f, s in zip(spec.corruption, member_seeds(spec.seed, spec.k))]
+    return torch.stack([y for y, _ in draws]), torch.stack([c for _, c in draws])
 
 
 def engine_config(spec: RunSpec) -> train.TrainConfig:
@@ -99,8 +107,9 @@ def engine_config(spec: RunSpec) -> train.TrainConfig:
 def cache_config(spec: RunSpec, task: MnistTask) -> dict:
     """The model cache key: data identity, split, architecture, run settings and the device."""
     device = str(train.resolve_device("auto"))
-    return {"study": "cooperating_classifiers", "version": 1, "mnist_sha256": task.sha256, "split": SPLIT,
-            "run": {**asdict(spec), "snapshot_steps": list(spec.snapshot_steps)}, "init": "glorot",
+    run = {name: list(v) if isinstance(v, tuple) else v for name, v in asdict(spec).items()}
+    return {"study": "cooperating_classifiers", "version": 2, "mnist_sha256": task.sha256, "split": SPLIT,
+            "run": run, "init": "glorot",
             "engine": engine_config(spec).as_dict(), "device": device}
 
 

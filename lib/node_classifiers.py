@@ -8,7 +8,8 @@ Each node estimates P(class | observation) from its own output a (post-activatio
 A layer classifier multiplies the node likelihoods naive-Bayes style, in log space:
 log P(c | a_1..a_n) = log P(c) + Σ_i log p(a_i | c) - log Z.
 
-"On" means a > threshold: 0 for ReLU (pre-activation > 0), 0.5 for a sigmoid (σ(z) > 0.5 ⇔ z > 0).
+"On" means a > threshold (ON_THRESHOLDS): 0 for ReLU, 0.5 for a sigmoid; both are the slides' T(z) = [z > 0] on the
+pre-activation z (σ(z) > 0.5 ⇔ z > 0), since the slides state no other threshold for their sigmoid network.
 Densities are vectorised: per node and class, the samples are linearly binned onto a grid and smoothed with a
 Gaussian kernel of Scott's bandwidth (scipy.stats.gaussian_kde's default), then read by linear interpolation.
 A uniform background of weight `background` over the grid keeps every likelihood positive; the discrete counts
@@ -26,6 +27,7 @@ from lib import probes
 
 Kind = Literal["continuous", "discrete", "combined"]
 KINDS = ("continuous", "discrete", "combined")
+ON_THRESHOLDS = {"relu": 0.0, "sigmoid": 0.5}  # output a > threshold ⇔ pre-activation z > 0
 TAIL_BANDWIDTHS = 4.0  # grid margin beyond the data, in bandwidths
 
 
@@ -220,3 +222,20 @@ def corrupted_share(a: Tensor, corrupted: Tensor, threshold: float = 0.0) -> Ten
 def separation(share: Tensor, fraction: float) -> Tensor:
     """Mean |share - fraction| over nodes with a sample set: 0 = every node sees the overall mix."""
     return torch.nanmean((share - fraction).abs(), dim=-1)
+
+
+def on_corrupted_phi(a: Tensor, corrupted: Tensor, threshold: float = 0.0) -> Tensor:
+    """Per node, the φ coefficient (Pearson correlation) of 'node on' with 'label corrupted' over the N samples:
+    (nodes,), NaN where the node or the mask is constant. φ = ±1: the sample set is exactly the (clean) corrupted."""
+    on = (a > threshold).to(torch.float64)  # (N, nodes)
+    c = corrupted.to(torch.float64)  # (N,)
+    n = len(c)
+    p_on, p_c, p_both = on.mean(0), c.mean(), (c @ on) / n  # (nodes,), (), (nodes,)
+    spread = (p_on * (1 - p_on) * p_c * (1 - p_c)).sqrt()
+    return torch.where(spread > 0, (p_both - p_on * p_c) / spread, torch.nan)
+
+
+def dispersion_index(phi: Tensor, n: int) -> Tensor:
+    """(N - 1) · mean φ² over nodes (NaN nodes skipped): exactly 1 in expectation when the corrupted samples are a
+    random subset independent of the sample sets (hypergeometric: E[φ²] = 1/(N - 1)); above 1 = kept apart."""
+    return (n - 1) * torch.nanmean(phi**2, dim=-1)

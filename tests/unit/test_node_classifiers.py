@@ -146,3 +146,26 @@ def test_corrupted_share_matches_loop():
         assert share[i] == pytest.approx(sum(bool(corrupted[s]) for s in members) / len(members))
     assert np.isnan(share[3])
     assert nc.separation(torch.tensor(share), 0.4).item() == pytest.approx(np.nanmean(np.abs(share - 0.4)))
+
+
+def test_on_corrupted_phi_matches_correlation_loop():
+    rng = np.random.default_rng(9)
+    a = torch.tensor(rng.normal(size=(40, 5)))
+    a[:, 4] = -1.0  # never on: no correlation defined
+    corrupted = torch.tensor(rng.random(40) < 0.3)
+    phi = nc.on_corrupted_phi(a, corrupted, threshold=0.2).numpy()
+    for i in range(4):
+        on = [float(a[s, i] > 0.2) for s in range(40)]
+        assert phi[i] == pytest.approx(np.corrcoef(on, corrupted.numpy().astype(float))[0, 1])
+    assert np.isnan(phi[4])
+    quarantined = torch.where(corrupted, 1.0, -1.0)[:, None]  # on exactly for the corrupted samples
+    assert nc.on_corrupted_phi(quarantined, corrupted).item() == pytest.approx(1.0)
+
+
+def test_dispersion_index_is_one_for_random_corrupted_subsets():
+    rng = np.random.default_rng(10)
+    n = 20
+    a = torch.tensor(rng.normal(size=(n, 40000)))  # 40000 nodes whose sample sets ignore the labels
+    corrupted = torch.tensor(rng.permutation(n) < 6)  # 6 of 20 corrupted
+    index = nc.dispersion_index(nc.on_corrupted_phi(a, corrupted), n).item()
+    assert index == pytest.approx(1.0, abs=0.025)  # N instead of N - 1 would give 0.95
