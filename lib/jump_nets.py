@@ -1,9 +1,12 @@
 """The jump-detection networks of thesis §3.3-3.4: shapes, cached training, predictions and weight read-outs.
 
 All seeds of one shape are one StackedNet trained in one engine call (lib.train) and cached (lib.cache) under
-a key that holds the data identity, the architecture, the seeds and the optimisation settings.
+a key that holds the data identity, the architecture, the seeds and the optimisation settings. A callback
+records the loss and error on the whole training set after every epoch (thesis Fig. 3.9), which the engine's
+History does not hold (it keeps the running mean of the batch losses only).
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,25 +54,62 @@ def as_tensors(signals) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(signals.x), torch.from_numpy(signals.y)
 
 
+@dataclass(frozen=True)
+class TrainingCurve:
+    """Cross-entropy and error rate of every member on the whole training set after each epoch (thesis Fig. 3.9)."""
+
+    epoch: np.ndarray  # (E + 1,) 0 = before training
+    loss: np.ndarray  # (E + 1, K)
+    error: np.ndarray  # (E + 1, K)
+
+
+class CurveRecorder:
+    """A lib.train callback: every member's loss and error on (x, y) at step 0 and at the end of every epoch."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int):
+        self.x, self.y = x, y
+        self.steps_per_epoch = math.ceil(len(x) / batch_size)  # the engine's steps in one epoch
+        self.rows: list[tuple[int, torch.Tensor, torch.Tensor]] = []
+
+    def steps(self, max_epochs: int) -> range:
+        """The global steps at which an epoch ends, and 0."""
+        return range(0, max_epochs * self.steps_per_epoch + 1, self.steps_per_epoch)
+
+    def __call__(self, step: int, net: models.StackedNet) -> None:
+        """Evaluate on the training set, on the device the engine moved the network to."""
+        device = net.layers[0].weight.device
+        self.x, self.y = self.x.to(device), self.y.to(device)
+        loss, error = train.evaluate(net, self.x, self.y, "ce")
+        self.rows.append((step // self.steps_per_epoch, loss.cpu(), error.cpu()))
+
+    def curve(self) -> dict[str, torch.Tensor]:
+        """The recorded rows as tensors: epoch (E + 1,), loss and error (E + 1, K)."""
+        epochs, losses, errors = zip(*self.rows)
+        return {"epoch": torch.tensor(epochs), "loss": torch.stack(losses), "error": torch.stack(errors)}
+
+
 def cache_config(shape: Shape, seeds: Sequence[int], data_id: dict, cfg: train.TrainConfig, init: str) -> dict:
     """Everything the trained weights depend on, as the model-cache key."""
     return {"task": "jump_detection", "shape": [shape.kind, list(shape.layers)], "seeds": list(seeds),
-            "init": init, "data": data_id, "train": cfg.as_dict(),
+            "init": init, "data": data_id, "train": cfg.as_dict(), "records": "training-set curve per epoch",
             "device": str(train.resolve_device(cfg.device)), "torch": torch.__version__}
 
 
 def train_shape(shape: Shape, seeds: Sequence[int], splits: JumpSplits, data_id: dict, cfg: train.TrainConfig,
-                init: str = "glorot") -> tuple[models.StackedNet, train.History]:
+                init: str = "glorot") -> tuple[models.StackedNet, train.History, TrainingCurve]:
     """All seeds of one shape trained in one engine call, or loaded from the model cache."""
     def build_and_train() -> dict:
         net = build(shape, seeds, init)
-        result = train.train(net, train.train_data(*as_tensors(splits.train), *as_tensors(splits.val)), cfg)
-        return cache.result_payload(result)
+        recorder = CurveRecorder(*as_tensors(splits.train), cfg.batch_size)
+        data = train.train_data(*as_tensors(splits.train), *as_tensors(splits.val))
+        result = train.train(net, data, cfg, callbacks=[(recorder.steps(cfg.max_epochs), recorder)])
+        return cache.result_payload(result) | {"train_curve": recorder.curve()}
 
     payload = cache.cached_train(cache_config(shape, seeds, data_id, cfg, init), build_and_train)
     net = build(shape, seeds, init)
     net.load_state_dict(payload["state"])
-    return net.eval(), cache.history_of(payload)
+    curve = TrainingCurve(*(payload["train_curve"][k].numpy() for k in ("epoch", "loss", "error")))
+    return net.eval(), cache.history_of(payload), curve
 
 
 @torch.no_grad()
@@ -120,3 +160,24 @@ def filter_type(w: np.ndarray, tolerance: float = 0.1) -> str:
     w = np.asarray(w, dtype=np.float64)
     kept = w[np.abs(w) >= tolerance * np.abs(w).max()]
     return "smoothing" if np.all(kept > 0) or np.all(kept < 0) else "derivative"
+
+
+@torch.no_grad()
+def active_fraction(net: models.StackedNet, x: np.ndarray) -> np.ndarray:
+    """Share of post-ReLU outputs > 0 over signals and nodes (or positions), per member and hidden layer: (K, L).
+
+    0 marks a dead layer: a one-filter conv layer whose ReLU is off at every position passes nothing and no
+    gradient, so the network's output no longer depends on its input.
+    """
+    post = net.activations(torch.from_numpy(np.asarray(x, dtype=np.float32))).post  # [(K, N, n_l)]
+    return np.stack([(a > 0).float().mean(dim=(1, 2)).numpy() for a in post], axis=1) if post else np.zeros((net.k, 0))
+
+
+def plateau_length(val_loss: np.ndarray, level: float) -> np.ndarray:
+    """Evaluations before a member's validation loss first falls below `level`, V if never: (V, K) → (K,).
+
+    With level a little below ln(classes), the loss of the uniform output, this counts how long a network's
+    output stays near uniform.
+    """
+    below = np.asarray(val_loss) < level  # (V, K)
+    return np.where(below.any(axis=0), below.argmax(axis=0), below.shape[0])

@@ -7,12 +7,15 @@ import torch
 from lib import data, train
 from lib.jump_nets import (
     SHAPES,
+    active_fraction,
+    as_tensors,
     build,
     conv_filters,
     cosine_similarity,
     filter_type,
     layer_outputs,
     output_column,
+    plateau_length,
     predicted_positions,
     probabilities,
     train_shape,
@@ -57,12 +60,51 @@ def test_train_shape_trains_once_then_loads_from_cache(tmp_path, monkeypatch):
     splits = data.jump_splits(120, 60, 60, seed=0, sigma=0.5)
     cfg = train.train_config(max_epochs=2, seed=0, device="cpu")
     ident = {"n": [120, 60, 60], "seed": 0, "sigma": 0.5}
-    net, history = train_shape(SHAPES[1], [0, 1], splits, ident, cfg)
-    again, history2 = train_shape(SHAPES[1], [0, 1], splits, ident, cfg)
+    net, history, curve = train_shape(SHAPES[1], [0, 1], splits, ident, cfg)
+    again, history2, curve2 = train_shape(SHAPES[1], [0, 1], splits, ident, cfg)
     assert len(list((tmp_path / "models").glob("*.pt"))) == 1
-    assert torch.equal(history.val_loss, history2.val_loss)
+    assert torch.equal(history.val_loss, history2.val_loss) and np.array_equal(curve.error, curve2.error)
     assert np.array_equal(probabilities(net, splits.test.x), probabilities(again, splits.test.x))
     positions = predicted_positions(net, splits.test.x)
     assert positions.shape == (2, 60) and positions.min() >= 21 and positions.max() <= 80
     outs = layer_outputs(net, splits.test.x)
     assert [o.shape for o in outs] == [(2, 60, 100), (2, 60, 60)]
+
+
+def test_training_curve_is_the_training_set_loss_and_error_after_each_epoch(tmp_path, monkeypatch):
+    """Row 0 is the untrained network; the row of the best epoch is the restored network, evaluated directly."""
+    monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
+    splits = data.jump_splits(150, 60, 60, seed=1, sigma=0.5)
+    cfg = train.train_config(lr=0.05, batch_size=40, max_epochs=4, patience=None, seed=0, device="cpu")
+    net, history, curve = train_shape(SHAPES[0], [0, 1, 2], splits, {"seed": 1}, cfg)
+    x, y = as_tensors(splits.train)
+    assert curve.epoch.tolist() == [0, 1, 2, 3, 4] and curve.loss.shape == curve.error.shape == (5, 3)
+    fresh_loss, fresh_error = train.evaluate(build(SHAPES[0], [0, 1, 2]), x, y, "ce")
+    assert np.allclose(curve.loss[0], fresh_loss.numpy(), atol=1e-6)
+    assert np.allclose(curve.error[0], fresh_error.numpy())
+    loss, error = train.evaluate(net, x, y, "ce")
+    best = history.best_epoch.numpy()
+    assert np.allclose(curve.loss[best, [0, 1, 2]], loss.numpy(), atol=1e-5)
+    assert np.allclose(curve.error[best, [0, 1, 2]], error.numpy())
+
+
+def test_active_fraction_against_a_loop_and_a_dead_filter():
+    net = build(SHAPES[5], [0, 1])
+    x = data.jump_signals(20, seed=0, sigma=1.0).x
+    with torch.no_grad():
+        net.layers[0].bias[1] = -100.0  # member 1's first filter never passes the ReLU
+    got = active_fraction(net, x)
+    assert got.shape == (2, 2) and got[1, 0] == 0.0 and got[0, 0] > 0.0
+    for k in range(2):
+        h = torch.from_numpy(x)
+        for layer_index, layer in enumerate(net.layers[:-1]):
+            h = torch.relu(layer.to_plain(k)(h[:, None])[:, 0])
+            assert got[k, layer_index] == pytest.approx(float((h > 0).float().mean()))
+    assert active_fraction(build(SHAPES[0], [0]), x).shape == (1, 0)
+
+
+def test_plateau_length_counts_evaluations_before_the_loss_first_drops_below_the_level():
+    val_loss = np.array([[4.1, 4.1, 4.1], [4.0, 3.0, 4.1], [3.5, 2.0, 4.1], [3.9, 1.0, 4.1]])  # (V=4, K=3)
+    assert plateau_length(val_loss, 3.7).tolist() == [2, 1, 4]
+    reference = [next((v for v in range(4) if val_loss[v, k] < 3.7), 4) for k in range(3)]
+    assert plateau_length(val_loss, 3.7).tolist() == reference
