@@ -1,5 +1,8 @@
 """Parameters: profiles fill defaults, explicit values win, bad requests stop before any work."""
 
+import json
+
+import nbformat
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -89,7 +92,15 @@ def test_runner_command_line_exits_2_with_the_reason(monkeypatch, capsys):
 
 def test_runner_injects_tuples_as_lists_so_the_notebook_reads_a_sequence(monkeypatch, tmp_path):
     seen = {}
-    monkeypatch.setattr(runner.papermill, "execute_notebook",
-                        lambda src, out, parameters, **kw: (seen.update(parameters), open(out, "w").close()))
+
+    def execute(src, out, parameters, **kw):
+        """Stand-in for papermill: record the parameters, write a notebook and the results it would write."""
+        seen.update(parameters)
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Data")]), out)
+        (tmp_path / "data.json").write_text(json.dumps({"section": "data", "profile": "smoke", "elapsed_s": 1.0,
+                                                        "parameters": {"sigma": [0.5, 1.0]}}))
+
+    monkeypatch.setenv("NODEWISE_RESULTS", str(tmp_path))  # the runner stamps its wall time into the results
+    monkeypatch.setattr(runner.papermill, "execute_notebook", execute)
     runner.run_section("data", {"sigma": (0.5, 1.0), "profile": "smoke"}, output=tmp_path / "data.ipynb")
     assert seen["sigma"] == [0.5, 1.0] and (tmp_path / "data.ipynb").exists()
