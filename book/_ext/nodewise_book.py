@@ -1,5 +1,19 @@
-"""Sphinx hooks for the book: drop script tags registered twice (sphinx-thebe 0.3.1 under Sphinx 7 adds its
-`const THEBE_JS_URL` block twice, which throws "Identifier 'THEBE_JS_URL' has already been declared")."""
+"""Sphinx hooks for the book.
+
+- Drop script tags registered twice (sphinx-thebe 0.3.1 under Sphinx 7 adds its `const THEBE_JS_URL` block twice,
+  which throws "Identifier 'THEBE_JS_URL' has already been declared").
+- Point the launch buttons (Binder, Colab) at the source notebook `notebooks/<section>.ipynb`: the page is built
+  from the executed copy `book/<section>.ipynb`, a build product that is not in the repository.
+- The `section-times` directive: a table of each section's profile and wall time, read from results/*.json at
+  build time, so the times printed in the book are the ones measured for it.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
 
 
 def _script_key(script) -> tuple:
@@ -20,6 +34,69 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> Non
     context["script_files"] = kept
 
 
+def launch_source_notebooks(app, pagename, templatename, context, doctree) -> None:
+    """Rewrite launch-button links from the executed book/<section>.ipynb to notebooks/<section>.ipynb."""
+    executed = f"{pagename}.ipynb"
+    if not pagename.startswith("book/"):
+        return
+    source = "notebooks/" + executed.removeprefix("book/")
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if group.get("label") == "launch-buttons" else []:
+            button["url"] = button["url"].replace(executed, source)
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as '42 s', '3 min 05 s' or '1 h 02 min' (as lib.book writes them; the extension imports no lib)."""
+    total = round(seconds)
+    minutes, secs = divmod(total, 60)
+    if minutes == 0:
+        return f"{total} s"
+    return f"{minutes} min {secs:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+class SectionTimes(SphinxDirective):
+    """A table of results/*.json: section, profile, wall time, device and load average, as measured."""
+
+    def run(self):
+        folder = Path(os.environ.get("NODEWISE_RESULTS", Path(self.env.srcdir) / "results"))
+        header = ["section", "profile", "wall time", "device", "torch threads", "load average"]
+        rows, totals = [], {}
+        for path in sorted(folder.glob("*.json")):
+            self.env.note_dependency(str(path))
+            record = json.loads(path.read_text())
+            env, wall = record.get("environment", {}), record.get("wall_s", record["elapsed_s"])
+            totals[record["profile"]] = totals.get(record["profile"], 0.0) + wall
+            rows.append([record["section"], record["profile"], format_duration(wall), env.get("device", "?"),
+                         env.get("threads", "?"), f"{record['load_average']:.1f}" if "load_average" in record
+                         else "?"])
+        if not rows:
+            return [nodes.paragraph(text="No section has been run on this machine yet (results/ is empty).")]
+        rows += [[f"all ({profile})", profile, format_duration(total), "", "", ""] for profile, total in totals.items()]
+        return [table_node(header, rows)]
+
+
+def table_node(header: list[str], rows: list[list[str]]) -> nodes.table:
+    """A plain docutils table."""
+    group = nodes.tgroup(cols=len(header))
+    group += [nodes.colspec(colwidth=1) for _ in header]
+    head, body = nodes.thead(), nodes.tbody()
+    for target, cells_list in ((head, [header]), (body, rows)):
+        for cells in cells_list:
+            row = nodes.row()
+            for text in cells:
+                entry = nodes.entry()
+                entry += nodes.paragraph(text=str(text))
+                row += entry
+            target += row
+    group += head
+    group += body
+    table = nodes.table(classes=["section-times"])
+    table += group
+    return table
+
+
 def setup(app):
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
+    app.connect("html-page-context", launch_source_notebooks, priority=600)
+    app.add_directive("section-times", SectionTimes)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
