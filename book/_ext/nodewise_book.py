@@ -15,6 +15,8 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
+from lib.book import format_duration
+
 
 def _script_key(script) -> tuple:
     """What makes two script tags the same: file name (None and "" alike: an inline script) and attributes,
@@ -45,13 +47,21 @@ def launch_source_notebooks(app, pagename, templatename, context, doctree) -> No
             button["url"] = button["url"].replace(executed, source)
 
 
-def format_duration(seconds: float) -> str:
-    """Seconds as '42 s', '3 min 05 s' or '1 h 02 min' (as lib.book writes them; the extension imports no lib)."""
-    total = round(seconds)
-    minutes, secs = divmod(total, 60)
-    if minutes == 0:
-        return f"{total} s"
-    return f"{minutes} min {secs:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+HEADER = ["section", "profile", "wall time", "device", "torch threads", "load average"]
+
+
+def time_rows(records: list[dict]) -> list[list[str]]:
+    """One row per results record (the runner's wall time, else the notebook's elapsed time), then a total per
+    profile."""
+    rows, totals = [], {}
+    for record in records:
+        env, wall = record.get("environment", {}), record.get("wall_s", record["elapsed_s"])
+        totals[record["profile"]] = totals.get(record["profile"], 0.0) + wall
+        load = f"{record['load_average']:.1f}" if "load_average" in record else "?"
+        rows.append([record["section"], record["profile"], format_duration(wall), env.get("device", "?"),
+                     env.get("threads", "?"), load])
+    return rows + [[f"all ({profile})", profile, format_duration(total), "", "", ""]
+                   for profile, total in totals.items()]
 
 
 class SectionTimes(SphinxDirective):
@@ -59,20 +69,12 @@ class SectionTimes(SphinxDirective):
 
     def run(self):
         folder = Path(os.environ.get("NODEWISE_RESULTS", Path(self.env.srcdir) / "results"))
-        header = ["section", "profile", "wall time", "device", "torch threads", "load average"]
-        rows, totals = [], {}
-        for path in sorted(folder.glob("*.json")):
+        paths = sorted(folder.glob("*.json"))
+        for path in paths:
             self.env.note_dependency(str(path))
-            record = json.loads(path.read_text())
-            env, wall = record.get("environment", {}), record.get("wall_s", record["elapsed_s"])
-            totals[record["profile"]] = totals.get(record["profile"], 0.0) + wall
-            rows.append([record["section"], record["profile"], format_duration(wall), env.get("device", "?"),
-                         env.get("threads", "?"), f"{record['load_average']:.1f}" if "load_average" in record
-                         else "?"])
-        if not rows:
+        if not paths:
             return [nodes.paragraph(text="No section has been run on this machine yet (results/ is empty).")]
-        rows += [[f"all ({profile})", profile, format_duration(total), "", "", ""] for profile, total in totals.items()]
-        return [table_node(header, rows)]
+        return [table_node(HEADER, time_rows([json.loads(path.read_text()) for path in paths]))]
 
 
 def table_node(header: list[str], rows: list[list[str]]) -> nodes.table:
