@@ -6,6 +6,7 @@ Optionally: sigmoid hidden units, per-member fractions of corrupted training lab
 the label-corruption curve in one engine call), and snapshots of the weights at chosen steps.
 """
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -57,7 +58,7 @@ class RunSpec:
     n_train: int
     activation: str = "relu"  # "relu" | "sigmoid"
     optimizer: str = "adam"
-    lr: float = 1e-3
+    lr: float | tuple[float, ...] = 1e-3  # one rate, or one per member (a learning-rate grid)
     batch_size: int = 100
     max_epochs: int = 10
     patience: int | None = 3
@@ -81,6 +82,18 @@ class Run:
     y_train: torch.Tensor  # (n_train,) or per member (K, n_train): labels trained on (corrupted where `corrupted`)
     corrupted: torch.Tensor  # bool, the shape of y_train
     snapshots: dict[int, dict[str, torch.Tensor]]
+
+
+def grid_members(values: Sequence, n_seeds: int, seed: int) -> tuple[tuple, tuple[int, ...]]:
+    """A grid stacked value-major: member i·n_seeds + j gets values[i] and seed + j, so every value starts from
+    the same n_seeds initialisations and batch orders: (per-member values, per-member seeds)."""
+    return tuple(v for v in values for _ in range(n_seeds)), tuple(seed + j for _ in values for j in range(n_seeds))
+
+
+def best_in_grid(history: train.History, n_values: int) -> int:
+    """Index of the grid value whose seeds have the lowest mean best validation loss (slides: lr grid search)."""
+    best = torch.nan_to_num(history.val_loss, nan=torch.inf).min(dim=0).values  # (K,)
+    return int(best.view(n_values, -1).mean(dim=1).argmin())
 
 
 def build(spec: RunSpec) -> StackedNet:

@@ -8,8 +8,8 @@ Each node estimates P(class | observation) from its own output a (post-activatio
 A layer classifier multiplies the node likelihoods naive-Bayes style, in log space:
 log P(c | a_1..a_n) = log P(c) + Σ_i log p(a_i | c) - log Z.
 
-"On" means a > threshold (ON_THRESHOLDS): 0 for ReLU, 0.5 for a sigmoid; both are the slides' T(z) = [z > 0] on the
-pre-activation z (σ(z) > 0.5 ⇔ z > 0), since the slides state no other threshold for their sigmoid network.
+"On" means a > threshold: 0 for ReLU (the slides' T(z) = [z > 0] on the pre-activation z); for a sigmoid, whose
+output is never 0, the chapter's default 0.5 is the same boundary (σ(z) > 0.5 ⇔ z > 0).
 Densities are vectorised: per node and class, the samples are linearly binned onto a grid and smoothed with a
 Gaussian kernel of Scott's bandwidth (scipy.stats.gaussian_kde's default), then read by linear interpolation.
 A uniform background of weight `background` over the grid keeps every likelihood positive; the discrete counts
@@ -27,7 +27,6 @@ from lib import probes
 
 Kind = Literal["continuous", "discrete", "combined"]
 KINDS = ("continuous", "discrete", "combined")
-ON_THRESHOLDS = {"relu": 0.0, "sigmoid": 0.5}  # output a > threshold ⇔ pre-activation z > 0
 TAIL_BANDWIDTHS = 4.0  # grid margin beyond the data, in bandwidths
 
 
@@ -239,3 +238,12 @@ def dispersion_index(phi: Tensor, n: int) -> Tensor:
     """(N - 1) · mean φ² over nodes (NaN nodes skipped): exactly 1 in expectation when the corrupted samples are a
     random subset independent of the sample sets (hypergeometric: E[φ²] = 1/(N - 1)); above 1 = kept apart."""
     return (n - 1) * torch.nanmean(phi**2, dim=-1)
+
+
+def class_dispersion_index(a: Tensor, labels: Tensor, corrupted: Tensor, n_classes: int,
+                           threshold: float = 0.0) -> Tensor:
+    """The dispersion index within each true class c, (N_c - 1)·φ_c², averaged over classes and nodes: does a node
+    tell the corrupted images of a digit from its clean ones? 1 at chance; class structure cannot inflate it."""
+    per_class = [(int(m.sum()) - 1) * on_corrupted_phi(a[m], corrupted[m], threshold) ** 2
+                 for m in (labels == c for c in range(n_classes))]  # [(nodes,)]
+    return torch.nanmean(torch.stack(per_class))

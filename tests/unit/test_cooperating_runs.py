@@ -53,3 +53,17 @@ def test_per_member_corruption_is_one_call_and_equals_each_member_alone(tmp_path
 def test_run_spec_validation_names_the_field(kwargs, name):
     with pytest.raises(ValueError, match=f"^{name}:"):
         cr.RunSpec(**{**dict(depth=1, width=8, k=2, seed=0, n_train=60), **kwargs})
+
+
+def test_grid_members_are_value_major_with_shared_seeds():
+    values, seeds = cr.grid_members((0.1, 0.2, 0.3), 2, seed=7)
+    assert values == (0.1, 0.1, 0.2, 0.2, 0.3, 0.3) and seeds == (7, 8, 7, 8, 7, 8)
+
+
+def test_best_in_grid_averages_each_values_seeds():
+    val_loss = torch.tensor([[3.0, 1.0, 2.0, 2.0, 0.5, 9.0],
+                             [2.5, 0.9, 1.5, 1.4, torch.nan, 8.0]])  # (V, K): 3 values x 2 seeds
+    history = cr.train.History(torch.zeros(1, 6), val_loss, val_loss, torch.arange(2), torch.arange(2),
+                               torch.zeros(6), torch.zeros(6), 2, 2)
+    # best per member 2.5, 0.9 | 1.5, 1.4 | 0.5, 8.0 -> means 1.7, 1.45, 4.25 (the 0.5 member alone is not enough)
+    assert cr.best_in_grid(history, 3) == 1

@@ -169,3 +169,24 @@ def test_dispersion_index_is_one_for_random_corrupted_subsets():
     corrupted = torch.tensor(rng.permutation(n) < 6)  # 6 of 20 corrupted
     index = nc.dispersion_index(nc.on_corrupted_phi(a, corrupted), n).item()
     assert index == pytest.approx(1.0, abs=0.025)  # N instead of N - 1 would give 0.95
+
+
+def test_class_dispersion_index_matches_loop_and_is_one_at_chance():
+    rng = np.random.default_rng(11)
+    a = torch.tensor(rng.normal(size=(60, 6)))
+    labels = torch.tensor(rng.integers(0, 3, 60))
+    corrupted = torch.tensor(rng.random(60) < 0.4)
+    terms = []
+    for c in range(3):
+        rows = [s for s in range(60) if labels[s] == c]
+        cor = [float(corrupted[s]) for s in rows]
+        for i in range(6):
+            on = [float(a[s, i] > 0) for s in rows]
+            terms.append((len(rows) - 1) * np.corrcoef(on, cor)[0, 1] ** 2)
+    assert nc.class_dispersion_index(a, labels, corrupted, 3).item() == pytest.approx(np.mean(terms))
+    # sample sets that follow the class but ignore corruption: the pooled index is inflated, the within-class one not
+    labels = torch.arange(400) % 4
+    corrupted = torch.tensor(rng.permutation(400) < 120) | (labels == 0) & torch.tensor(rng.random(400) < 0.5)
+    a = torch.tensor(rng.normal(size=(400, 5000))) + 3.0 * (labels == 0)[:, None]
+    assert nc.dispersion_index(nc.on_corrupted_phi(a, corrupted), 400).item() > 5
+    assert nc.class_dispersion_index(a, labels, corrupted, 4).item() == pytest.approx(1.0, abs=0.04)
