@@ -5,10 +5,12 @@ weights; φ weight gaps (eq. 6), φ-ratio (eq. 7), α-ratio (eq. 8), node-ratio 
 in lib.probes; this module combines them into the per-network checks and summaries the section reports.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from lib import probes
@@ -72,8 +74,10 @@ def build_grid_net(spec: GridSpec, d_in: int, classes: int) -> StackedNet:
 
 
 def train_grid(spec: GridSpec, x_train: Tensor, y_train: Tensor, x_val: Tensor, y_val: Tensor,
-               data_id: str) -> tuple[StackedNet, History]:
-    """Train (or load from the model cache) the grid with plain SGD, CE loss and early stopping on (x_val, y_val).
+               data_id: str) -> tuple[StackedNet, History, Tensor]:
+    """Train (or load from the model cache) the grid with plain SGD, CE loss and early stopping on (x_val, y_val);
+    also the share of the validation images in each summary state (STATES) before training and after every
+    epoch, (E + 1, K, 4), from the weights of that moment (not the restored best ones).
 
     data_id must identify the training and validation data (checksum, split, subset size): it is part of the key.
     """
@@ -82,15 +86,59 @@ def train_grid(spec: GridSpec, x_train: Tensor, y_train: Tensor, x_val: Tensor, 
                        patience=spec.patience, eval_every=1, restore_best=True, seed=list(seeds),
                        device=spec.device)
     net = build_grid_net(spec, x_train.shape[1], int(y_train.max()) + 1)
+    device = resolve_device(spec.device)
     key = {"section": "summary_layers", "data": data_id, "arch": net.arch, "train": cfg.as_dict(),
-           "device": str(resolve_device(spec.device))}
+           "device": str(device), "record": "summary states of the validation images per epoch"}
 
     def run() -> dict:
-        return result_payload(train(net, train_data(x_train, y_train, x_val, y_val), cfg))
+        record: list[Tensor] = []
+        per_epoch = -(-len(x_train) // spec.batch_size)  # steps per epoch
+        steps = [per_epoch * e for e in range(spec.max_epochs + 1)]
+        result = train(net, train_data(x_train, y_train, x_val, y_val), cfg,
+                       callbacks=[(steps, state_recorder(x_val.to(device), record))])
+        return {**result_payload(result), "summary_states": torch.stack(record)}
 
     payload = cached_train(key, run)
     net.load_state_dict(payload["state"])
-    return net.cpu(), history_of(payload)
+    return net.cpu(), history_of(payload), payload["summary_states"]
+
+
+# ---------------------------------------------------------------- silent summary nodes
+
+STATES = ("both on", "only A off", "only B off", "both off")
+
+
+def summary_states(a_summary: Tensor) -> Tensor:
+    """Index into STATES of each sample's summary layer, (..., N, 2) → (..., N): 1 = a_A = 0 < a_B, 2 = a_B = 0 <
+    a_A, 3 = a_A = a_B = 0 (all logits 0 without an output bias, and no gradient reaches the network, eq. 1)."""
+    off = a_summary <= 0
+    return off[..., 0].long() + 2 * off[..., 1].long()
+
+
+def state_shares(states: Tensor) -> Tensor:
+    """Share of the samples in each state of STATES: (..., N) → (..., 4)."""
+    return F.one_hot(states, len(STATES)).double().mean(dim=-2)
+
+
+def state_accuracy(states: Tensor, correct: Tensor) -> Tensor:
+    """Accuracy of the samples within each state of STATES (nan for a state without samples): (..., N) → (..., 4)."""
+    onehot = F.one_hot(states, len(STATES)).double()  # (..., N, 4)
+    return (onehot * correct.double()[..., None]).sum(dim=-2) / onehot.sum(dim=-2)
+
+
+def state_recorder(x_probe: Tensor, record: list[Tensor]) -> Callable[[int, StackedNet], None]:
+    """A training callback appending the share of x_probe in each summary state, (K, 4) on the CPU, to record."""
+    def record_states(step: int, net: StackedNet) -> None:
+        _, post = net(x_probe, return_hidden=True)
+        record.append(state_shares(summary_states(post[-1])).cpu())
+    return record_states
+
+
+@torch.no_grad()
+def grid_states(net: StackedNet, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """Per member, the summary state of every sample and whether argmax of its logits is its label: (K, N) each."""
+    logits, post = net(x, return_hidden=True)
+    return summary_states(post[-1]), logits.argmax(dim=-1) == y
 
 
 def accuracies(net: StackedNet, x: Tensor, y: Tensor) -> np.ndarray:

@@ -175,18 +175,50 @@ def test_node_contributions_sum_to_the_summary_pre_activations():
     assert torch.allclose(torch.relu(contrib.sum(dim=0)), out.summary[0])
 
 
+def test_summary_states_shares_and_accuracy_against_a_loop():
+    gen = torch.Generator().manual_seed(3)
+    a = torch.relu(torch.randn(2, 40, 2, generator=gen, dtype=torch.float64))  # (K, N, 2), about half zero
+    correct = torch.rand(2, 40, generator=gen) > 0.5
+    states = sa.summary_states(a)
+    for k, n in itertools.product(range(2), range(40)):
+        a_off, b_off = bool(a[k, n, 0] == 0), bool(a[k, n, 1] == 0)
+        assert sa.STATES[int(states[k, n])] == {(False, False): "both on", (True, False): "only A off",
+                                                (False, True): "only B off", (True, True): "both off"}[a_off, b_off]
+    shares, acc = sa.state_shares(states), sa.state_accuracy(states, correct)
+    for k, s in itertools.product(range(2), range(4)):
+        members = [n for n in range(40) if int(states[k, n]) == s]
+        assert shares[k, s] == pytest.approx(len(members) / 40)
+        expected = np.mean([bool(correct[k, n]) for n in members]) if members else np.nan
+        assert np.isclose(float(acc[k, s]), expected, equal_nan=True)
+    assert sa.state_accuracy(torch.zeros(3, dtype=torch.long), torch.ones(3, dtype=torch.bool))[1:].isnan().all()
+
+
+def test_grid_states_match_the_stacked_forward():
+    net = summary_mlp(2, d_in=6, hidden=8, classes=5, seed=[1, 2])
+    x, y = random_inputs(n=60)
+    states, correct = sa.grid_states(net, x.float(), y)
+    for k in range(2):
+        out = sa.forward(sa.member_weights(net, k), x.float())
+        assert torch.equal(states[k], sa.summary_states(out.summary))
+        assert torch.equal(correct[k], out.logits.argmax(dim=1) == y)
+
+
 def test_train_grid_trains_each_member_with_its_own_rate_and_caches(tmp_path, monkeypatch):
     monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
     gen = torch.Generator().manual_seed(0)
     x, y = torch.rand(120, 6, generator=gen), torch.randint(3, (120,), generator=gen)
     spec = sa.GridSpec(hidden=5, lrs=(0.0, 0.1), seeds=(3,), batch_size=20, max_epochs=2, patience=2, device="cpu")
-    net, history = sa.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
+    net, history, states = sa.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
     init = sa.build_grid_net(spec, 6, 3)
     assert torch.equal(net.layers[0].weight[0], init.layers[0].weight[0])  # lr = 0: unchanged
     assert not torch.equal(net.layers[0].weight[1], init.layers[0].weight[1])
     assert history.val_loss.shape[1] == 2 and len(list(tmp_path.glob("models/*.pt"))) == 1
-    again, _ = sa.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
+    at_init = sa.state_shares(sa.grid_states(init, x[80:], y[80:])[0])
+    assert states.shape == (3, 2, 4) and torch.allclose(states.sum(dim=-1), torch.ones(3, 2, dtype=torch.float64))
+    assert torch.equal(states[0], at_init) and torch.equal(states[2, 0], at_init[0])  # lr = 0 member never moves
+    again, _, states_again = sa.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
     assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
+    assert torch.equal(states, states_again)
     assert sa.accuracies(net, x, y).shape == (2,)
 
 
