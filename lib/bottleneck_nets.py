@@ -106,6 +106,20 @@ def live_counts(codes: torch.Tensor, members: Members) -> np.ndarray:
     return np.array([live[m, :p].sum() for m, (p, _) in enumerate(members.pairs)])
 
 
+def active_shares(codes: torch.Tensor, members: Members) -> np.ndarray:
+    """Share of samples on which each of a member's own p bottleneck nodes is on (> 0), NaN past p: (K, max p)."""
+    share = (codes > 0).double().mean(dim=1).numpy()  # (K, max p)
+    for m, (p, _) in enumerate(members.pairs):
+        share[m, p:] = np.nan
+    return share
+
+
+def origin_share(codes: torch.Tensor, members: Members) -> np.ndarray:
+    """Share of samples whose code is 0 in all of a member's p nodes: they all reach the same output: (K,)."""
+    return np.array([float((codes[m, :, :p] <= 0).all(dim=1).double().mean())
+                     for m, (p, _) in enumerate(members.pairs)])
+
+
 def on_axis_fraction(codes: np.ndarray, labels: np.ndarray, classes: int) -> np.ndarray:
     """Per class, the fraction of its samples whose 2-D code has exactly one node off (on an axis): (classes,)."""
     on_axis = (codes == 0).sum(axis=1) == 1  # (N,)

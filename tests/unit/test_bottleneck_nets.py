@@ -99,3 +99,14 @@ def test_steps_to_reach():
     loss, steps = np.array([3.0, 2.0, 1.5, 1.7]), np.array([10, 20, 30, 40])
     assert bn.steps_to_reach(loss, steps, 2.0) == 20
     assert np.isnan(bn.steps_to_reach(loss, steps, 1.0))
+
+
+def test_active_and_origin_shares_against_loops():
+    codes = torch.relu(torch.randn(len(MEMBERS.pairs), 50, max(MEMBERS.ps), generator=torch.Generator().manual_seed(0)))
+    share, origin = bn.active_shares(codes, MEMBERS), bn.origin_share(codes, MEMBERS)
+    for m, (p, _) in enumerate(MEMBERS.pairs):
+        for node in range(max(MEMBERS.ps)):
+            expected = sum(float(codes[m, n, node]) > 0 for n in range(50)) / 50 if node < p else None
+            assert (np.isnan(share[m, node]) if expected is None else share[m, node] == pytest.approx(expected))
+        at_origin = sum(all(float(codes[m, n, j]) == 0 for j in range(p)) for n in range(50))
+        assert origin[m] == pytest.approx(at_origin / 50)
