@@ -8,10 +8,13 @@ and the browser.
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
+import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -38,7 +41,7 @@ def run_smoke(section: str, root: Path) -> subprocess.CompletedProcess:
 def smoke_dir(tmp_path_factory):
     """A scratch book tree: the book's sources plus every notebook executed with profile=smoke (2 at a time)."""
     root = tmp_path_factory.mktemp("smoke_book")
-    for name in ("_config.yml", "_toc.yml"):
+    for name in ("_config.yml", "_toc.yml", "references.bib"):
         shutil.copy(REPO_ROOT / name, root / name)
     for folder in ("_static", "_vendor", "_extra"):
         shutil.copytree(REPO_ROOT / folder, root / folder)
@@ -95,12 +98,17 @@ def test_book_builds_without_warnings(built_book):
         assert (built_book / "book" / f"{section}.html").exists()
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """A static file server that does not log every request to stderr."""
+
+    def log_message(self, format, *args):
+        pass
+
+
 @pytest.fixture(scope="module")
 def served_book(built_book):
     """The built book on a local http.server (browsers treat file:// pages differently)."""
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(built_book))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(built_book)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -135,19 +143,95 @@ def open_page(browser, url):
     return page, errors, outside
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize("page_path", ["index.html", *[f"book/{s}.html" for s in SECTIONS]])
-def test_pages_load_offline_without_errors(served_book, browser, page_path, tmp_path):
-    page, errors, outside = open_page(browser, f"{served_book}/{page_path}")
-    page.screenshot(path=str(tmp_path / "page.png"), full_page=False)
-    assert not errors, errors
-    assert not outside, f"requests left the machine: {outside}"
-    assert page.locator("article").count() >= 1
-    broken = [img.get_attribute("src") for img in page.locator("article img").all()
-              if not img.evaluate("i => i.complete && i.naturalWidth > 0")]
-    assert not broken, f"images that did not load: {broken}"
+SCREENSHOTS = REPO_ROOT / "_build" / "screenshots"  # a test artifact, one PNG per page (gitignored)
+RAW_MATH = ("$$", "\\frac", "\\(", "\\)", "\\[", "\\begin{")
+
+# In the browser: MathJax finished, lazy images forced to load and awaited.
+SETTLE = """async () => {
+  document.querySelectorAll('img[loading="lazy"]').forEach(i => { i.loading = "eager"; });
+  await Promise.all([...document.images].map(i => i.complete ? null
+                     : new Promise(done => { i.addEventListener("load", done); i.addEventListener("error", done); })));
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+}"""
+# Text a reader sees in the article, without code, scripts and typeset math.
+VISIBLE_TEXT = """() => {
+  const copy = document.querySelector("article").cloneNode(true);
+  copy.querySelectorAll("pre, code, script, style, mjx-container, .MathJax").forEach(e => e.remove());
+  return copy.textContent;
+}"""
+# Math elements Sphinx wrote (span.math / div.math) that MathJax did not replace with an mjx-container.
+UNTYPESET = """() => [...document.querySelectorAll("article .math")]
+  .filter(e => !e.querySelector("mjx-container")).map(e => e.textContent.slice(0, 60))"""
+# Rows of the tables under the "Paper vs this run" heading of a section page.
+COMPARISON_ROWS = """() => [...document.querySelectorAll("article section")]
+  .filter(s => /^paper vs this run/i.test((s.querySelector("h1, h2, h3")?.textContent || "").trim()))
+  .flatMap(s => [...s.querySelectorAll("table tbody tr")]).length"""
+
+
+def page_ids(path: Path, cache: dict) -> set[str]:
+    """The id attributes of a built HTML file."""
+    if path not in cache:
+        cache[path] = set(re.findall(r'\bid="([^"]+)"', path.read_text(errors="replace")))
+    return cache[path]
+
+
+def broken_link(href: str, page_url: str, site: str, root: Path, cache: dict) -> str | None:
+    """Why a link inside the site does not resolve (missing file or missing #anchor), else None."""
+    url = urllib.parse.urlsplit(urllib.parse.urljoin(page_url, href))
+    path = root / urllib.parse.unquote(url.path).lstrip("/")
+    if url.path.endswith("/"):
+        path = path / "index.html"
+    if not path.is_file():
+        return f"{href}: no file {path.relative_to(root)}"
+    if url.fragment and path.suffix == ".html" and urllib.parse.unquote(url.fragment) not in page_ids(path, cache):
+        return f"{href}: no id {url.fragment!r} in {path.relative_to(root)}"
+    return None
+
+
+def check_page(browser, site: str, root: Path, page_path: str, ids: dict, counts: dict) -> list[str]:
+    """Every check on one page; the problems found, each prefixed with the page."""
+    page, errors, outside = open_page(browser, f"{site}/{page_path}")
+    page.evaluate(SETTLE)
     if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():
         page.wait_for_selector(".jupyter-widgets", timeout=15000)  # saved widget state is rendered offline
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # the first screen of the page (a full page costs seconds)
+    page.screenshot(path=str(SCREENSHOTS / (page_path.replace("/", "_").removesuffix(".html") + ".png")))
+    problems = [f"console error: {e}" for e in errors] + [f"request left the machine: {u}" for u in outside]
+    images = page.eval_on_selector_all("article img", "is => is.map(i => [i.getAttribute('src'), "
+                                                      "i.complete && i.naturalWidth > 0])")
+    problems += [f"image not loaded: {src}" for src, loaded in images if not loaded]
+    text = page.evaluate(VISIBLE_TEXT)
+    problems += [f"raw TeX {token!r} in the text" for token in RAW_MATH if token in text]
+    problems += [f"math not typeset: {m!r}" for m in page.evaluate(UNTYPESET)]
+    if page_path.removeprefix("book/").removesuffix(".html") in SECTIONS and not page.evaluate(COMPARISON_ROWS):
+        problems.append("no table under a 'Paper vs this run' heading")
+    hrefs = set(page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))"))
+    internal = {h for h in hrefs if h and not h.startswith(("mailto:", "javascript:", "data:"))
+                and (urllib.parse.urljoin(page.url, h).startswith(site))}
+    problems += [why for h in sorted(internal) if (why := broken_link(h, page.url, site, root, ids))]
+    counts["images"] += len(images)
+    counts["links"] += len(internal)
+    counts["math"] += page.locator("article mjx-container").count()
+    page.close()
+    return [f"{page_path}: {p}" for p in problems]
+
+
+@pytest.mark.browser
+def test_every_page_reads_offline_with_images_math_tables_and_working_links(served_book, built_book, browser):
+    """Each page of the book: no console error, no request off the machine, every image loaded, math typeset,
+    the "paper vs this run" table on every section page, every internal link (and #anchor) resolving; one
+    screenshot per page under _build/screenshots/."""
+    started = time.perf_counter()
+    pages = ["index.html", *sorted(str(p.relative_to(built_book)) for p in (built_book / "book").glob("*.html"))]
+    assert {f"book/{s}.html" for s in SECTIONS} <= set(pages)
+    counts, ids, problems = {"pages": len(pages), "images": 0, "links": 0, "math": 0}, {}, []
+    for page_path in pages:
+        problems += check_page(browser, served_book, built_book, page_path, ids, counts)
+    counts["seconds"] = round(time.perf_counter() - started, 1)
+    (SCREENSHOTS / "counts.json").write_text(json.dumps(counts, indent=2) + "\n")
+    print(f"browser: {counts['pages']} pages, {counts['images']} images, {counts['math']} typeset formulas, "
+          f"{counts['links']} internal links checked in {counts['seconds']} s; screenshots in {SCREENSHOTS}")
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.browser
