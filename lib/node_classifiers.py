@@ -218,11 +218,6 @@ def corrupted_share(a: Tensor, corrupted: Tensor, threshold: float = 0.0) -> Ten
     return sizes[..., 1, :] / sizes.sum(dim=-2)
 
 
-def separation(share: Tensor, fraction: float) -> Tensor:
-    """Mean |share - fraction| over nodes with a sample set: 0 = every node sees the overall mix."""
-    return torch.nanmean((share - fraction).abs(), dim=-1)
-
-
 def on_corrupted_phi(a: Tensor, corrupted: Tensor, threshold: float = 0.0) -> Tensor:
     """Per node, the φ coefficient (Pearson correlation) of 'node on' with 'label corrupted' over the N samples:
     (nodes,), NaN where the node or the mask is constant. φ = ±1: the sample set is exactly the (clean) corrupted."""

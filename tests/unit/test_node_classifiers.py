@@ -145,7 +145,6 @@ def test_corrupted_share_matches_loop():
         members = [s for s in range(30) if a[s, i] > 0]
         assert share[i] == pytest.approx(sum(bool(corrupted[s]) for s in members) / len(members))
     assert np.isnan(share[3])
-    assert nc.separation(torch.tensor(share), 0.4).item() == pytest.approx(np.nanmean(np.abs(share - 0.4)))
 
 
 def test_on_corrupted_phi_matches_correlation_loop():
