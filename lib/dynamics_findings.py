@@ -81,6 +81,12 @@ def loss_onset_index(loss: np.ndarray, drop: float) -> int:
     return int(np.flatnonzero(loss <= level)[0])
 
 
+def fall_share(loss: np.ndarray, t: int) -> float:
+    """Share of the loss's total fall loss[0] - min(loss) already done at measurement point t."""
+    total = float(loss[0] - np.nanmin(loss))
+    return float(loss[0] - loss[t]) / total if total > 0 else 0.0
+
+
 def relative_drop(curve: np.ndarray) -> float:
     """Fall of a curve (T,) from its peak to its end, as a share of the peak."""
     peak = float(np.nanmax(curve))
@@ -105,25 +111,35 @@ def finding_1(c: ShapeCurves, th: Thresholds) -> Finding:
 
 
 def finding_2(c: ShapeCurves, th: Thresholds) -> Finding:
-    """(2) Training exposes most nodes to most samples very early: the mean f peaks after step 0 but early, and
-    there most nodes have f > 1/2 (a peak at the initialisation exposes nothing)."""
-    t = turn_index(np.nanmean(c.f, axis=1))
-    share = float(np.mean(c.node_f[t] > th.most))
-    early = 0 < c.steps[t] <= th.early * c.total_steps
-    held = bool(early and share > th.most)
-    return Finding(2, held, f"peak at step {int(c.steps[t])} of {c.total_steps}; {share:.0%} of nodes have f > "
-                            f"{th.most}")
+    """(2) Most nodes are exposed to most samples very early: at some point after step 0 within the first th.early
+    of training, the mean f has risen th.change above its initial value (the early increase, H&D §5.1) and more than
+    th.most of all hidden nodes have f_{l,i} > th.most."""
+    mean_f = np.nanmean(c.f, axis=1)  # (T,)
+    early = np.flatnonzero((c.steps > 0) & (c.steps <= th.early * c.total_steps))
+    if not len(early):
+        return Finding(2, False, "no measurement within the early window")
+    shares = np.mean(c.node_f[early] > th.most, axis=1)  # (early points,)
+    ok = (shares > th.most) & (mean_f[early] - mean_f[0] >= th.change)
+    best = int(early[np.argmax(np.where(ok, shares, -1.0))])
+    share = float(np.mean(c.node_f[best] > th.most))
+    return Finding(2, bool(ok.any()), f"at step {int(c.steps[best])} of {c.total_steps}: {share:.0%} of nodes have "
+                                      f"f > {th.most}; mean f {mean_f[best]:.3f} vs {mean_f[0]:.3f} at step 0")
 
 
 def finding_3(c: ShapeCurves, th: Thresholds) -> Finding:
     """(3) The activation fraction turns down where the loss starts to fall (within th.decades decades); does not
-    apply when the mean f never rises (its peak is the initialisation: no turn)."""
-    turn = int(c.steps[turn_index(np.nanmean(c.f, axis=1))])
+    apply when the mean f never rises (its peak is the initialisation) or still rises at the end (no turn yet)."""
+    t = turn_index(np.nanmean(c.f, axis=1))
+    turn = int(c.steps[t])
     if turn == 0:
         return Finding(3, None, "f never rises above its initial value: no turn")
+    if t == len(c.steps) - 1:
+        return Finding(3, None, "f still rises at the last step: no turn yet")
     onset = int(c.steps[loss_onset_index(c.val_loss, th.loss_drop)])
     gap = log_step_gap(turn, onset)
-    return Finding(3, gap <= th.decades, f"f turns at step {turn}, loss falls from step {onset} ({gap:.2f} decades)")
+    done = fall_share(c.val_loss, t)
+    return Finding(3, gap <= th.decades, f"f turns at step {turn}, loss falls from step {onset} ({gap:.2f} decades); "
+                                         f"{done:.0%} of the loss's fall done at the turn")
 
 
 def finding_4(c: ShapeCurves, th: Thresholds) -> Finding:

@@ -4,7 +4,8 @@ representations, per-layer deviation profiles (thesis eq. 6.1-6.9) and the predi
 lib.train has no stop criterion on training accuracy, so `train_to_memorise` registers an epoch-end callback
 (`EpochMonitor`) that records every member's training accuracy, validation loss and true-label test accuracy,
 keeps each member's weights at its first epoch of 100% training accuracy and at its lowest validation loss, and
-ends the run by raising `AllMemorised` once every member has reached 100%.
+ends the run by raising `StopRun` once every member has reached 100% (or, with a patience, once every member has
+gone that many epochs without a lower validation loss: the thesis's early stopping, §3.3.1, §6.4.2).
 """
 
 import math
@@ -32,8 +33,8 @@ def first_epoch_at(accuracy: np.ndarray, level: float = 1.0) -> np.ndarray:
     return np.where(reached.any(axis=0), reached.argmax(axis=0) + 1, 0)
 
 
-class AllMemorised(Exception):
-    """Raised by EpochMonitor to end a run once every member has 100% training accuracy."""
+class StopRun(Exception):
+    """Raised by EpochMonitor to end a run: every member memorised, or every member out of patience."""
 
 
 @dataclass(frozen=True)
@@ -61,16 +62,18 @@ def member_scores(net: StackedNet, data: EvalSet, batch: int = 4096) -> tuple[to
 class EpochMonitor:
     """Epoch-end callback: training accuracy (own labels), validation loss, test accuracy (true labels), snapshots."""
 
-    def __init__(self, net: StackedNet, train_set: EvalSet, val_set: EvalSet, test_set: EvalSet, stop: bool):
-        self.sets, self.stop = (train_set, val_set, test_set), stop
+    def __init__(self, net: StackedNet, train_set: EvalSet, val_set: EvalSet, test_set: EvalSet, stop: bool,
+                 patience: int | None = None):
+        self.sets, self.stop, self.patience = (train_set, val_set, test_set), stop, patience
         self.params = list(net.parameters())
         self.at_memorised = [p.detach().clone() for p in self.params]
         self.at_best_val = [p.detach().clone() for p in self.params]
         self.best_val = torch.full((net.k,), math.inf, dtype=torch.float64)
+        self.waited = torch.zeros(net.k, dtype=torch.long)  # epochs since each member's lowest validation loss
         self.rows: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
 
     def __call__(self, step: int, net: StackedNet) -> None:
-        """Score every member, update snapshots; raise AllMemorised when asked to stop at 100%."""
+        """Score every member, update snapshots; raise StopRun when all memorised (stop) or all out of patience."""
         train_acc, _ = member_scores(net, self.sets[0])
         _, val_loss = member_scores(net, self.sets[1])
         test_acc, _ = member_scores(net, self.sets[2])
@@ -80,8 +83,11 @@ class EpochMonitor:
         improved = val_loss < self.best_val
         self.best_val = torch.where(improved, val_loss, self.best_val)
         self._keep(self.at_best_val, improved)
+        self.waited = torch.where(improved, 0, self.waited + 1)
         if self.stop and bool(self.memorised().all()):
-            raise AllMemorised
+            raise StopRun
+        if self.patience is not None and bool((self.waited >= self.patience).all()):
+            raise StopRun
 
     def memorised(self) -> torch.Tensor:
         """Members that have reached 100% training accuracy in some epoch so far: (K,) bool."""
@@ -104,8 +110,10 @@ class EpochMonitor:
                 "final": [p.detach().cpu().clone() for p in self.params]}
 
 
-def train_to_memorise(net: StackedNet, data: TrainData, test_set: EvalSet, cfg: TrainConfig, stop: bool = True) -> dict:
-    """Train up to cfg.max_epochs, scoring every epoch; stop early once every member has 100% training accuracy.
+def train_to_memorise(net: StackedNet, data: TrainData, test_set: EvalSet, cfg: TrainConfig, stop: bool = True,
+                      patience: int | None = None) -> dict:
+    """Train up to cfg.max_epochs, scoring every epoch; stop once every member has 100% training accuracy (stop) or,
+    with a patience, once every member has gone `patience` epochs without a lower validation loss.
 
     cfg must not use the engine's own evaluation (eval_every=None): the monitor does the scoring.
     """
@@ -113,11 +121,11 @@ def train_to_memorise(net: StackedNet, data: TrainData, test_set: EvalSet, cfg: 
         raise ValueError("cfg: train_to_memorise scores every epoch itself; use eval_every=None")
     steps_per_epoch = math.ceil(len(data.x_train) / cfg.batch_size)
     monitor = EpochMonitor(net, EvalSet(data.x_train, data.y_train), EvalSet(data.x_val, data.y_val), test_set,
-                           stop)
+                           stop, patience)
     epoch_ends = range(steps_per_epoch, steps_per_epoch * cfg.max_epochs + 1, steps_per_epoch)
     try:
         train(net, data, cfg, callbacks=[(epoch_ends, monitor)])
-    except AllMemorised:
+    except StopRun:
         pass
     return monitor.record()
 

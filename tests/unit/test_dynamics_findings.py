@@ -51,6 +51,8 @@ def test_helpers_against_direct_computation():
     pairs = [(i, j) for i in range(4) for j in range(4) if i < j]
     assert fnd.concordance(values) == pytest.approx(sum(values[i] < values[j] for i, j in pairs) / len(pairs))
     assert fnd.log_step_gap(0, 100) == pytest.approx(2.0) and fnd.log_step_gap(10, 1000) == pytest.approx(2.0)
+    assert fnd.fall_share(np.array([2.0, 1.5, 1.0, 0.0, 0.5]), 1) == pytest.approx(0.25)
+    assert fnd.fall_share(np.array([1.0, 1.0]), 1) == 0.0
 
 
 def test_paper_like_curves_hold_every_finding():
@@ -85,3 +87,22 @@ def test_a_peak_at_the_initialisation_exposes_nothing_and_has_no_turn():
     assert fnd.finding_2(only_falls, fnd.Thresholds()).held is False
     assert fnd.finding_3(only_falls, fnd.Thresholds()).held is None
     assert fnd.finding_1(only_falls, fnd.Thresholds()).held is False
+
+
+def test_exposure_counts_early_points_not_the_peak():
+    c = paper_like()
+    late_peak = np.stack([hump(8, 0.5, 0.8, 0.7)] * 3, axis=1)  # f still rising long after the early window
+    late = fnd.ShapeCurves(c.steps, c.total_steps, late_peak, c.p, c.u, c.val_loss, c.val_error, c.node_f)
+    assert fnd.finding_2(late, fnd.Thresholds()).held  # most nodes exposed early, although f peaks late
+    few = fnd.ShapeCurves(c.steps, c.total_steps, c.f, c.p, c.u, c.val_loss, c.val_error, c.node_f * 0.5)
+    assert fnd.finding_2(few, fnd.Thresholds()).held is False  # f rises, but no node sees more than half
+    short = fnd.ShapeCurves(c.steps, 5, c.f, c.p, c.u, c.val_loss, c.val_error, c.node_f)
+    assert fnd.finding_2(short, fnd.Thresholds()).held is False  # no measurement after step 0 in the window
+
+
+def test_a_peak_at_the_last_step_has_no_turn_yet():
+    c = paper_like()
+    rising = np.stack([np.linspace(0.5, 0.8, len(STEPS))] * 3, axis=1)
+    still = fnd.ShapeCurves(c.steps, c.total_steps, rising, c.p, c.u, c.val_loss, c.val_error, c.node_f)
+    assert fnd.finding_3(still, fnd.Thresholds()).held is None
+    assert fnd.finding_3(c, fnd.Thresholds()).held

@@ -45,7 +45,7 @@ def test_first_epoch_at_matches_a_loop():
     np.testing.assert_array_equal(first_epoch_at(acc), expected)
 
 
-def tiny_run(stop=True, max_epochs=300):
+def tiny_run(stop=True, max_epochs=300, patience=None):
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(40, 10, generator=gen)
     y = torch.randint(0, 5, (40,), generator=gen)  # random labels: nothing to learn, only to memorise
@@ -54,7 +54,7 @@ def tiny_run(stop=True, max_epochs=300):
     cfg = train_config("adam", lr=0.01, batch_size=10, max_epochs=max_epochs, eval_every=None, restore_best=False,
                        device="cpu", seed=2)
     data = train_data(x, y, xv, yv)
-    return net, data, train_to_memorise(net, data, EvalSet(xv, yv), cfg, stop=stop)
+    return net, data, train_to_memorise(net, data, EvalSet(xv, yv), cfg, stop=stop, patience=patience)
 
 
 def test_train_to_memorise_stops_at_100_percent_and_keeps_the_snapshots():
@@ -68,6 +68,21 @@ def test_train_to_memorise_stops_at_100_percent_and_keeps_the_snapshots():
     load_snapshot(net, record["at_best_val"])
     _, val_loss = member_scores(net, EvalSet(data.x_val, data.y_val))
     torch.testing.assert_close(val_loss, record["val_loss"].min(0).values)
+
+
+def test_patience_stops_once_every_member_has_waited_that_long():
+    _, _, record = tiny_run(stop=False, max_epochs=300, patience=2)
+    val = record["val_loss"].numpy()  # (E, K)
+    waited = []
+    for k in range(val.shape[1]):  # epochs since the running minimum, by a loop
+        best, wait, trace = np.inf, 0, []
+        for v in val[:, k]:
+            wait = 0 if v < best else wait + 1
+            best = min(best, v)
+            trace.append(wait)
+        waited.append(trace)
+    waited = np.array(waited).T  # (E, K)
+    assert (waited[-1] >= 2).all() and not (waited[:-1] >= 2).all(axis=1).any() and len(val) < 300
 
 
 def test_train_to_memorise_without_stop_runs_to_the_cap_and_refuses_engine_evaluation():
