@@ -186,7 +186,8 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
         param("margin_lr", 0.1, 0.1, 0.1, number(1e-6, 100.0), "SGD learning rate η of the inclusion-margin steps"),
         param("margin_steps", 3, 20, 20, integer(1, 10000), "SGD steps checked against eq. 4-7 (not in the paper)"),
         param("margin_samples", 200, 2000, 2000, integer(10, 12000), "validation images t checked at each step"),
-        param("timing_steps", 1, 10, 50, integer(1, 10000), "engine steps per paper shape timed for the projection"),
+        param("timing_steps", 1, 50, 50, integer(1, 10000),
+              "engine steps per paper shape timed for the projection (10 steps over-weight the first, warm-up step)"),
     ),
     "bottleneck": (
         param("seed", 0, 0, 0, integer(0, 2**31 - 1), "seed of the data sets and of the Monte Carlo"),
@@ -232,7 +233,7 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
         param("n_tsne", 100, 600, 12000, integer(31, 100000), "training signals in each t-SNE map (thesis: 12000)"),
         param("perplexity", 5.0, 30.0, 30.0, number(2.0, 200.0), "t-SNE perplexity"),
         param("mnist_seeds", 1, 1, 3, integer(1, 20), "MNIST networks of each kind (learning, memorising)"),
-        param("mnist_train", 200, 12000, 48000, integer(100, 48000),
+        param("mnist_train", 200, 24000, 48000, integer(100, 48000),
               "MNIST training images of the learning network (thesis: 48000)"),
         param("mnist_memorise", 200, 2000, 48000, integer(100, 48000),
               "MNIST training images (the first of the split) of the memorising network, shuffled labels"),
