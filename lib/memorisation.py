@@ -65,7 +65,7 @@ class EpochMonitor:
     def __init__(self, net: StackedNet, train_set: EvalSet, val_set: EvalSet, test_set: EvalSet, stop: bool,
                  patience: int | None = None):
         self.sets, self.stop, self.patience = (train_set, val_set, test_set), stop, patience
-        self.params = list(net.parameters())
+        self.params = list(net.parameters())  # re-read at every call: the engine may move the net to the GPU
         self.at_memorised = [p.detach().clone() for p in self.params]
         self.at_best_val = [p.detach().clone() for p in self.params]
         self.best_val = torch.full((net.k,), math.inf, dtype=torch.float64)
@@ -74,6 +74,7 @@ class EpochMonitor:
 
     def __call__(self, step: int, net: StackedNet) -> None:
         """Score every member, update snapshots; raise StopRun when all memorised (stop) or all out of patience."""
+        self.params = list(net.parameters())
         train_acc, _ = member_scores(net, self.sets[0])
         _, val_loss = member_scores(net, self.sets[1])
         test_acc, _ = member_scores(net, self.sets[2])
@@ -97,9 +98,10 @@ class EpochMonitor:
 
     def _keep(self, snapshot: list[torch.Tensor], members: torch.Tensor) -> None:
         """Copy the current weights of `members` (K,) bool into `snapshot`."""
-        mask = members.to(self.params[0].device).view(-1, 1, 1)
-        for kept, param in zip(snapshot, self.params):
-            kept.copy_(torch.where(mask, param.detach(), kept))
+        device = self.params[0].device
+        mask = members.to(device).view(-1, 1, 1)
+        for i, (kept, param) in enumerate(zip(snapshot, self.params)):
+            snapshot[i] = torch.where(mask, param.detach(), kept.to(device))
 
     def record(self) -> dict:
         """Per-epoch curves (E, K) and the two snapshots, as a cacheable dict."""
