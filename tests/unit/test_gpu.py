@@ -39,18 +39,16 @@ def test_cuda_training_matches_cpu(kind, optimizer):
     torch.testing.assert_close(on_gpu.history.val_loss.cpu(), on_cpu.history.val_loss, atol=1e-4, rtol=1e-4)
 
 
-def test_memorising_run_on_cuda_matches_cpu():
-    from lib.memorisation import EvalSet, train_to_memorise
+def test_memorising_run_on_cuda_keeps_its_snapshot():
+    from lib.memorisation import EvalSet, load_snapshot, member_scores, train_to_memorise
 
     gen = torch.Generator().manual_seed(0)
     x, y = torch.randn(40, 10, generator=gen), torch.randint(0, 5, (40,), generator=gen)
-    records = []
-    for device in ("cpu", "cuda"):
-        cfg = train_config("adam", lr=0.01, batch_size=10, max_epochs=200, eval_every=None, restore_best=False,
-                           device=device, seed=2)
-        net = mlp(2, [10, 64, 64, 5], init="glorot", seed=1)
-        records.append(train_to_memorise(net, train_data(x, y, x, y), EvalSet(x, y), cfg))
-    cpu, gpu = records
-    torch.testing.assert_close(gpu["train_acc"], cpu["train_acc"])
-    for got, want in zip(gpu["at_memorised"], cpu["at_memorised"]):
-        torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)
+    cfg = train_config("adam", lr=0.01, batch_size=10, max_epochs=300, eval_every=None, restore_best=False,
+                       device="cuda", seed=2)
+    net = mlp(2, [10, 64, 64, 5], init="glorot", seed=1)
+    record = train_to_memorise(net, train_data(x, y, x, y), EvalSet(x, y), cfg)
+    assert (record["train_acc"].max(0).values == 1.0).all()
+    load_snapshot(net, record["at_memorised"])
+    accuracy, _ = member_scores(net, EvalSet(x, y))
+    assert (accuracy == 1.0).all()  # the snapshot holds the trained GPU weights, not the initial CPU ones
