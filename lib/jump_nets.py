@@ -88,27 +88,35 @@ class CurveRecorder:
         return {"epoch": torch.tensor(epochs), "loss": torch.stack(losses), "error": torch.stack(errors)}
 
 
-def cache_config(shape: Shape, seeds: Sequence[int], data_id: dict, cfg: train.TrainConfig, init: str) -> dict:
-    """Everything the trained weights depend on, as the model-cache key."""
+def cache_config(shape: Shape, seeds: Sequence[int], data_id: dict, cfg: train.TrainConfig, init: str,
+                 record_curve: bool = True) -> dict:
+    """Everything the trained weights (and the stored records) depend on, as the model-cache key."""
+    records = "training-set curve per epoch" if record_curve else "validation history only"
     return {"task": "jump_detection", "shape": [shape.kind, list(shape.layers)], "seeds": list(seeds),
-            "init": init, "data": data_id, "train": cfg.as_dict(), "records": "training-set curve per epoch",
+            "init": init, "data": data_id, "train": cfg.as_dict(), "records": records,
             "device": str(train.resolve_device(cfg.device)), "torch": torch.__version__}
 
 
 def train_shape(shape: Shape, seeds: Sequence[int], splits: JumpSplits, data_id: dict, cfg: train.TrainConfig,
-                init: str = "glorot") -> tuple[models.StackedNet, train.History, TrainingCurve]:
-    """All seeds of one shape trained in one engine call, or loaded from the model cache."""
+                init: str = "glorot", record_curve: bool = True,
+                ) -> tuple[models.StackedNet, train.History, TrainingCurve | None]:
+    """All seeds of one shape trained in one engine call, or loaded from the model cache; the training-set curve
+    (an extra pass over the training set per epoch) only where `record_curve`, else None."""
     def build_and_train() -> dict:
         net = build(shape, seeds, init)
-        recorder = CurveRecorder(*as_tensors(splits.train), cfg.batch_size)
         data = train.train_data(*as_tensors(splits.train), *as_tensors(splits.val))
+        if not record_curve:
+            return cache.result_payload(train.train(net, data, cfg))
+        recorder = CurveRecorder(*as_tensors(splits.train), cfg.batch_size)
         result = train.train(net, data, cfg, callbacks=[(recorder.steps(cfg.max_epochs), recorder)])
         return cache.result_payload(result) | {"train_curve": recorder.curve()}
 
-    payload = cache.cached_train(cache_config(shape, seeds, data_id, cfg, init), build_and_train)
+    key = cache_config(shape, seeds, data_id, cfg, init, record_curve)
+    payload = cache.cached_train(key, build_and_train)
     net = build(shape, seeds, init)
     net.load_state_dict(payload["state"])
-    curve = TrainingCurve(*(payload["train_curve"][k].numpy() for k in ("epoch", "loss", "error")))
+    curve = TrainingCurve(*(payload["train_curve"][k].numpy() for k in ("epoch", "loss", "error"))) \
+        if record_curve else None
     return net.eval(), cache.history_of(payload), curve
 
 
