@@ -77,7 +77,7 @@ def rerun_box(section: str, record: dict, declared: dict[str, dict], overrides: 
     wall = record.get("wall_s", record["elapsed_s"])
     rows = parameter_rows(params, declared, overrides)
     return "\n".join([
-        "::::{admonition} Re-running this page",
+        ":::::{admonition} Re-running this page",
         ":class: tip rerun-box",
         f"**Reproduces** {SOURCES[section]}.",
         "",
@@ -97,14 +97,18 @@ def rerun_box(section: str, record: dict, declared: dict[str, dict], overrides: 
         "```",
         "",
         "`lib.runner` (behind `make section`) refuses an unknown name or a disallowed value before any work; "
-        "plain papermill only warns.",
+        f"plain papermill only warns. {{numref}}`tab-{section}-parameters` (below) lists every parameter.",
         "",
-        ":::{dropdown} The parameters of this build",
+        "::::{dropdown} The parameters of this build",
+        f":::{{table}} The parameters of this build (bold: set explicitly, the others come from the profile).",
+        f":name: tab-{section}-parameters",
+        "",
         "| parameter | this build | meaning |",
         "| --- | --- | --- |",
         *rows,
         ":::",
         "::::",
+        ":::::",
     ])
 
 

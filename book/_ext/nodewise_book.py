@@ -4,6 +4,9 @@
   which throws "Identifier 'THEBE_JS_URL' has already been declared").
 - Point the launch buttons (Binder, Colab) at the source notebook `notebooks/<section>.ipynb`: the page is built
   from the executed copy `book/<section>.ipynb`, a build product that is not in the repository.
+- Numbered notebook tables: a cell whose `mystnb.figure` metadata has the class `nodewise-table` gets its output
+  (a DataFrame's HTML) numbered as a table ("Table N", `{numref}` works), not as a figure. myst-nb wraps outputs
+  only in figures, and Sphinx numbers a table only when it is a docutils table, which raw HTML is not.
 - The `section-times` directive: a table of each section's profile and wall time, read from results/*.json at
   build time, so the times printed in the book are the ones measured for it.
 """
@@ -13,6 +16,7 @@ import os
 from pathlib import Path
 
 from docutils import nodes
+from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
 
 from lib.book import format_duration
@@ -45,6 +49,40 @@ def launch_source_notebooks(app, pagename, templatename, context, doctree) -> No
     for group in context.get("header_buttons", []):
         for button in group.get("buttons", []) if group.get("label") == "launch-buttons" else []:
             button["url"] = button["url"].replace(executed, source)
+
+
+TABLE_CLASS = "nodewise-table"
+
+
+class numbered_table(nodes.General, nodes.Element):
+    """A captioned notebook table output, numbered in the sequence of tables (caption above, as for tables)."""
+
+
+class NotebookTables(SphinxTransform):
+    """Turn the figures that myst-nb made of table outputs (class nodewise-table) into numbered tables."""
+
+    default_priority = 200
+
+    def apply(self, **kwargs) -> None:
+        for figure in list(self.document.findall(nodes.figure)):
+            if TABLE_CLASS in figure["classes"] and not isinstance(figure, numbered_table):
+                attributes = {**figure.attributes, "classes": [c for c in figure["classes"] if c != TABLE_CLASS]}
+                table = numbered_table(figure.rawsource, *figure.children, **attributes)
+                figure.replace_self(table)
+                for node_id in table["ids"]:
+                    self.document.ids[node_id] = table
+                for caption in table.findall(nodes.caption):
+                    caption["classes"].append("table-caption")
+                    if table["ids"]:
+                        caption += nodes.reference("", "#", refid=table["ids"][0], classes=["headerlink"])
+
+
+def visit_numbered_table(self, node) -> None:
+    self.body.append(self.starttag(node, "div", CLASS=TABLE_CLASS))
+
+
+def depart_numbered_table(self, node) -> None:
+    self.body.append("</div>\n")
 
 
 HEADER = ["section", "profile", "wall time", "device", "torch threads", "load average"]
@@ -101,4 +139,6 @@ def setup(app):
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("html-page-context", launch_source_notebooks, priority=600)
     app.add_directive("section-times", SectionTimes)
+    app.add_enumerable_node(numbered_table, "table", html=(visit_numbered_table, depart_numbered_table))
+    app.add_transform(NotebookTables)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

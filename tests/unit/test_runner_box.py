@@ -43,6 +43,7 @@ def test_box_states_source_profile_wall_time_and_parameters():
     assert "| `n_tsne` | **`300`** | signals in the t-SNE map |" in box  # set explicitly: bold
     assert "| `sigma` | `[0.5, 2.0]` | noise σ, a value or a range (a, b) |" in box
     assert "`profile`" not in box.split("| parameter |")[1]
+    assert ":name: tab-data-parameters" in box and "{numref}`tab-data-parameters`" in box  # numbered, referenced
 
 
 def test_box_commands_re_run_this_build_and_other_values():
@@ -50,7 +51,7 @@ def test_box_commands_re_run_this_build_and_other_values():
     assert 'make section S=data P="profile=smoke sigma=(0.5,2.0)"' in box
     assert 'make section S=data P="seed=0"' in box  # the first declared scalar parameter
     assert "papermill notebooks/data.ipynb out.ipynb -p profile smoke -p seed 0" in box
-    assert box.startswith("::::{admonition}") and box.rstrip().endswith("::::")
+    assert box.startswith(":::::{admonition}") and box.rstrip().endswith(":::::")
 
 
 def test_box_without_wall_time_falls_back_to_the_notebooks_elapsed_time():
