@@ -2,6 +2,9 @@
 
 - Drop script tags registered twice (sphinx-thebe 0.3.1 under Sphinx 7 adds its `const THEBE_JS_URL` block twice,
   which throws "Identifier 'THEBE_JS_URL' has already been declared").
+- Find the repository the buttons point at (`repository_url`): `NODEWISE_REPOSITORY`, else GitHub Actions'
+  `GITHUB_REPOSITORY`, else a GitHub `origin` remote of the checkout. Without one the book shows no repository or
+  launch buttons rather than buttons to a repository that does not exist.
 - Point the launch buttons (Binder, Colab) at the source notebook `notebooks/<section>.ipynb`: the page is built
   from the executed copy `book/<section>.ipynb`, a build product that is not in the repository.
 - Numbered notebook tables: a cell whose `mystnb.figure` metadata has the class `nodewise-table` gets its output
@@ -13,9 +16,12 @@
 
 import json
 import os
+import re
+import subprocess
 from pathlib import Path
 
 from docutils import nodes
+from docutils.parsers.rst import directives
 from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
 
@@ -38,6 +44,36 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> Non
             seen.add(key)
             kept.append(script)
     context["script_files"] = kept
+
+
+GITHUB_REMOTE = re.compile(r"^(?:https://github\.com/|git@github\.com:|ssh://git@github\.com/)"
+                           r"(?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?/?$")
+
+
+def repository_url(environ: dict, origin: str | None) -> str | None:
+    """https://github.com/<owner>/<name> from NODEWISE_REPOSITORY, GITHUB_REPOSITORY or a GitHub remote URL."""
+    if environ.get("NODEWISE_REPOSITORY"):
+        return environ["NODEWISE_REPOSITORY"].rstrip("/")
+    if environ.get("GITHUB_REPOSITORY"):
+        return f"{environ.get('GITHUB_SERVER_URL', 'https://github.com')}/{environ['GITHUB_REPOSITORY']}"
+    match = GITHUB_REMOTE.match(origin or "")
+    return f"https://github.com/{match['repo']}" if match else None
+
+
+def origin_remote(folder: str) -> str | None:
+    """The URL of the checkout's `origin` remote, if there is one."""
+    proc = subprocess.run(["git", "-C", folder, "remote", "get-url", "origin"], capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def configure_repository(app, config) -> None:
+    """Set the theme's repository URL, or drop the repository and launch buttons when none is known."""
+    url = repository_url(os.environ, origin_remote(app.srcdir))
+    options = config.html_theme_options
+    if url:
+        options.update(repository_url=url, use_repository_button=True)
+    else:
+        options.update(repository_url="", use_repository_button=False, launch_buttons={})
 
 
 def launch_source_notebooks(app, pagename, templatename, context, doctree) -> None:
@@ -103,7 +139,12 @@ def time_rows(records: list[dict]) -> list[list[str]]:
 
 
 class SectionTimes(SphinxDirective):
-    """A table of results/*.json: section, profile, wall time, device and load average, as measured."""
+    """A table of results/*.json: section, profile, wall time, device and load average, as measured; the argument
+    is its caption, `:name:` its label (a table with a caption is numbered)."""
+
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec = {"name": directives.unchanged}
 
     def run(self):
         folder = Path(os.environ.get("NODEWISE_RESULTS", Path(self.env.srcdir) / "results"))
@@ -111,12 +152,16 @@ class SectionTimes(SphinxDirective):
         for path in paths:
             self.env.note_dependency(str(path))
         if not paths:
-            return [nodes.paragraph(text="No section has been run on this machine yet (results/ is empty).")]
-        return [table_node(HEADER, time_rows([json.loads(path.read_text()) for path in paths]))]
+            rows = [["(none yet)", "", "", "", "", ""]]  # the table stays, so references to it still resolve
+        else:
+            rows = time_rows([json.loads(path.read_text()) for path in paths])
+        table = table_node(HEADER, rows, self.arguments[0] if self.arguments else None)
+        self.add_name(table)
+        return [table]
 
 
-def table_node(header: list[str], rows: list[list[str]]) -> nodes.table:
-    """A plain docutils table."""
+def table_node(header: list[str], rows: list[list[str]], caption: str | None = None) -> nodes.table:
+    """A plain docutils table, with a title when a caption is given."""
     group = nodes.tgroup(cols=len(header))
     group += [nodes.colspec(colwidth=1) for _ in header]
     head, body = nodes.thead(), nodes.tbody()
@@ -131,11 +176,14 @@ def table_node(header: list[str], rows: list[list[str]]) -> nodes.table:
     group += head
     group += body
     table = nodes.table(classes=["section-times"])
+    if caption:
+        table += nodes.title(caption, caption)
     table += group
     return table
 
 
 def setup(app):
+    app.connect("config-inited", configure_repository)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("html-page-context", launch_source_notebooks, priority=600)
     app.add_directive("section-times", SectionTimes)

@@ -124,3 +124,38 @@ def test_launch_buttons_open_the_source_notebook_not_the_executed_copy():
     book_extension().launch_source_notebooks(None, "book/data", "page.html", context, None)
     assert context["header_buttons"][0]["buttons"][0]["url"].endswith("/blob/main/notebooks/data.ipynb")
     assert context["header_buttons"][1]["buttons"][0]["url"] == "../_sources/book/data.ipynb"
+
+
+@pytest.mark.parametrize(("environ", "origin", "url"), [
+    ({"NODEWISE_REPOSITORY": "https://github.com/a/nodewise/"}, "git@github.com:b/c.git", "https://github.com/a/nodewise"),
+    ({"GITHUB_REPOSITORY": "a/nodewise", "GITHUB_SERVER_URL": "https://github.com"}, None,
+     "https://github.com/a/nodewise"),
+    ({}, "https://github.com/a/nodewise.git", "https://github.com/a/nodewise"),
+    ({}, "git@github.com:a/node.wise.git", "https://github.com/a/node.wise"),
+    ({}, "ssh://git@github.com/a/nodewise", "https://github.com/a/nodewise"),
+    ({}, "/work/main", None),  # a local clone: no public repository to launch from
+    ({}, "https://gitlab.com/a/nodewise.git", None),  # Binder/Colab links here are GitHub-only
+    ({}, None, None),
+])
+def test_repository_url_from_the_environment_or_a_github_remote(environ, origin, url):
+    assert book_extension().repository_url(environ, origin) == url
+
+
+def test_without_a_repository_the_book_drops_the_buttons_instead_of_linking_nowhere(monkeypatch, tmp_path):
+    ext = book_extension()
+    for name in ("NODEWISE_REPOSITORY", "GITHUB_REPOSITORY"):
+        monkeypatch.delenv(name, raising=False)
+
+    class App:
+        srcdir = str(tmp_path)  # not a git checkout
+
+    class Config:
+        html_theme_options = {"launch_buttons": {"binderhub_url": "https://mybinder.org"}, "repository_url": ""}
+
+    ext.configure_repository(App, Config)
+    assert Config.html_theme_options["launch_buttons"] == {} and not Config.html_theme_options["use_repository_button"]
+    monkeypatch.setenv("NODEWISE_REPOSITORY", "https://github.com/a/nodewise")
+    Config.html_theme_options = {"launch_buttons": {"binderhub_url": "https://mybinder.org"}}
+    ext.configure_repository(App, Config)
+    assert Config.html_theme_options["repository_url"] == "https://github.com/a/nodewise"
+    assert Config.html_theme_options["launch_buttons"] and Config.html_theme_options["use_repository_button"]
