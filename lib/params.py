@@ -66,6 +66,13 @@ def number_list(lo: float, hi: float) -> tuple[str, Callable[[Any], bool]]:
     return f"a list of numbers in [{lo}, {hi}]", ok
 
 
+def corruption_fractions() -> tuple[str, Callable[[Any], bool]]:
+    """Fractions in [0, 1], one strictly between them: the quarantine analysis needs a partly corrupted run."""
+    in_range = number_list(0.0, 1.0)[1]
+    return ("a list of numbers in [0.0, 1.0], at least one strictly between 0 and 1",
+            lambda v: in_range(v) and any(0 < x < 1 for x in v))
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, Real) and not isinstance(v, bool) and v == v
 
@@ -112,7 +119,7 @@ SECTIONS: dict[str, tuple[Param, ...]] = {
         param("sigmoid_threshold", 0.5, 0.5, 0.5, number(0.01, 0.99),
               "a sigmoid node is on where its output exceeds this (0.5: pre-activation > 0, as ReLU's on/off)"),
         param("fractions", (0.0, 0.5, 1.0), (0.0, 0.25, 0.5, 0.75, 1.0), tuple(i / 10 for i in range(11)),
-              number_list(0.0, 1.0),
+              corruption_fractions(),
               "fractions of corrupted training labels (all fractions and seeds in one engine call)"),
         param("n_corrupt", 200, 1000, 10000, integer(100, 55000), "training images of the label-corruption runs"),
         param("corrupt_epochs", 3, 80, 500, integer(1, 5000), "epochs of each label-corruption run (no stopping)"),

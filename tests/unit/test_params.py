@@ -104,3 +104,10 @@ def test_runner_injects_tuples_as_lists_so_the_notebook_reads_a_sequence(monkeyp
     monkeypatch.setattr(runner.papermill, "execute_notebook", execute)
     runner.run_section("data", {"sigma": (0.5, 1.0), "profile": "smoke"}, output=tmp_path / "data.ipynb")
     assert seen["sigma"] == [0.5, 1.0] and (tmp_path / "data.ipynb").exists()
+
+
+def test_corruption_fractions_need_a_partly_corrupted_run():
+    """Without a fraction strictly between 0 and 1 the quarantine figure and table would have nothing to show."""
+    with pytest.raises(ParameterError, match=r"parameter 'fractions'.*strictly between 0 and 1"):
+        resolve("cooperating_classifiers", "smoke", fractions=(0.0, 1.0))
+    assert resolve("cooperating_classifiers", "smoke", fractions=(0.0, 0.3)).fractions == (0.0, 0.3)
