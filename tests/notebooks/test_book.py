@@ -98,8 +98,9 @@ def test_book_builds_without_warnings(built_book):
         assert (built_book / "book" / f"{section}.html").exists()
 
 
-def table_problems(page: Path) -> list[str]:
-    """Tables of a built page that are not numbered ("Table N" caption) or not referenced by a link on the page.
+def numbering_problems(page: Path) -> list[str]:
+    """Figures and tables of a built page that are not numbered ("Fig. N", "Table N") or that no link in the text
+    points to (the caption's own permalink does not count).
 
     A table is numbered either as a docutils table (its own <caption>) or as a notebook output inside a
     div.nodewise-table (book/_ext/nodewise_book.py) whose caption comes first.
@@ -108,26 +109,28 @@ def table_problems(page: Path) -> list[str]:
 
     soup = BeautifulSoup(page.read_text(errors="replace"), "html.parser")
     article = soup.find("article") or soup
+    targets = {a["href"].split("#")[-1] for a in article.find_all("a", href=True)
+               if "#" in a["href"] and "headerlink" not in a.get("class", [])}
     problems = []
     for table in article.find_all("table"):
         holder = table.find_parent("div", class_="nodewise-table") or table
         caption = holder.find("caption") if holder is table else holder.find("p", class_="table-caption",
                                                                               recursive=False)
-        text = " ".join(table.get_text(" ").split())[:60]
         if caption is None or caption.find(class_="caption-number") is None:
-            problems.append(f"table without a number: {text!r}")
-            continue
-        anchor = holder.get("id") or (holder.find_parent(id=True) or {}).get("id")
-        links = [a for a in article.find_all("a", href=True)
-                 if a["href"].split("#")[-1] == anchor and "headerlink" not in a.get("class", [])]
-        if not links:
-            problems.append(f"table {anchor!r} is not referenced from the text")
+            problems.append(f"table without a number: {' '.join(table.get_text(' ').split())[:60]!r}")
+        elif holder.get("id") not in targets:
+            problems.append(f"table {holder.get('id')!r} is not referenced from the text")
+    for figure in article.find_all("figure"):
+        if figure.find(class_="caption-number") is None:
+            problems.append(f"figure without a number: {figure.get('id')!r}")
+        elif figure.get("id") not in targets:
+            problems.append(f"figure {figure.get('id')!r} is not referenced from the text")
     return problems
 
 
-def test_every_table_is_numbered_and_referenced_from_the_text(built_book):
+def test_every_figure_and_table_is_numbered_and_referenced_from_the_text(built_book):
     pages = [built_book / "index.html", *sorted((built_book / "book").glob("*.html"))]
-    problems = [f"{page.relative_to(built_book)}: {p}" for page in pages for p in table_problems(page)]
+    problems = [f"{page.relative_to(built_book)}: {p}" for page in pages for p in numbering_problems(page)]
     assert not problems, "\n".join(problems)
 
 
