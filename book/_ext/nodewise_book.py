@@ -101,7 +101,7 @@ class NotebookTables(SphinxTransform):
 
     def apply(self, **kwargs) -> None:
         for figure in list(self.document.findall(nodes.figure)):
-            if TABLE_CLASS in figure["classes"] and not isinstance(figure, numbered_table):
+            if TABLE_CLASS in figure["classes"]:
                 attributes = {**figure.attributes, "classes": [c for c in figure["classes"] if c != TABLE_CLASS]}
                 table = numbered_table(figure.rawsource, *figure.children, **attributes)
                 figure.replace_self(table)
