@@ -1,6 +1,7 @@
 """The re-run box that opens each executed section page: what it reproduces, how this build ran, how to re-run it.
 
-`lib.runner` inserts it after papermill finishes; the source documents are keys of references.bib.
+`lib.runner` inserts it after papermill finishes; what a section reproduces is declared by its study
+(lib.studies), with {cite} roles to references.bib.
 """
 
 import json
@@ -8,21 +9,7 @@ from typing import Any
 
 import nbformat
 
-# What each section reproduces, as MyST with {cite} roles to references.bib (the one place for this mapping).
-SOURCES = {
-    "data": "the jump signals of {cite:t}`chen2017` (§3.1, eq. 3.1) and the MNIST digits {cite:p}`lecun1998`",
-    "jump_detection": "{cite:t}`chen2017`, ch. 3 (jump detection with MLPs, CNNs and a signal-processing baseline) "
-                      "and ch. 5 (visualisation by gradient ascent)",
-    "bottleneck": "{cite:t}`chen2017`, ch. 4 (bottleneck networks and the Moore-Penrose embedding "
-                  "{cite:p}`penrose1955`)",
-    "memorisation": "{cite:t}`chen2017`, ch. 6 (memorising random labels versus learning, after "
-                    "{cite:t}`zhang2017`; inner- and inter-class deviation)",
-    "summary_layers": "{cite:t}`davel2020summary` (summary layers: gaps, φ-, α- and node-ratios)",
-    "training_dynamics": "{cite:t}`haasbroek2020` (sample sets, activation fraction, predictability and "
-                         "informativeness of binary node activations during training)",
-    "cooperating_classifiers": "{cite:t}`davel2020aaai`, the AAAI 2020 talk (layer perplexity, nodes as "
-                               "continuous, discrete and combined classifiers, label corruption)",
-}
+from lib.studies import study
 
 
 def format_duration(seconds: float) -> str:
@@ -79,7 +66,7 @@ def rerun_box(section: str, record: dict, declared: dict[str, dict], overrides: 
     return "\n".join([
         ":::::{admonition} Re-running this page",
         ":class: tip rerun-box",
-        f"**Reproduces** {SOURCES[section]}.",
+        f"**Reproduces** {study(section).reproduces}.",
         "",
         f"**This build** ran with profile `{profile}` "
         + (f"and the explicit parameters `{explicit}`" if explicit else "and no explicit parameters")
@@ -100,7 +87,7 @@ def rerun_box(section: str, record: dict, declared: dict[str, dict], overrides: 
         f"plain papermill only warns. {{numref}}`tab-{section}-parameters` (below) lists every parameter.",
         "",
         "::::{dropdown} The parameters of this build",
-        f":::{{table}} The parameters of this build (bold: set explicitly, the others come from the profile).",
+        ":::{table} The parameters of this build (bold: set explicitly, the others come from the profile).",
         f":name: tab-{section}-parameters",
         "",
         "| parameter | this build | meaning |",

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from lib import probes
 from lib.models import StackedNet
+from lib.scoring import strictly_correct
 from lib.train import TrainConfig, TrainData, train
 
 DEVIATION_METRICS = ("euclidean", "normalised_euclidean", "cosine", "correlation")
@@ -54,7 +55,7 @@ def member_scores(net: StackedNet, data: EvalSet, batch: int = 4096) -> tuple[to
     for start in range(0, len(data.x), batch):
         logits = net(data.x[start:start + batch].to(device))  # (K, b, C)
         y = data.y[start:start + batch].to(device).expand(net.k, -1)  # (K, b)
-        correct += (logits.argmax(-1) == y).sum(1).double().cpu()
+        correct += strictly_correct(logits, y).sum(1).double().cpu()
         loss += F.cross_entropy(logits.transpose(1, 2), y, reduction="none").sum(1).double().cpu()
     return correct / len(data.x), loss / len(data.x)
 

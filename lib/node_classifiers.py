@@ -24,6 +24,7 @@ import torch
 from torch import Tensor
 
 from lib import probes
+from lib.scoring import strictly_correct
 
 Kind = Literal["continuous", "discrete", "combined"]
 KINDS = ("continuous", "discrete", "combined")
@@ -162,8 +163,8 @@ def layer_log_posterior(loglik: Tensor, prior: Tensor) -> Tensor:
 
 
 def accuracy(log_posterior: Tensor, labels: Tensor) -> Tensor:
-    """Share of samples whose most probable class is the label, over the trailing class axis: (...)."""
-    hits = log_posterior.argmax(dim=-1) == labels.reshape(-1, *([1] * (log_posterior.dim() - 2)))
+    """Share of samples whose label is strictly the most probable class (ties wrong), trailing class axis: (...)."""
+    hits = strictly_correct(log_posterior, labels.reshape(-1, *([1] * (log_posterior.dim() - 2))))
     return hits.to(torch.float64).mean(dim=0)
 
 

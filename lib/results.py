@@ -4,6 +4,7 @@ import dataclasses
 import json
 import os
 import platform
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -41,16 +42,34 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def write_results(section: str, config: Any, paper: dict, measured: dict, started: float) -> Path:
-    """Write results/<section>.json atomically; `started` is the time.time() the section began."""
+def write_results(section: str, config: Any, measured: dict, started: float, *, claims: list[dict] | None = None,
+                  paper: dict | None = None) -> Path:
+    """Write results/<section>.json atomically (a unique temp file, then rename); `started` is the time.time() the
+    section began. A study in the ledger passes `claims` (Ledger.evaluate()); one not yet migrated, `paper`."""
     record = {"section": section, "profile": config.profile, "parameters": to_json(config),
-              "paper": to_json(paper), "measured": to_json(measured), "environment": environment(),
+              "measured": to_json(measured), "environment": environment(),
               "elapsed_s": round(time.time() - started, 2)}
+    if claims is not None:
+        record["claims"] = to_json(claims)
+    if paper is not None:
+        record["paper"] = to_json(paper)
     path = results_dir() / f"{section}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n")
-    os.replace(tmp, path)
+    write_json_atomic(path, record)
     return path
+
+
+def write_json_atomic(path: Path, record: dict) -> None:
+    """Write JSON to a uniquely named temp file beside `path`, then rename it over `path` (concurrent writers
+    never share a temp file)."""
+    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp",
+                                         delete=False, encoding="utf-8")
+    try:
+        with handle:
+            handle.write(json.dumps(record, indent=2, allow_nan=False) + "\n")
+        os.replace(handle.name, path)
+    except (OSError, ValueError):
+        Path(handle.name).unlink(missing_ok=True)
+        raise
 
 
 def read_results(section: str) -> dict:
@@ -59,6 +78,6 @@ def read_results(section: str) -> dict:
 
 
 def comparison_table(paper: dict, measured: dict) -> pd.DataFrame:
-    """The "paper vs this run" table: one row per measured key, '—' where the paper quotes no value."""
+    """The "paper vs this run" table of a study not yet in the ledger: one row per measured key."""
     rows = [{"quantity": key, "paper": paper.get(key, "—"), "this run": value} for key, value in measured.items()]
     return pd.DataFrame(rows).set_index("quantity").astype(str)

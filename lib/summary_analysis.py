@@ -17,6 +17,7 @@ from lib import probes
 from lib.cache import cached_train, history_of, result_payload
 from lib.models import StackedNet, summary_mlp
 from lib.params import ParameterError
+from lib.scoring import strictly_correct
 from lib.train import History, evaluate, resolve_device, train, train_config, train_data
 
 # ---------------------------------------------------------------- the training grid (Davel 2020 §4.1)
@@ -136,13 +137,13 @@ def state_recorder(x_probe: Tensor, record: list[Tensor]) -> Callable[[int, Stac
 
 @torch.no_grad()
 def grid_states(net: StackedNet, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-    """Per member, the summary state of every sample and whether argmax of its logits is its label: (K, N) each."""
+    """Per member, the summary state of every sample and whether it is strictly correct (ties wrong): (K, N) each."""
     logits, post = net(x, return_hidden=True)
-    return summary_states(post[-1]), logits.argmax(dim=-1) == y
+    return summary_states(post[-1]), strictly_correct(logits, y)
 
 
 def accuracies(net: StackedNet, x: Tensor, y: Tensor) -> np.ndarray:
-    """Per-member accuracy (argmax of the logits = label) on (x, y): (K,)."""
+    """Per-member accuracy on (x, y), a tie among the largest logits counted as wrong: (K,)."""
     _, error = evaluate(net, x, y, "ce")
     return 1.0 - error.cpu().numpy()
 
@@ -220,13 +221,6 @@ def forward(weights: SummaryWeights, x: Tensor) -> Forward:
     hidden = torch.relu(x.double() @ weights.w1 + weights.b1)  # (N, H)
     summary = torch.relu(hidden @ weights.w2)  # (N, 2)
     return Forward(hidden, summary, summary @ weights.w3)  # logits (N, C)
-
-
-def strictly_correct(logits: Tensor, labels: Tensor) -> Tensor:
-    """z_{c_i} > z_{c_m} for every m != c_i (Davel 2020 eq. 9-10): a tie is not a correct classification. (N,)."""
-    true = logits.gather(-1, labels.long()[:, None])  # (N, 1)
-    others = logits.scatter(-1, labels.long()[:, None], -torch.inf)  # (N, C)
-    return (true[:, 0] > others.amax(dim=-1))
 
 
 def tied_samples(logits: Tensor) -> Tensor:

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from lib.models import StackedNet
+from lib.scoring import strictly_correct
 from lib.seed import generator, member_seeds
 
 OPTIMIZERS = ("sgd", "adam")
@@ -243,8 +244,8 @@ class MemberLoss:
 
 
 def error_count(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Per-member number of misclassified samples (argmax of the logits ≠ y): (K,)."""
-    return (logits.argmax(dim=-1) != y).sum(dim=1)
+    """Per-member number of misclassified samples, a tie among the largest logits counted as wrong: (K,)."""
+    return (~strictly_correct(logits, y)).sum(dim=1)
 
 
 @torch.no_grad()

@@ -1,6 +1,8 @@
 """Parameters: profiles fill defaults, explicit values win, bad requests stop before any work."""
 
 import json
+import os
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -8,14 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib import runner
-from lib.params import PROFILES, SECTIONS, ParameterError, resolve, section_params
+from lib.params import PROFILES, ParameterError, resolve, section_params
+from lib.studies import SECTIONS, study
 
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_every_profile_default_is_allowed(profile):
-    for section, spec in SECTIONS.items():
-        for p in spec:
+    for section in SECTIONS:
+        for p in study(section).params:
             assert p.check(p.defaults[profile]), (section, p.name, profile)
+        assert study(section).check(resolve(section, profile)) == [], (section, profile)
 
 
 def test_explicit_values_win_and_none_means_profile_default():
@@ -54,12 +58,15 @@ bad_values = st.one_of(st.text(max_size=5), st.booleans(), st.floats(allow_nan=T
 
 
 @settings(max_examples=200, deadline=None)
-@given(name=st.sampled_from([(s, p.name) for s, spec in SECTIONS.items() for p in spec]), value=bad_values)
+@given(name=st.sampled_from([(s, p.name) for s in SECTIONS for p in study(s).params]), value=bad_values)
 def test_any_value_is_either_accepted_as_allowed_or_refused_by_name(name, value):
     section, pname = name
     param = section_params(section)[pname]
     if value is None or param.check(value):
-        assert resolve(section, **{pname: value})
+        try:
+            assert resolve(section, **{pname: value})
+        except ParameterError as error:  # allowed alone, but it may break a rule that joins it with another
+            assert f"parameters '{pname}' and" in str(error) or f"and '{pname}'" in str(error)
     else:
         with pytest.raises(ParameterError, match=f"parameter '{pname}'.*allowed: "):
             resolve(section, **{pname: value})
@@ -97,8 +104,8 @@ def test_runner_injects_tuples_as_lists_so_the_notebook_reads_a_sequence(monkeyp
         """Stand-in for papermill: record the parameters, write a notebook and the results it would write."""
         seen.update(parameters)
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Data")]), out)
-        (tmp_path / "data.json").write_text(json.dumps({"section": "data", "profile": "smoke", "elapsed_s": 1.0,
-                                                        "parameters": {"sigma": [0.5, 1.0]}}))
+        record = {"section": "data", "profile": "smoke", "elapsed_s": 1.0, "parameters": {"sigma": [0.5, 1.0]}}
+        (Path(os.environ["NODEWISE_RESULTS"]) / "data.json").write_text(json.dumps(record))
 
     monkeypatch.setenv("NODEWISE_RESULTS", str(tmp_path))  # the runner stamps its wall time into the results
     monkeypatch.setattr(runner.papermill, "execute_notebook", execute)
@@ -111,3 +118,51 @@ def test_corruption_fractions_need_a_partly_corrupted_run():
     with pytest.raises(ParameterError, match=r"parameter 'fractions'.*strictly between 0 and 1"):
         resolve("cooperating_classifiers", "smoke", fractions=(0.0, 1.0))
     assert resolve("cooperating_classifiers", "smoke", fractions=(0.0, 0.3)).fractions == (0.0, 0.3)
+
+
+@pytest.mark.parametrize("value", [[[1]], [{"a": 1}], [[1], [1]], [1, [2]]])
+def test_a_list_parameter_holding_lists_or_dicts_is_refused_by_name(value):
+    with pytest.raises(ParameterError, match=r"parameter 'depths'.*allowed: a list of"):
+        resolve("training_dynamics", depths=value)
+
+
+def test_a_parameter_given_twice_is_refused():
+    with pytest.raises(ParameterError, match="'profile' is given twice"):
+        runner.parse_assignments(["profile=smoke", "profile=paper"])
+
+
+def test_an_unknown_name_is_reported_once(monkeypatch):
+    monkeypatch.setattr(runner.papermill, "execute_notebook", lambda *a, **k: pytest.fail("executed"))
+    with pytest.raises(ParameterError) as caught:
+        runner.run_section("data", {"nosuch": 1})
+    assert str(caught.value).count("'nosuch'") == 1
+
+
+@pytest.mark.parametrize("section, values, names", [
+    ("data", {"n_tsne": 5000, "n_signals": 1000}, ("n_tsne", "n_signals")),
+    ("data", {"n_tsne": 60, "perplexity": 30.0}, ("n_tsne", "perplexity")),
+    ("jump_detection", {"sigma_low": 2.0, "sigma_high": 1.0}, ("sigma_low", "sigma_high")),
+    ("summary_layers", {"hidden_sizes": [100], "analysed_hidden": 300}, ("analysed_hidden", "hidden_sizes")),
+])
+def test_cross_parameter_rules_stop_the_run_before_the_kernel_starts(monkeypatch, section, values, names):
+    monkeypatch.setattr(runner.papermill, "execute_notebook", lambda *a, **k: pytest.fail("executed"))
+    with pytest.raises(ParameterError) as caught:
+        runner.run_section(section, values)
+    assert all(f"'{name}'" in str(caught.value) for name in names)
+
+
+def test_an_interrupted_run_leaves_the_page_and_its_results_as_they_were(monkeypatch, tmp_path):
+    monkeypatch.setenv("NODEWISE_RESULTS", str(tmp_path))
+    (tmp_path / "data.json").write_text('{"old": true}')
+    (tmp_path / "data.ipynb").write_text("old page")
+
+    def interrupted(src, out, parameters, **kw):
+        (Path(os.environ["NODEWISE_RESULTS"]) / "data.json").write_text('{"new": true}')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner.papermill, "execute_notebook", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_section("data", {"profile": "smoke"}, output=tmp_path / "data.ipynb")
+    assert (tmp_path / "data.json").read_text() == '{"old": true}'
+    assert (tmp_path / "data.ipynb").read_text() == "old page"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.ipynb", "data.json"]

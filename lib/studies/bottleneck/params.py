@@ -1,0 +1,28 @@
+"""Parameters of the bottleneck section: per-profile values, allowed values and cross-parameter rules."""
+
+from lib.params import choice, integer, number, number_or_range, param
+
+PARAMS = (
+    param("seed", 0, 0, 0, integer(0, 2**31 - 1), "seed of the data sets and of the Monte Carlo"),
+    param("n_train", 600, 12000, 12000, integer(60, 200000), "training signals (thesis §4.2.1: 12000)"),
+    param("n_val", 300, 6000, 6000, integer(60, 100000), "validation signals (thesis §4.2.1: 6000)"),
+    param("n_test", 600, 6000, 6000, integer(60, 100000), "test signals (thesis §4.2.1: 6000)"),
+    param("theta", 3.0, 3.0, 3.0, number(0.1, 100.0), "jump size θ (thesis §3.1: 3)"),
+    param("sigma", 1.05, 1.05, 1.05, number_or_range(0.0, 10.0),
+          "noise σ, a value or a range (not stated; the jump-detection chapter's σ, as 'same data')"),
+    param("p_set", "table", "table", "all", choice("table", "all"),
+          "bottleneck widths: 'table' = 2, 4, 10 (Table 4.1), 'all' = 2..10 (Fig. 4.3-4.5)"),
+    param("n_seeds", 1, 3, 5, integer(1, 50), "network seeds per (depth, p), all in one engine call per depth"),
+    param("lr", 0.01, 0.01, 0.01, number(1e-6, 10.0), "SGD learning rate (thesis §4.2.1: 0.01)"),
+    param("batch_size", 100, 100, 100, integer(1, 100000), "batch size (thesis §4.2.1: 100)"),
+    param("max_epochs", 2, 200, 3000, integer(1, 100000),
+          "epoch cap (the thesis stops early only; p = 2 still improves after 800 epochs)"),
+    param("patience", 1, 50, 200, integer(1, 100000),
+          "epochs without a lower validation loss before stopping (long: narrow bottlenecks learn in steps)"),
+    param("init_epochs", 2, 30, 1000, integer(1, 100000), "epoch cap of the output-initialisation runs"),
+    param("mc_trials", 200, 2000, 100000, integer(10, 10**9), "Monte-Carlo trials per (p, n) cell (Fig. 4.14)"),
+    param("claim_trials", 2000, 400000, 20000000, integer(10, 10**10),
+          "trials for the p = 2, n = 10 claim (thesis §4.3.4: below 1e-5)"),
+    param("sep_trials", 200, 5000, 200000, integer(10, 10**9), "trials per (n, r) cell of Fig. 4.15"),
+    param("n_ratios", 2, 4, 7, integer(2, 31), "values of n between 2p and 5p (7 = every n for p = 2)"),
+)

@@ -1,0 +1,32 @@
+"""Parameters of the summary-layers section: per-profile values, allowed values and cross-parameter rules."""
+
+from lib.params import int_list, integer, number, param
+
+PARAMS = (
+    param("seed", 0, 0, 0, integer(0, 2**31 - 1), "first training seed; the grid uses seed, seed+1, ..."),
+    param("hidden_sizes", (16,), (300,), (100, 300, 600),
+          int_list(2, 4096, 6),
+          "functional hidden-layer sizes H (Davel 2020 Table 1: 100, 300, 600)"),
+    param("analysed_hidden", 16, 300, 300, integer(2, 4096), "H of the analysed network (Davel 2020: 300)"),
+    param("lr_low", 0.1, 0.03, 0.01, number(1e-5, 10.0), "smallest SGD learning rate of the log-spaced grid"),
+    param("lr_high", 0.3, 0.1, 0.3, number(1e-5, 10.0), "largest SGD learning rate of the grid"),
+    param("n_lr", 2, 2, 6, integer(1, 20), "learning rates in the grid (not stated in Davel 2020)"),
+    param("n_seeds", 1, 3, 3, integer(1, 10), "training seeds per learning rate (Davel 2020 §4.1: 3)"),
+    param("batch_size", 64, 64, 64, integer(1, 55000), "SGD mini-batch size (not stated in Davel 2020)"),
+    param("max_epochs", 2, 25, 300, integer(1, 10000), "epoch cap (the paper trains until convergence)"),
+    param("patience", 1, 5, 20, integer(1, 1000), "epochs without a lower validation loss before stopping"),
+    param("n_train", 1000, 55000, 55000, integer(100, 55000), "MNIST training images (55k/5k/10k split)"),
+    param("n_eval", 500, 10000, 10000, integer(100, 10000), "test images analysed (Davel 2020: all 10000)"),
+    param("n_scatter", 100, 1000, 1000, integer(10, 10000), "samples in Fig. 5 and pairs in Fig. 10 (1000)"),
+)
+
+
+def check(cfg) -> list[str]:
+    """The learning-rate grid runs from lr_low up to lr_high; the analysed network is one of the grid's."""
+    found = []
+    if cfg.lr_low > cfg.lr_high:
+        found.append(f"parameters 'lr_low' and 'lr_high': need lr_low <= lr_high, got {cfg.lr_low} > {cfg.lr_high}")
+    if cfg.analysed_hidden not in cfg.hidden_sizes:
+        found.append(f"parameters 'analysed_hidden' and 'hidden_sizes': analysed_hidden = {cfg.analysed_hidden} "
+                     f"must be one of hidden_sizes {list(cfg.hidden_sizes)}")
+    return found

@@ -1,0 +1,32 @@
+"""Parameters of the training-dynamics section: per-profile values, allowed values and cross-parameter rules."""
+
+from lib.params import choice, int_list, integer, number, param
+
+PARAMS = (
+    param("seed", 0, 0, 0, integer(0, 2**31 - 1), "first network seed; members use seed, seed+1, ..."),
+    param("depths", (2, 3), (2, 5, 9), (2, 5, 9),
+          int_list(2, 12),
+          "layers excluding the input, i.e. hidden layers + 1 (H&D §4.1: 2, 5, 9)"),
+    param("widths", (8,), (20, 80), (20, 80, 320),
+          int_list(2, 2048),
+          "nodes per hidden layer (H&D §4.1: 20, 80, 320)"),
+    param("losses", "both", "both", "both", choice("both", "ce", "mse"),
+          "cross-entropy and/or MSE, trained in the same engine call (H&D §4.1: both)"),
+    param("n_seeds", 2, 3, 3, integer(1, 10), "initialisation seeds per shape and loss (H&D §4.1: 3)"),
+    param("epochs", 1, 6, 200, integer(1, 1000), "training epochs, no early stopping (H&D §4.1: 200)"),
+    param("n_train", 1200, 48000, 48000, integer(120, 48000), "MNIST training images (48k/12k split)"),
+    param("n_val", 600, 12000, 12000, integer(100, 12000), "validation images of the probes (H&D: 12000)"),
+    param("lr", 1e-3, 1e-3, 1e-3, number(1e-6, 1.0), "Adam step size α (H&D §4.1: 0.001)"),
+    param("batch_size", 60, 60, 60, integer(1, 48000), "mini-batch size (H&D §4.1: 60)"),
+    param("init", "he", "he", "he", choice("he", "glorot", "torch"), "weight initialisation (not stated)"),
+    param("measurements", 8, 25, 60, integer(3, 1000), "log-spaced measurement points incl. step 0 and the end"),
+    param("reg_points", 60, 200, 200, integer(10, 100000), "samples of the 1-D regression example (Fig. 1)"),
+    param("reg_nodes", 30, 30, 30, integer(2, 1000), "hidden ReLU nodes of the 1-D example (H&D §3: 30)"),
+    param("reg_steps", 200, 4000, 4000, integer(1, 1000000), "full-batch Adam steps of the 1-D example"),
+    param("reg_noise", 0.1, 0.1, 0.1, number(0.0, 10.0), "noise σ of the 1-D example's targets"),
+    param("margin_lr", 0.1, 0.1, 0.1, number(1e-6, 100.0), "SGD learning rate η of the inclusion-margin steps"),
+    param("margin_steps", 3, 20, 20, integer(1, 10000), "SGD steps checked against eq. 4-7 (not in the paper)"),
+    param("margin_samples", 200, 2000, 2000, integer(10, 12000), "validation images t checked at each step"),
+    param("timing_steps", 1, 50, 50, integer(1, 10000),
+          "engine steps per paper shape timed for the projection (10 steps over-weight the first, warm-up step)"),
+)
