@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SECTIONS := $(basename $(notdir $(wildcard notebooks/*.ipynb)))
 EXECUTED := $(SECTIONS:%=book/%.ipynb)
-LIB := $(wildcard lib/*.py)
+LIB := $(shell find lib -name '*.py')
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: install book test section bench clean help

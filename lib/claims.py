@@ -60,21 +60,21 @@ class Criterion:
     holds: Callable[[Any], bool] = field(repr=False)
 
 
-def within(paper: float, *, abs_tol: float = 0.0, rel_tol: float = 0.0) -> Criterion:
+def within(paper: float, *, abs_tol: float = 0.0, rel_tol: float = 0.0, quantity: str = "this run") -> Criterion:
     """|measured − paper| <= max(abs_tol, rel_tol · |paper|)."""
     bound = max(abs_tol, rel_tol * abs(paper))
-    text = f"|this run − paper| ≤ {_fmt(bound)}" + (f" ({rel_tol:.0%} of the paper's value)" if rel_tol else "")
+    text = f"|{quantity} − paper| ≤ {_fmt(bound)}" + (f" ({rel_tol:.0%} of the paper's value)" if rel_tol else "")
     return Criterion(text, lambda m: _finite(m) and abs(float(m) - paper) <= bound)
 
 
-def at_most(limit: float) -> Criterion:
-    """measured <= limit."""
-    return Criterion(f"this run ≤ {_fmt(limit)}", lambda m: _finite(m) and float(m) <= limit)
+def at_most(limit: float, quantity: str = "this run") -> Criterion:
+    """measured <= limit; `quantity` names what is measured."""
+    return Criterion(f"{quantity} ≤ {_fmt(limit)}", lambda m: _finite(m) and float(m) <= limit)
 
 
-def at_least(limit: float) -> Criterion:
-    """measured >= limit."""
-    return Criterion(f"this run ≥ {_fmt(limit)}", lambda m: _finite(m) and float(m) >= limit)
+def at_least(limit: float, quantity: str = "this run") -> Criterion:
+    """measured >= limit; `quantity` names what is measured."""
+    return Criterion(f"{quantity} ≥ {_fmt(limit)}", lambda m: _finite(m) and float(m) >= limit)
 
 
 def is_true(text: str) -> Criterion:

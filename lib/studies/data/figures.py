@@ -1,0 +1,43 @@
+"""The figures of the data page: MNIST digits and class counts, easy and hard jump signals (thesis Fig. 3.1)."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from lib.plots import CMAPS
+
+
+def digit_grid(images: np.ndarray, labels: np.ndarray, per_class: int = 8) -> Figure:
+    """The first `per_class` images of each class, one row per class; images (N, 28, 28) uint8."""
+    classes = np.unique(labels)
+    fig, axes = plt.subplots(len(classes), per_class, figsize=(per_class * 0.7, len(classes) * 0.7))
+    for row, c in enumerate(classes):
+        for col, idx in enumerate(np.flatnonzero(labels == c)[:per_class]):
+            axes[row, col].imshow(images[idx], cmap=CMAPS["image"], vmin=0, vmax=255)
+        axes[row, 0].set_ylabel(str(c), rotation=0, labelpad=10, va="center")
+    for ax in axes.flat:
+        ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
+    return fig
+
+
+def signal_panel(signals: np.ndarray, titles: list[str], positions: np.ndarray) -> Figure:
+    """Jump signals (M, n) side by side, each with its jump position marked (thesis Fig. 3.1 style)."""
+    fig, axes = plt.subplots(1, len(signals), figsize=(4.2 * len(signals), 3.0), sharey=True)
+    for ax, signal, title, pos in zip(np.atleast_1d(axes), signals, titles, positions):
+        ax.plot(np.arange(1, signal.size + 1), signal, lw=1.0, color="0.25")
+        ax.axvline(pos, color="C3", ls="--", lw=1.2, label=f"jump at {pos}")
+        ax.set(title=title, xlabel="sample index $i$", ylabel="signal value $x_i$")
+        ax.legend(loc="upper left")
+    return fig
+
+
+def class_count_bars(counts: dict[str, np.ndarray]) -> Figure:
+    """Class counts per part of a split as grouped bars; counts: part name -> (10,) counts."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.0))
+    width = 0.8 / len(counts)
+    for i, (split, c) in enumerate(counts.items()):
+        ax.bar(np.arange(len(c)) + i * width, c, width, label=split)
+    ax.set(xticks=np.arange(10) + 0.4 - width / 2, xticklabels=range(10), xlabel="digit class",
+           ylabel="samples")
+    ax.legend(ncols=len(counts), fontsize="small")
+    return fig
