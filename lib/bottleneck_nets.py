@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from lib import cache, models, probes, train
-from lib.data import JumpSplits, step_signals
-from lib.jump_nets import FIRST_POSITION, as_tensors
+from lib.data import JumpSplits, as_tensors, step_signals
+from lib.jump_errors import FIRST_POSITION
 from lib.moore_penrose import least_squares_fit
 
 

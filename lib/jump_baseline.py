@@ -1,4 +1,4 @@
-"""The signal-processing jump detector of thesis §3.2 and the error measures of §3.2.3.
+"""The signal-processing jump detector of thesis §3.2 (its error measures are in lib.jump_errors).
 
 A signal is smoothed by a Gaussian window g_τ (thesis eq. 3.2), differentiated by the first difference
 d_i = s_i - s_{i-1}, and the jump is placed at the argmax of d over the allowed positions. Positions are
@@ -6,23 +6,9 @@ d_i = s_i - s_{i-1}, and the jump is placed at the argmax of d over the allowed 
 clean step peaks at i = t0.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 
-
-@dataclass(frozen=True)
-class ErrorMeasures:
-    """The four error rates of thesis Table 3.1: L1, L2 on all signals and on the 99 % with the lowest error."""
-
-    l1: float
-    l2: float
-    l1_99: float
-    l2_99: float
-
-    def as_dict(self) -> dict[str, float]:
-        """{'l1': ..., 'l2': ..., 'l1_99': ..., 'l2_99': ...}."""
-        return {"l1": self.l1, "l2": self.l2, "l1_99": self.l1_99, "l2_99": self.l2_99}
+from lib.jump_errors import ErrorMeasures, accuracy_within
 
 
 def gaussian_window(width: int, tau: float) -> np.ndarray:
@@ -69,25 +55,6 @@ def detector_weights_at(position: int, length: int = 100, width: int = 19, tau: 
     basis = np.eye(length)  # (n, n): row j is the unit signal e_j
     d = first_difference(smooth(basis, gaussian_window(width, tau)))  # (n, n): response at every i to e_j
     return d[:, position - 1]
-
-
-def lowest_fraction(errors: np.ndarray, fraction: float = 0.99) -> np.ndarray:
-    """The round(fraction·N) smallest |errors| (thesis §3.2.3: 'the 99% data samples with lowest error')."""
-    e = np.sort(np.abs(errors))
-    return e[: int(round(fraction * len(e)))]
-
-
-def error_measures(predicted: np.ndarray, true: np.ndarray, fraction: float = 0.99) -> ErrorMeasures:
-    """L1 = mean |t̂ - t|, L2 = sqrt(mean (t̂ - t)²), each also on the lowest `fraction` (thesis §3.2.3)."""
-    e = np.abs(np.asarray(predicted, dtype=np.float64) - np.asarray(true, dtype=np.float64))  # (N,)
-    kept = lowest_fraction(e, fraction)
-    return ErrorMeasures(float(e.mean()), float(np.sqrt((e ** 2).mean())), float(kept.mean()),
-                         float(np.sqrt((kept ** 2).mean())))
-
-
-def accuracy_within(predicted: np.ndarray, true: np.ndarray, tolerance: int = 1) -> float:
-    """Fraction of signals with |t̂ - t| <= tolerance (the probability of thesis Fig. 3.5)."""
-    return float(np.mean(np.abs(np.asarray(predicted) - np.asarray(true)) <= tolerance))
 
 
 def width_study(signals_by_sigma: dict[float, tuple[np.ndarray, np.ndarray]], taus: np.ndarray,

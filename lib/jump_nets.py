@@ -14,9 +14,8 @@ import numpy as np
 import torch
 
 from lib import cache, models, train
-from lib.data import JumpSplits
-
-FIRST_POSITION = 21  # class 0 is t0 = 21 (thesis §3.1)
+from lib.data import JumpSplits, as_tensors
+from lib.jump_errors import FIRST_POSITION
 
 
 @dataclass(frozen=True)
@@ -47,11 +46,6 @@ def build(shape: Shape, seeds: Sequence[int], init: str = "glorot", length: int 
         return models.mlp(len(seeds), [length, *shape.layers, classes], bias="all", init=init, seed=list(seeds))
     return models.cnn1d(len(seeds), length=length, kernels=shape.layers, classes=classes, init=init,
                         seed=list(seeds))
-
-
-def as_tensors(signals) -> tuple[torch.Tensor, torch.Tensor]:
-    """(x float32 (N, n), y int64 (N,)) of a JumpSignals."""
-    return torch.from_numpy(signals.x), torch.from_numpy(signals.y)
 
 
 @dataclass(frozen=True)
@@ -118,17 +112,6 @@ def train_shape(shape: Shape, seeds: Sequence[int], splits: JumpSplits, data_id:
     curve = TrainingCurve(*(payload["train_curve"][k].numpy() for k in ("epoch", "loss", "error"))) \
         if record_curve else None
     return net.eval(), cache.history_of(payload), curve
-
-
-@torch.no_grad()
-def probabilities(net: models.StackedNet, x: np.ndarray) -> np.ndarray:
-    """Softmax outputs of every member: (K, N, classes)."""
-    return torch.softmax(net(torch.from_numpy(np.asarray(x, dtype=np.float32))), dim=-1).numpy()
-
-
-def predicted_positions(net: models.StackedNet, x: np.ndarray) -> np.ndarray:
-    """t̂0 = 21 + argmax of the output layer, per member: (K, N)."""
-    return FIRST_POSITION + probabilities(net, x).argmax(axis=-1)
 
 
 @torch.no_grad()

@@ -3,7 +3,7 @@
 The names the studies use are importable from here (`from lib import data; data.load_mnist()`).
 """
 
-from lib.data.jump_signals import JumpSignals, JumpSplits, jump_signals, jump_splits, step_signals
+from lib.data.jump_signals import JumpSignals, JumpSplits, as_tensors, jump_signals, jump_splits, step_signals
 from lib.data.mnist import (
     IMAGE_SHAPE,
     MNIST,
@@ -16,5 +16,5 @@ from lib.data.mnist import (
 )
 
 __all__ = ["IMAGE_SHAPE", "MNIST", "N_CLASSES", "JumpSignals", "JumpSplits", "MNISTUnavailable", "Splits",
-           "as_float", "jump_signals", "jump_splits", "load_mnist", "split_mnist",
+           "as_float", "as_tensors", "jump_signals", "jump_splits", "load_mnist", "split_mnist",
            "step_signals"]

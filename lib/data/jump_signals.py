@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 
 @dataclass(frozen=True)
@@ -105,3 +106,8 @@ def jump_splits(n_train: int = 12000, n_val: int = 6000, n_test: int = 6000, see
         val=jump_signals(n_val, seed=val_seed, **signal_kwargs),
         test=jump_signals(n_test, seed=test_seed, **signal_kwargs),
     )
+
+
+def as_tensors(signals: JumpSignals) -> tuple[torch.Tensor, torch.Tensor]:
+    """(x float32 (N, n), y int64 (N,)) of a JumpSignals, as the engine takes them."""
+    return torch.from_numpy(signals.x), torch.from_numpy(signals.y)

@@ -5,17 +5,14 @@ import pytest
 
 from lib import data
 from lib.jump_baseline import (
-    ErrorMeasures,
-    accuracy_within,
     detect_jumps,
     detector_weights_at,
-    error_measures,
     gaussian_window,
     log_mismatch,
-    lowest_fraction,
     smooth,
     width_study,
 )
+from lib.jump_errors import ErrorMeasures, accuracy_within, error_measures, lowest_fraction
 
 
 def smooth_loop(x, g):

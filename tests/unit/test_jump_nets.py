@@ -5,10 +5,11 @@ import pytest
 import torch
 
 from lib import data, train
+from lib.data import as_tensors
+from lib.jump_errors import predicted_positions, probabilities
 from lib.jump_nets import (
     SHAPES,
     active_fraction,
-    as_tensors,
     build,
     conv_filters,
     cosine_similarity,
@@ -16,8 +17,6 @@ from lib.jump_nets import (
     layer_outputs,
     output_column,
     plateau_length,
-    predicted_positions,
-    probabilities,
     train_shape,
 )
 
