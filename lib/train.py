@@ -161,6 +161,12 @@ class History:
     steps: int
     epochs: int
 
+    @property
+    def converged(self) -> torch.Tensor:
+        """(K,) bool: the member reached its validation minimum before its epoch cap, i.e. patience ran out
+        (a member still improving at its cap has stopped_epoch 0 and has not converged)."""
+        return self.stopped_epoch > 0
+
     def as_dict(self) -> dict:
         """Fields as a dict of tensors and ints (what the model cache stores)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -128,7 +128,7 @@ def test_early_stopping_restores_best_weights(optimizer, lr):
     snapshots: dict[int, list[torch.Tensor]] = {}
     result, per_epoch = overfitting_run(snapshots, optimizer, lr)
     history = result.history
-    assert (history.stopped_epoch > 0).all() and history.epochs < 60
+    assert (history.stopped_epoch > 0).all() and history.epochs < 60 and history.converged.all()
     assert (history.best_epoch < history.stopped_epoch).all()
     for k in range(3):
         best = snapshots[int(history.best_epoch[k]) * per_epoch]
@@ -216,3 +216,10 @@ def test_a_member_that_diverges_from_the_start_gets_its_initial_weights_back():
     for restored, start in zip(result.net.parameters(), initial):
         assert torch.equal(restored[0], start[0])
         assert not torch.equal(restored[1], start[1])
+
+
+def test_a_member_still_improving_at_its_epoch_cap_has_not_converged():
+    x, y = toy_data(10, 3, seed=1, n=60)
+    cfg = train_config(optimizer="sgd", lr=0.01, batch_size=10, max_epochs=3, patience=3, seed=0, device="cpu")
+    history = train(mlp(2, [10, 16, 3], seed=0), train_data(x, y, *toy_data(10, 3, seed=2, n=30)), cfg).history
+    assert (history.stopped_epoch == 0).all() and not history.converged.any()
