@@ -12,6 +12,8 @@
   only in figures, and Sphinx numbers a table only when it is a docutils table, which raw HTML is not.
 - The `section-times` directive: a table of each section's profile and wall time, read from results/*.json at
   build time, so the times printed in the book are the ones measured for it.
+- The `scorecard` directive: the claims ledger of every chapter, read from results/*.json at build time — the
+  count of claims per verdict for each chapter, then every claim with its verdict, linked to its chapter's table.
 """
 
 import json
@@ -22,10 +24,13 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx import addnodes
 from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
 
 from lib.book import format_duration
+from lib.claims import VERDICTS, counts, format_value
+from lib.studies import SECTIONS, study
 
 
 def _script_key(script) -> tuple:
@@ -160,22 +165,105 @@ class SectionTimes(SphinxDirective):
         return [table]
 
 
-def table_node(header: list[str], rows: list[list[str]], caption: str | None = None) -> nodes.table:
-    """A plain docutils table, with a title when a caption is given."""
+def results_records(directive: SphinxDirective) -> dict[str, dict]:
+    """results/<section>.json of every section that has one (NODEWISE_RESULTS, else results/), noted as
+    dependencies of the page so that it is rebuilt when they change."""
+    folder = Path(os.environ.get("NODEWISE_RESULTS", Path(directive.env.srcdir) / "results"))
+    records = {}
+    for path in sorted(folder.glob("*.json")):
+        directive.env.note_dependency(str(path))
+        record = json.loads(path.read_text())
+        records[record["section"]] = record
+    return records
+
+
+def chapter_link(section: str) -> nodes.Node:
+    """A link to a chapter page, titled with the study's title."""
+    ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget=f"/book/{section}", refexplicit=True)
+    ref += nodes.inline(text=study(section).title)
+    return ref
+
+
+def ledger_link(section: str) -> nodes.Node:
+    """A link to the chapter's "Paper vs this run" table ("Table N")."""
+    ref = addnodes.pending_xref("", refdomain="std", reftype="numref", reftarget=f"tab-{section}-paper-vs-run",
+                                refexplicit=False)
+    ref += nodes.inline(text=f"tab-{section}-paper-vs-run")
+    return ref
+
+
+def badge(verdict: str) -> nodes.Node:
+    """The verdict as a coloured badge with its word (the classes of _static/nodewise.css)."""
+    return nodes.inline(text=verdict, classes=["verdict", f"verdict-{verdict.replace(' ', '-')}"])
+
+
+def summary_rows(records: dict[str, dict]) -> list[list]:
+    """Per chapter: its link, then the number of claims and the count per verdict, or why there are none."""
+    rows = []
+    for section in SECTIONS:
+        record = records.get(section)
+        if record is None:
+            rows.append([chapter_link(section), "not run yet", "", "", "", "", ""])
+        elif "claims" not in record:
+            rows.append([chapter_link(section), "not yet in the ledger", "", "", "", "", ""])
+        else:
+            found = counts(record["claims"])
+            rows.append([chapter_link(section), record["profile"], str(len(record["claims"])),
+                         *(str(found[v]) for v in VERDICTS)])
+    return rows
+
+
+def claim_rows(records: dict[str, dict]) -> list[list]:
+    """Every claim of every chapter in the ledger: id, statement, paper, this run, verdict, its chapter's table."""
+    rows = []
+    for section in SECTIONS:
+        for claim in records.get(section, {}).get("claims", []):
+            paper = "— (beyond the paper)" if claim["origin"] == "beyond" else format_value(claim["paper"])
+            rows.append([nodes.literal(text=claim["id"]), claim["statement"], paper, format_value(claim["measured"]),
+                         badge(claim["verdict"]), ledger_link(section)])
+    return rows or [["(no chapter in the ledger yet)", "", "", "", "", ""]]
+
+
+class Scorecard(SphinxDirective):
+    """The book's scorecard, from results/*.json: `:part: summary` (per chapter, claims per verdict) or
+    `:part: claims` (every claim); the argument is the caption, `:name:` the label."""
+
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec = {"name": directives.unchanged, "part": lambda text: directives.choice(text, ("summary", "claims"))}
+
+    def run(self):
+        records = results_records(self)
+        if self.options.get("part", "summary") == "summary":
+            header = ["chapter", "profile", "claims", *VERDICTS]
+            rows = summary_rows(records)
+        else:
+            header = ["claim", "statement", "paper", "this run", "verdict", "chapter table"]
+            rows = claim_rows(records)
+        table = table_node(header, rows, self.arguments[0] if self.arguments else None, "scorecard")
+        self.add_name(table)
+        return [table]
+
+
+def table_node(header: list[str], rows: list[list], caption: str | None = None,
+               css_class: str = "section-times") -> nodes.table:
+    """A plain docutils table of text or node cells, with a title when a caption is given."""
     group = nodes.tgroup(cols=len(header))
     group += [nodes.colspec(colwidth=1) for _ in header]
     head, body = nodes.thead(), nodes.tbody()
     for target, cells_list in ((head, [header]), (body, rows)):
         for cells in cells_list:
             row = nodes.row()
-            for text in cells:
+            for cell in cells:
                 entry = nodes.entry()
-                entry += nodes.paragraph(text=str(text))
+                paragraph = nodes.paragraph()
+                paragraph += cell if isinstance(cell, nodes.Node) else nodes.Text(str(cell))
+                entry += paragraph
                 row += entry
             target += row
     group += head
     group += body
-    table = nodes.table(classes=["section-times"])
+    table = nodes.table(classes=[css_class])
     if caption:
         table += nodes.title(caption, caption)
     table += group
@@ -187,6 +275,7 @@ def setup(app):
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("html-page-context", launch_source_notebooks, priority=600)
     app.add_directive("section-times", SectionTimes)
+    app.add_directive("scorecard", Scorecard)
     app.add_enumerable_node(numbered_table, "table", html=(visit_numbered_table, depart_numbered_table))
     app.add_transform(NotebookTables)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
