@@ -21,7 +21,8 @@ from lib.models import StackedNet
 from lib.paths import cache_dir
 from lib.train import History, TrainConfig, TrainData, TrainResult, resolve_device, train
 
-FORMAT = b"nodewise-model 1"
+KEY_VERSION = 1  # raise it when a change of training code makes old cached models wrong: every key changes
+FORMAT = f"nodewise-model {KEY_VERSION}".encode()
 
 
 class CacheWarning(UserWarning):
@@ -42,7 +43,8 @@ def canonical_json(config: dict) -> str:
 
 
 def config_key(config: dict) -> str:
-    """sha256 (hex) of the canonical JSON of the full training config."""
+    """The one cache key of the project: sha256 (hex) of the key version and the canonical JSON of the full
+    training config."""
     return hashlib.sha256(FORMAT + canonical_json(config).encode()).hexdigest()
 
 
