@@ -9,10 +9,10 @@ EXECUTED := $(SECTIONS:%=book/%.ipynb)
 LIB := $(shell find lib -name '*.py')
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book test section bench clean help
+.PHONY: install book test section sweep bench clean help
 
 help:
-	@echo "make book | make test | make section S=<name> P=\"key=value ...\" | make bench | make clean"
+	@echo "make book | make test | make section S=<name> P=\"key=value ...\" [PUBLISH=1] | make sweep S=<name> GRID=\"key=v1,v2\" | make bench | make clean"
 	@echo "sections: $(SECTIONS)"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -25,7 +25,7 @@ install: $(STAMP)
 
 # A section is re-executed only when its notebook or the library changed (papermill, profile default).
 book/%.ipynb: notebooks/%.ipynb $(LIB) $(STAMP)
-	$(BIN)/python -m lib.runner $*
+	$(BIN)/python -m lib.runner $* --publish
 
 book: $(EXECUTED) $(STAMP)
 	$(BIN)/python -m scripts.vendor_assets
@@ -36,9 +36,19 @@ test: $(STAMP)
 	$(BIN)/python -m scripts.vendor_assets
 	NODEWISE_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadscope
 
+# A run of one section into runs/<section>/<run-id>/ (PUBLISH=1: into the book instead). P is passed through the
+# environment, so values with blanks or brackets reach the runner unchanged: P="sigma=(0.5, 2.0) seed=3".
+section: export NODEWISE_P = $(P)
 section: $(STAMP)
-	@test -n "$(S)" || { echo "usage: make section S=<name> P=\"key=value ...\"; sections: $(SECTIONS)"; exit 2; }
-	$(BIN)/python -m lib.runner $(S) $(P)
+	@test -n "$(S)" || { echo "usage: make section S=<name> P=\"key=value ...\" [PUBLISH=1]; sections: $(SECTIONS)"; exit 2; }
+	$(BIN)/python -m lib.runner $(S) --params "$$NODEWISE_P" $(if $(PUBLISH),--publish)
+
+# A parameter grid as papermill runs on Dask (a LocalCluster, or $$NODEWISE_SCHEDULER): GRID="seed=0,1 sigma=0.5,1.0"
+sweep: export NODEWISE_P = $(P)
+sweep: export NODEWISE_GRID = $(GRID)
+sweep: $(STAMP)
+	@test -n "$(S)" -a -n "$(GRID)" || { echo "usage: make sweep S=<name> GRID=\"key=v1,v2 ...\" [P=\"key=value ...\"] [MEASURE=key]"; exit 2; }
+	$(BIN)/python -m lib.sweep $(S) --grid "$$NODEWISE_GRID" --params "$$NODEWISE_P" $(if $(MEASURE),--measure $(MEASURE))
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py

@@ -4,6 +4,8 @@ Each study declares its parameters with the rules below (`lib/studies/<section>/
 for the rules that join several parameters; `resolve` applies both before any work.
 """
 
+import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, make_dataclass
 from numbers import Real
@@ -80,6 +82,27 @@ def param(name: str, smoke: Any, default: Any, paper: Any, rule: tuple[str, Call
     return Param(name, {"smoke": smoke, "default": default, "paper": paper}, allowed, check, doc)
 
 
+ASSIGNMENT = re.compile(r"(?:^|\s+)([A-Za-z_]\w*)=")
+
+
+def read_value(text: str) -> Any:
+    """A parameter value as make, the runner and papermill all read it: a Python literal (1.5, 0.5,2.0 or
+    [0.5, 2.0] or (0.5, 2.0) for a pair, [1, 2] for a list), else the text itself (a choice such as adam)."""
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text.strip()
+
+
+def split_assignments(text: str) -> list[str]:
+    """'sigma=(0.5, 2.0) n_tsne=2000' -> ['sigma=(0.5, 2.0)', 'n_tsne=2000']: a new pair starts at a blank
+    followed by name=, so values may hold blanks (make's P="..."); text before the first pair is refused."""
+    starts = [m.start(1) for m in ASSIGNMENT.finditer(text)]
+    if text.strip() and (not starts or text[:starts[0]].strip()):
+        raise ParameterError(f"cannot read {text.strip()!r}: write parameters as key=value, e.g. sigma=1.5")
+    return [text[a:b].strip() for a, b in zip(starts, starts[1:] + [len(text)])]
+
+
 def section_params(section: str) -> dict[str, Param]:
     """The parameters of a section, by name, as its study declares them (lib.studies)."""
     from lib.studies import study  # the registry imports this module for Param
@@ -105,7 +128,9 @@ def problems(section: str, profile: Any, overrides: dict[str, Any]) -> list[str]
 
 
 def resolve(section: str, profile: str = "default", **overrides: Any):
-    """The frozen config of a section: profile defaults, explicit (non-None) values winning, all validated."""
+    """The frozen config of a section: profile defaults, explicit (non-None) values winning, all validated. A value
+    given as text (papermill's `-p sigma 0.5,2.0`) is read as make and the runner read it (read_value)."""
+    overrides = {k: read_value(v) if isinstance(v, str) else v for k, v in overrides.items()}
     found = problems(section, profile, overrides)
     if found:
         raise ParameterError(f"section {section!r} cannot run:\n  " + "\n  ".join(found))

@@ -1,13 +1,16 @@
 """Execute a section notebook with papermill, refusing bad parameters before the kernel starts.
 
-    python -m lib.runner SECTION [key=value ...] [--output PATH]
+    python -m lib.runner SECTION [key=value ...] [--params "k=v k2=v2"] [--publish | --output PATH] [--quiet]
 
-Papermill only warns about a parameter the notebook does not declare, so the names are checked against
-`papermill.inspect_notebook` and the values against `lib.params` first; the run starts only when both agree.
+A run lands in its own folder, runs/<section>/<run-id>/ (the executed notebook, its results JSON and the
+progress log), with run-id = time + a short hash of the resolved parameters; only `--publish` (what `make book`
+uses) writes the book's page book/<section>.ipynb and results/<section>.json. Papermill only warns about a
+parameter the notebook does not declare, so the names are checked against `papermill.inspect_notebook` and the
+values against the study's parameters and cross-parameter rules first; the run starts only when both agree.
 """
 
 import argparse
-import ast
+import hashlib
 import json
 import os
 import shutil
@@ -15,20 +18,23 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import papermill
 
+from lib import progress
 from lib.book import insert_after_title, rerun_box
-from lib.params import ParameterError, problems
+from lib.params import ParameterError, problems, read_value, resolve, split_assignments
 from lib.paths import REPO_ROOT, RESULTS_ENV, results_dir
-from lib.results import write_json_atomic
+from lib.results import to_json, write_json_atomic
 from lib.studies import SECTIONS
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 BOOK = REPO_ROOT / "book"
+RUNS = REPO_ROOT / "runs"
 
 
 def sections() -> list[str]:
@@ -37,7 +43,7 @@ def sections() -> list[str]:
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, Any]:
-    """`key=value` strings to a dict; values read as Python literals (numbers, tuples, ...) or else as text."""
+    """`key=value` strings to a dict, each value read by lib.params.read_value; a key given twice is refused."""
     values = {}
     for pair in pairs:
         key, sep, text = pair.partition("=")
@@ -45,10 +51,7 @@ def parse_assignments(pairs: list[str]) -> dict[str, Any]:
             raise ParameterError(f"cannot read {pair!r}: write parameters as key=value, e.g. sigma=1.5")
         if key in values:
             raise ParameterError(f"parameter {key!r} is given twice; give each parameter once")
-        try:
-            values[key] = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            values[key] = text
+        values[key] = read_value(text)
     return values
 
 
@@ -74,49 +77,102 @@ def stamp_results(path: Path, wall_s: float) -> dict:
     return record
 
 
-def run_section(section: str, values: dict[str, Any], output: Path | None = None,
+@dataclass(frozen=True)
+class Destination:
+    """Where a run puts its executed notebook and results, and the engine's progress log (None: quiet)."""
+
+    page: Path
+    results: Path
+    progress_log: Path | None = None
+
+
+def parameter_digest(section: str, values: dict[str, Any]) -> str:
+    """A short hash of the resolved parameters (profile defaults filled in): the same run, the same digest."""
+    request = dict(values)
+    config = to_json(resolve(section, request.pop("profile", "default"), **request))
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def run_folder(section: str, values: dict[str, Any], root: Path | None = None) -> Path:
+    """runs/<section>/<YYYYmmdd-HHMMSS>-<digest>/ (a new, readable, sortable name for every run)."""
+    return (root or RUNS) / section / f"{time.strftime('%Y%m%d-%H%M%S')}-{parameter_digest(section, values)}"
+
+
+def earlier_runs(folder: Path) -> list[Path]:
+    """Finished runs of the same section with the same parameters (same digest) as `folder`."""
+    digest = folder.name.rsplit("-", 1)[-1]
+    return sorted(p for p in folder.parent.glob(f"*-{digest}")
+                  if p != folder and (p / f"{folder.parent.name}.json").exists())
+
+
+def run_destination(section: str, values: dict[str, Any], quiet: bool = False) -> Destination:
+    """A new folder under runs/ for this run."""
+    folder = run_folder(section, values)
+    return Destination(folder / f"{section}.ipynb", folder / f"{section}.json",
+                       None if quiet else folder / "progress.log")
+
+
+def publish_destination(section: str, output: Path | None = None, progress_log: Path | None = None) -> Destination:
+    """The book's page (book/<section>.ipynb, or `output`) and results/<section>.json (or $NODEWISE_RESULTS)."""
+    return Destination(Path(output) if output else BOOK / f"{section}.ipynb", results_dir() / f"{section}.json",
+                       progress_log)
+
+
+def run_section(section: str, values: dict[str, Any], destination: Destination | None = None,
                 cell_timeout: int | None = None) -> Path:
-    """Validate, then execute notebooks/<section>.ipynb into book/<section>.ipynb (or `output`) and open it with
-    the re-run box; a cell running longer than `cell_timeout` seconds fails the run (None: no limit, as `paper`
-    runs may take hours). The notebook writes its results into a staging folder; the page and its results are
-    put in place together, only once the run has finished."""
+    """Validate, then execute notebooks/<section>.ipynb into destination.page (default: the book's page) and open
+    it with the re-run box; a cell running longer than `cell_timeout` seconds fails the run (None: no limit, as
+    `paper` runs may take hours). The notebook writes its results into a staging folder; the page and its results
+    are put in place together, only once the run has finished."""
     check_request(section, values)
+    destination = destination or publish_destination(section)
     source = NOTEBOOKS / f"{section}.ipynb"
-    output = Path(output) if output else BOOK / f"{section}.ipynb"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    results = results_dir() / f"{section}.json"
-    staging = Path(tempfile.mkdtemp(prefix=f".{section}-", dir=output.parent))
-    partial = staging / output.name  # a failed run never stands in for a finished one
+    for folder in {destination.page.parent, destination.results.parent}:
+        folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{section}-", dir=destination.page.parent))
+    partial, staged = staging / destination.page.name, staging / f"{section}.json"
     injected = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}  # papermill writes tuples as str
     started = time.perf_counter()
     try:
-        with results_in(staging):
-            papermill.execute_notebook(str(source), str(partial), parameters=injected,
-                                       cwd=str(REPO_ROOT), kernel_name="python3", progress_bar=False,
+        with kernel_environment(staging, destination.progress_log):
+            papermill.execute_notebook(str(source), str(partial), parameters=injected, cwd=str(REPO_ROOT),
+                                       kernel_name="python3", progress_bar=destination.progress_log is not None,
                                        execution_timeout=cell_timeout)
-        record = stamp_results(staging / results.name, time.perf_counter() - started)
+        record = stamp_results(staged, time.perf_counter() - started)
         nb = nbformat.read(partial, as_version=4)
         insert_after_title(nb, rerun_box(section, record, papermill.inspect_notebook(str(source)), values))
         nbformat.write(nb, partial)
-        os.replace(staging / results.name, results)
-        os.replace(partial, output)
+        os.replace(staged, destination.results)
+        os.replace(partial, destination.page)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return output
+    return destination.page
 
 
 @contextmanager
-def results_in(folder: Path):
-    """Point NODEWISE_RESULTS (inherited by the kernel) at `folder` for the duration of a run."""
-    before = os.environ.get(RESULTS_ENV)
-    os.environ[RESULTS_ENV] = str(folder)
+def kernel_environment(results: Path, progress_log: Path | None):
+    """For the duration of a run, the kernel (which inherits this environment) writes its results into `results`
+    and, when asked, the engine's progress bars into `progress_log`, which is shown here as it grows."""
+    wanted = {RESULTS_ENV: str(results), progress.PROGRESS_ENV: str(progress_log) if progress_log else None}
+    before = {name: os.environ.get(name) for name in wanted}
+    set_environment(wanted)
     try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(RESULTS_ENV)
+        if progress_log is None:
+            yield
         else:
-            os.environ[RESULTS_ENV] = before
+            with progress.shown(progress_log):
+                yield
+    finally:
+        set_environment(before)
+
+
+def set_environment(values: dict[str, str | None]) -> None:
+    """Set each variable, or remove it where the value is None."""
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,17 +180,35 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("section")
     parser.add_argument("assignments", nargs="*", metavar="key=value")
-    parser.add_argument("--output", type=Path)
+    parser.add_argument("--params", default="", help='parameters as one text, e.g. "sigma=(0.5, 2.0) seed=3"')
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--publish", action="store_true", help="write the book's page and results/ (make book)")
+    where.add_argument("--output", type=Path, help="write the page here and its results to $NODEWISE_RESULTS")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--cell-timeout", type=int, help="seconds a cell may run before the run fails")
     args = parser.parse_args(argv)
     try:
-        values = parse_assignments(args.assignments)
-        out = run_section(args.section, values, args.output, args.cell_timeout)
+        values = parse_assignments([*args.assignments, *split_assignments(args.params)])
+        check_request(args.section, values)
+        destination = publish_destination(args.section, args.output) if args.publish or args.output else \
+            run_destination(args.section, values, args.quiet)
+        announce(args.section, destination)
+        out = run_section(args.section, values, destination, args.cell_timeout)
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"executed {args.section} -> {out}")
+    print(f"executed {args.section} -> {out}\nits results: {destination.results}")
     return 0
+
+
+def announce(section: str, destination: Destination) -> None:
+    """Say where the run goes and whether the same parameters ran before (their models come from the cache)."""
+    print(f"running {section} into {destination.page.parent}", file=sys.stderr)
+    if destination.progress_log is not None:
+        same = earlier_runs(destination.page.parent)
+        if same:
+            print(f"same parameters as {same[-1]}: its trained networks are loaded from the model cache, "
+                  "not trained again", file=sys.stderr)
 
 
 if __name__ == "__main__":

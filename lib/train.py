@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from lib.models import StackedNet
+from lib.progress import training_bar, training_done, training_update
 from lib.scoring import strictly_correct
 from lib.seed import generator, member_seeds
 
@@ -462,6 +463,10 @@ class _Loop:
         self.stopping.update(self.params, val_loss, self.epoch)
         self.optimizer.set_active(self.stopping.active)
 
+    def best_val_loss(self) -> float | None:
+        """The lowest validation loss of any member so far (None before the first evaluation)."""
+        return min(float(loss.min()) for _, _, loss, _ in self.evals) if self.evals else None
+
     def finished(self) -> bool:
         """All members stopped, max_epochs or max_steps reached."""
         return (self.epoch >= self.cfg.max_epochs or self.out_of_steps()
@@ -488,11 +493,14 @@ def train(net: StackedNet, data: TrainData, cfg: TrainConfig,
     device = resolve_device(cfg.device)
     net.to(device)
     loop = _Loop(net, data.to(device), cfg, callbacks)
+    bar = training_bar(net.k, cfg.max_epochs)
     run_callbacks(loop.callbacks, 0, net)
     while not loop.finished():
         loop.run_epoch()
         if loop.due_for_evaluation():
             loop.evaluate()
+        training_update(bar, loop.best_val_loss(), int(loop.stopping.active.sum()))
+    training_done(bar)
     if cfg.restore_best and cfg.eval_every is not None:
         loop.stopping.restore(loop.params)
     return TrainResult(net, loop.history())
