@@ -83,6 +83,8 @@ def rerun_box(section: str, record: dict, declared: dict[str, dict], overrides: 
         plain,
         "```",
         "",
+        "Each run lands in its own folder, `runs/<section>/<time>-<digest>/`, and leaves this book as it is "
+        "(`PUBLISH=1` would replace this page). "
         "`lib.runner` (behind `make section`) refuses an unknown name or a disallowed value before any work; "
         f"plain papermill only warns. {{numref}}`tab-{section}-parameters` (below) lists every parameter.",
         "",

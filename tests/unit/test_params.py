@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib import runner
-from lib.params import PROFILES, ParameterError, resolve, section_params
+from lib.params import PROFILES, ParameterError, read_value, resolve, section_params, split_assignments
 from lib.studies import SECTIONS, study
 
 
@@ -109,7 +109,8 @@ def test_runner_injects_tuples_as_lists_so_the_notebook_reads_a_sequence(monkeyp
 
     monkeypatch.setenv("NODEWISE_RESULTS", str(tmp_path))  # the runner stamps its wall time into the results
     monkeypatch.setattr(runner.papermill, "execute_notebook", execute)
-    runner.run_section("data", {"sigma": (0.5, 1.0), "profile": "smoke"}, output=tmp_path / "data.ipynb")
+    runner.run_section("data", {"sigma": (0.5, 1.0), "profile": "smoke"},
+                       runner.publish_destination("data", tmp_path / "data.ipynb"))
     assert seen["sigma"] == [0.5, 1.0] and (tmp_path / "data.ipynb").exists()
 
 
@@ -162,7 +163,48 @@ def test_an_interrupted_run_leaves_the_page_and_its_results_as_they_were(monkeyp
 
     monkeypatch.setattr(runner.papermill, "execute_notebook", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        runner.run_section("data", {"profile": "smoke"}, output=tmp_path / "data.ipynb")
+        runner.run_section("data", {"profile": "smoke"}, runner.publish_destination("data", tmp_path / "data.ipynb"))
     assert (tmp_path / "data.json").read_text() == '{"old": true}'
     assert (tmp_path / "data.ipynb").read_text() == "old page"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.ipynb", "data.json"]
+
+
+def test_values_read_the_same_in_make_the_runner_and_papermill():
+    assert split_assignments("sigma=(0.5, 2.0) n_tsne=2000") == ["sigma=(0.5, 2.0)", "n_tsne=2000"]
+    for text in ("0.5,2.0", "[0.5,2.0]", "(0.5, 2.0)"):
+        assert tuple(read_value(text)) == (0.5, 2.0)
+        assert resolve("data", sigma=text).sigma == (0.5, 2.0)  # papermill -p passes text
+    assert read_value("adam") == "adam" and read_value("1e-3") == 0.001
+    with pytest.raises(ParameterError, match="key=value"):
+        split_assignments("1.5 sigma=2")
+
+
+def test_a_run_goes_to_its_own_folder_named_by_time_and_parameters(monkeypatch, tmp_path):
+    monkeypatch.setattr(runner, "RUNS", tmp_path)
+    first = runner.run_destination("data", {"profile": "smoke", "sigma": 1.5})
+    same = runner.run_folder("data", {"profile": "smoke", "sigma": (1.5)})
+    other = runner.run_folder("data", {"profile": "smoke", "sigma": 1.0})
+    assert first.page.parent.parent == tmp_path / "data" and first.page.name == "data.ipynb"
+    assert first.page.parent.name.split("-")[-1] == same.name.split("-")[-1] != other.name.split("-")[-1]
+    assert runner.parameter_digest("data", {"profile": "smoke"}) == \
+        runner.parameter_digest("data", {"profile": "smoke", "seed": 0}), "the resolved parameters decide"
+
+
+def test_the_command_line_writes_runs_not_the_book(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(runner, "RUNS", tmp_path / "runs")
+    monkeypatch.setattr(runner, "BOOK", tmp_path / "book")
+    monkeypatch.setenv("NODEWISE_RESULTS", str(tmp_path / "results"))
+
+    def execute(src, out, parameters, **kw):
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Data")]), out)
+        record = {"section": "data", "profile": "smoke", "elapsed_s": 1.0, "parameters": {"seed": 3}}
+        (Path(os.environ["NODEWISE_RESULTS"]) / "data.json").write_text(json.dumps(record))
+
+    monkeypatch.setattr(runner.papermill, "execute_notebook", execute)
+    assert runner.main(["data", "--params", "profile=smoke seed=3"]) == 0
+    assert not (tmp_path / "book").exists() and not (tmp_path / "results").exists()
+    (run,) = (tmp_path / "runs" / "data").iterdir()
+    assert (run / "data.ipynb").exists() and (run / "data.json").exists()
+    assert str(run) in capsys.readouterr().out
+    assert runner.main(["data", "profile=smoke", "--publish"]) == 0
+    assert (tmp_path / "book" / "data.ipynb").exists() and (tmp_path / "results" / "data.json").exists()
