@@ -1,9 +1,9 @@
-"""The data of the studies: MNIST (`lib.data.mnist`) and the jump signals of thesis eq. 3.1 (`lib.data.jump_signals`).
+"""The data of the studies: MNIST (`lib.data.mnist`) and the jump signals of thesis eq. 3.1 (`lib.data.jumps`).
 
 The names the studies use are importable from here (`from lib import data; data.load_mnist()`).
 """
 
-from lib.data.jump_signals import JumpSignals, JumpSplits, as_tensors, jump_signals, jump_splits, step_signals
+from lib.data.jumps import JumpSignals, JumpSplits, as_tensors, jump_signals, jump_splits, step_signals
 from lib.data.mnist import (
     IMAGE_SHAPE,
     MNIST,

@@ -1,4 +1,4 @@
-"""lib.data.jump_signals: thesis eq. 3.1 signals — shapes, determinism, levels, balance and argument checks."""
+"""lib.data.jumps: thesis eq. 3.1 signals — shapes, determinism, levels, balance and argument checks."""
 
 import numpy as np
 import pytest
