@@ -26,7 +26,7 @@ import nbformat
 import papermill
 
 from lib import progress
-from lib.book import insert_after_title, rerun_box
+from lib.book import format_duration, insert_after_title, rerun_box
 from lib.params import ParameterError, problems, read_value, resolve, split_assignments
 from lib.paths import REPO_ROOT, RESULTS_ENV, results_dir
 from lib.results import to_json, write_json_atomic
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         check_request(args.section, values)
         destination = publish_destination(args.section, args.output) if args.publish or args.output else \
             run_destination(args.section, values, args.quiet)
-        announce(args.section, destination)
+        announce(args.section, destination, values.get("profile", "default"))
         out = run_section(args.section, values, destination, args.cell_timeout)
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -201,14 +201,35 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def announce(section: str, destination: Destination) -> None:
-    """Say where the run goes and whether the same parameters ran before (their models come from the cache)."""
+def announce(section: str, destination: Destination, profile: str) -> None:
+    """Say where the run goes, how long the last run of this profile took, and whether the same parameters ran
+    before (their trained networks then come from the model cache)."""
     print(f"running {section} into {destination.page.parent}", file=sys.stderr)
+    previous = last_wall_time(section, profile)
+    print(f"the last {profile} run of {section} took {format_duration(previous)} of wall time" if previous else
+          f"no earlier {profile} run of {section} is recorded; the training bars give ETAs as it runs",
+          file=sys.stderr)
     if destination.progress_log is not None:
         same = earlier_runs(destination.page.parent)
         if same:
             print(f"same parameters as {same[-1]}: its trained networks are loaded from the model cache, "
                   "not trained again", file=sys.stderr)
+
+
+def last_wall_time(section: str, profile: str) -> float | None:
+    """The wall time of the newest recorded run of this section and profile (the book's results, runs/)."""
+    book_results = Path(os.environ.get(RESULTS_ENV, REPO_ROOT / "results"))  # read only: never created here
+    candidates = [book_results / f"{section}.json", *(RUNS / section).glob(f"*/{section}.json"),
+                  *(REPO_ROOT / "results" / "reference").glob(f"{section}.json")]
+    records = []
+    for path in candidates:
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if record.get("profile") == profile and "wall_s" in record:
+            records.append((path.stat().st_mtime, record["wall_s"]))
+    return max(records)[1] if records else None
 
 
 if __name__ == "__main__":
