@@ -27,10 +27,16 @@ install: $(STAMP)
 book/%.ipynb: notebooks/%.ipynb $(LIB) $(STAMP)
 	$(BIN)/python -m lib.runner $* --publish
 
+# EDITION=student builds the same pages without the exercises' solutions, into _build/student/html.
 book: $(EXECUTED) $(STAMP)
 	$(BIN)/python -m scripts.vendor_assets
+ifeq ($(EDITION),student)
+	NODEWISE_EDITION=student $(BIN)/jupyter-book build . --path-output _build/student -n -W --keep-going
+	@echo "The student edition: $(CURDIR)/_build/student/_build/html/index.html"
+else
 	$(BIN)/jupyter-book build . -n -W --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
+endif
 
 test: $(STAMP)
 	$(BIN)/python -m scripts.vendor_assets

@@ -12,6 +12,8 @@
   only in figures, and Sphinx numbers a table only when it is a docutils table, which raw HTML is not.
 - The `section-times` directive: a table of each section's profile and wall time, read from results/*.json at
   build time, so the times printed in the book are the ones measured for it.
+- The student edition (`make book EDITION=student`, i.e. NODEWISE_EDITION=student): every admonition titled
+  "Solution" is left out of the pages, the exercises stay.
 - The `scorecard` directive: the claims ledger of every chapter, read from results/*.json at build time — the
   count of claims per verdict for each chapter, then every claim with its verdict, linked to its chapter's table.
 """
@@ -124,6 +126,33 @@ def visit_numbered_table(self, node) -> None:
 
 def depart_numbered_table(self, node) -> None:
     self.body.append("</div>\n")
+
+
+EDITION_ENV = "NODEWISE_EDITION"
+
+
+def is_solution(node: nodes.Element) -> bool:
+    """An exercise's solution: an admonition whose title starts with "Solution"."""
+    titles = [child for child in node.children if isinstance(child, nodes.title)]
+    return bool(titles) and titles[0].astext().strip().startswith("Solution")
+
+
+class StudentEdition(SphinxTransform):
+    """In the student edition, remove the solutions of the exercises."""
+
+    default_priority = 210
+
+    def apply(self, **kwargs) -> None:
+        if os.environ.get(EDITION_ENV, "full") == "student":
+            remove_solutions(self.document)
+
+
+def remove_solutions(document: nodes.document) -> int:
+    """Remove every solution admonition from a doctree; how many were removed."""
+    solutions = [node for node in document.findall(nodes.admonition) if is_solution(node)]
+    for node in solutions:
+        node.parent.remove(node)
+    return len(solutions)
 
 
 HEADER = ["section", "profile", "wall time", "device", "torch threads", "load average"]
@@ -278,4 +307,5 @@ def setup(app):
     app.add_directive("scorecard", Scorecard)
     app.add_enumerable_node(numbered_table, "table", html=(visit_numbered_table, depart_numbered_table))
     app.add_transform(NotebookTables)
+    app.add_transform(StudentEdition)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -187,6 +187,7 @@ def open_page(browser, url):
 
 SCREENSHOTS = REPO_ROOT / "_build" / "screenshots"  # a test artifact, one PNG per page (gitignored)
 RAW_MATH = ("$$", "\\frac", "\\(", "\\)", "\\[", "\\begin{")
+INLINE_TEX = re.compile(r"\$[^$\s][^$]{0,80}?\$")  # $a_A = a_B = 0$ left as text (MathJax typesets real math)
 
 # In the browser: MathJax finished, lazy images forced to load and awaited.
 SETTLE = """async () => {
@@ -244,6 +245,7 @@ def check_page(browser, site: str, root: Path, page_path: str, ids: dict, counts
     problems += [f"image not loaded: {src}" for src, loaded in images if not loaded]
     text = page.evaluate(VISIBLE_TEXT)
     problems += [f"raw TeX {token!r} in the text" for token in RAW_MATH if token in text]
+    problems += [f"raw TeX {m!r} in the text" for m in INLINE_TEX.findall(text)]
     problems += [f"math not typeset: {m!r}" for m in page.evaluate(UNTYPESET)]
     if page_path.removeprefix("book/").removesuffix(".html") in SECTIONS and not page.evaluate(COMPARISON_ROWS):
         problems.append("no table under a 'Paper vs this run' heading")
