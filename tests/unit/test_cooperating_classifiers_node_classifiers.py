@@ -1,4 +1,4 @@
-"""lib.node_classifiers against scipy's gaussian_kde and plain Python loops on small random data."""
+"""lib.studies.cooperating_classifiers.node_classifiers against scipy's gaussian_kde and plain Python loops on small random data."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.stats import gaussian_kde
 
-from lib import node_classifiers as nc
+from lib.studies.cooperating_classifiers import node_classifiers as nc
 
 
 def relu_data(seed, n=120, nodes=3, n_classes=3):
@@ -133,6 +133,18 @@ def test_corrupt_labels_changes_exactly_the_chosen_ones():
     assert int(corrupted.sum()) == 30
     assert bool((out[corrupted] != labels[corrupted]).all()) and bool((out[~corrupted] == labels[~corrupted]).all())
     assert torch.equal(out, nc.corrupt_labels(labels, 0.3, 10, seed=1)[0])
+
+
+def test_uniform_corruption_redraws_from_all_classes_as_zhang():
+    labels = torch.arange(20000) % 10
+    out, corrupted = nc.corrupt_labels(labels, 0.5, 10, seed=2, mode="uniform")
+    assert bool((out[~corrupted] == labels[~corrupted]).all()) and bool((out[corrupted] != labels[corrupted]).all())
+    # half the labels redrawn, a tenth of those land on the true class: 45% corrupted, ± 4 standard errors
+    assert abs(float(corrupted.float().mean()) - 0.45) < 4 * (0.45 * 0.55 / 20000) ** 0.5
+    counts = torch.bincount(out, minlength=10).float()
+    assert float(counts.min()) > 1800  # the redrawn labels are spread over every class
+    with pytest.raises(ValueError, match="mode"):
+        nc.corrupt_labels(labels, 0.5, 10, seed=2, mode="random")
 
 
 def test_corrupted_share_matches_loop():

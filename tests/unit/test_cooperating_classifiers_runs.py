@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from lib import cooperating_runs as cr
+from lib.studies.cooperating_classifiers import runs as cr
 
-TASK = cr.MnistTask(torch.rand(60, 784), torch.arange(60) % 10, torch.rand(20, 784), torch.arange(20) % 10,
+TASK = cr.Task(torch.rand(60, 784), torch.arange(60) % 10, torch.rand(20, 784), torch.arange(20) % 10,
                     torch.rand(20, 784), torch.arange(20) % 10, "fake-sha")
 
 
@@ -14,8 +14,19 @@ def test_cache_key_changes_with_every_setting():
     keys = {str(cr.cache_config(spec, TASK)) for spec in (
         base, cr.RunSpec(3, 8, 2, 0, 60), cr.RunSpec(2, 8, 2, 1, 60), cr.RunSpec(2, 8, 2, 0, 60, lr=0.01),
         cr.RunSpec(2, 8, 2, 0, 60, activation="sigmoid"), cr.RunSpec(2, 8, 2, 0, 60, corruption=(0.5, 0.5)),
-        cr.RunSpec(2, 8, 2, (0, 0), 60), cr.RunSpec(2, 8, 2, 0, 60, snapshot_steps=(0, 1)))}
-    assert len(keys) == 8
+        cr.RunSpec(2, 8, 2, (0, 0), 60), cr.RunSpec(2, 8, 2, 0, 60, snapshot_steps=(0, 1)),
+        cr.RunSpec(2, 8, 2, 0, 60, corruption=(0.5, 0.5), corruption_mode="uniform"))}
+    assert len(keys) == 9
+    fashion = cr.Task(*list(vars(TASK).values())[:-1], dataset="fmnist")
+    assert cr.cache_config(base, fashion) != cr.cache_config(base, TASK)
+
+
+def test_hidden_values_pre_and_post():
+    net = cr.build(cr.RunSpec(2, 8, 2, 0, 60))
+    pre, post = cr.hidden_values(net, TASK.x_test, "pre"), cr.hidden_values(net, TASK.x_test, "post")
+    assert all(torch.equal(torch.relu(z), a) for z, a in zip(pre, post)) and bool((pre[0] < 0).any())
+    with pytest.raises(ValueError, match="values"):
+        cr.hidden_values(net, TASK.x_test, "both")
 
 
 def test_sigmoid_run_builds_a_sigmoid_network_with_the_relu_initialisation():

@@ -28,6 +28,7 @@ from lib.scoring import strictly_correct
 
 Kind = Literal["continuous", "discrete", "combined"]
 KINDS = ("continuous", "discrete", "combined")
+CORRUPTION_MODES = ("other", "uniform")
 TAIL_BANDWIDTHS = 4.0  # grid margin beyond the data, in bandwidths
 
 
@@ -200,17 +201,25 @@ def layer_accuracies(fit_layers: list[Tensor], fit_labels: Tensor, eval_layers: 
 # ---------------------------------------------------------------- label corruption (slides, "Quarantine paths")
 
 
-def corrupt_labels(labels: Tensor, fraction: float, n_classes: int, seed: int) -> tuple[Tensor, Tensor]:
-    """Replace round(fraction·N) labels, chosen at random, by a uniformly drawn *other* class: (labels, corrupted)."""
+def corrupt_labels(labels: Tensor, fraction: float, n_classes: int, seed: int,
+                   mode: str = "other") -> tuple[Tensor, Tensor]:
+    """Corrupt round(fraction·N) labels chosen at random: (labels, corrupted), corrupted = the label now differs.
+
+    mode "other": each chosen label becomes a uniformly drawn *other* class (every chosen label is wrong);
+    mode "uniform": each chosen label is redrawn uniformly from all classes, as Zhang et al. (2017) do, so about
+    1/n_classes of them keep their true class (and are not marked corrupted).
+    """
+    if mode not in CORRUPTION_MODES:
+        raise ValueError(f"mode: expected one of {CORRUPTION_MODES}, got {mode!r}")
     gen = torch.Generator().manual_seed(seed)
     n = labels.shape[0]
     chosen = torch.randperm(n, generator=gen)[: round(fraction * n)]
-    shift = torch.randint(1, n_classes, (len(chosen),), generator=gen)
     out = labels.clone()
-    out[chosen] = (labels[chosen] + shift) % n_classes
-    corrupted = torch.zeros(n, dtype=torch.bool)
-    corrupted[chosen] = True
-    return out, corrupted
+    if mode == "other":
+        out[chosen] = (labels[chosen] + torch.randint(1, n_classes, (len(chosen),), generator=gen)) % n_classes
+    else:
+        out[chosen] = torch.randint(0, n_classes, (len(chosen),), generator=gen)
+    return out, out != labels
 
 
 def corrupted_share(a: Tensor, corrupted: Tensor, threshold: float = 0.0) -> Tensor:

@@ -1,4 +1,5 @@
-"""The MNIST networks of the cooperating-classifiers chapter (Davel et al., AAAI 2020 slides, "Experimental setup").
+"""The networks of the cooperating-classifiers chapter (Davel et al., AAAI 2020 slides, "Experimental setup"):
+MNIST and Fashion-MNIST ("FMNIST"), both in the 55k/5k/10k split.
 
 Fully connected networks of `depth` hidden layers of `width` nodes, normalised uniform (Glorot) initialisation,
 K seeds stacked in one engine call, early stopping on a validation set, cached by their full training config.
@@ -13,16 +14,19 @@ import numpy as np
 import torch
 
 from lib import cache, data, train
+from lib.data.fashion_mnist import load_fashion_mnist
 from lib.models import StackedNet, mlp
-from lib.node_classifiers import corrupt_labels
+from lib.studies.cooperating_classifiers.node_classifiers import corrupt_labels
 from lib.seed import member_seeds
 
 SPLIT = "55k/5k/10k"
 N_CLASSES = 10
+DATASETS = ("mnist", "fmnist")
+LOADERS = {"mnist": data.load_mnist, "fmnist": load_fashion_mnist}
 
 
 @dataclass(frozen=True)
-class MnistTask:
+class Task:
     """The first n_train training images of the 55k/5k/10k split, its 5k validation and the 10k test images."""
 
     x_train: torch.Tensor  # (n_train, 784) float32 in [0, 1]
@@ -32,6 +36,7 @@ class MnistTask:
     x_test: torch.Tensor
     y_test: torch.Tensor
     sha256: str
+    dataset: str = "mnist"
 
 
 def _tensors(pair: tuple[np.ndarray, np.ndarray], n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -40,11 +45,14 @@ def _tensors(pair: tuple[np.ndarray, np.ndarray], n: int | None = None) -> tuple
     return torch.from_numpy(data.as_float(x[:n]).copy()), torch.from_numpy(np.array(y[:n], dtype=np.int64))
 
 
-def mnist_task(n_train: int) -> MnistTask:
-    """MNIST as tensors: n_train training images (55k/5k/10k split), validation and test sets."""
-    mnist = data.load_mnist()
-    splits = data.split_mnist(mnist, SPLIT)
-    return MnistTask(*_tensors(splits.train, n_train), *_tensors(splits.val), *_tensors(splits.test), mnist.sha256)
+def load_task(dataset: str, n_train: int) -> Task:
+    """MNIST or FMNIST as tensors: n_train training images (55k/5k/10k split), validation and test sets."""
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset: expected one of {DATASETS}, got {dataset!r}")
+    arrays = LOADERS[dataset]()
+    splits = data.split_mnist(arrays, SPLIT)
+    return Task(*_tensors(splits.train, n_train), *_tensors(splits.val), *_tensors(splits.test), arrays.sha256,
+                dataset)
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class RunSpec:
     patience: int | None = 3
     restore_best: bool = True
     corruption: tuple[float, ...] = ()  # per member, the fraction of its training labels replaced; () = none
+    corruption_mode: str = "other"  # "other": a different class; "uniform": any class (Zhang et al. 2017)
     snapshot_steps: tuple[int, ...] = ()
 
     def __post_init__(self):
@@ -102,11 +111,11 @@ def build(spec: RunSpec) -> StackedNet:
     return mlp(spec.k, sizes, bias="all", init="glorot", seed=spec.seed, activation=spec.activation)
 
 
-def training_labels(spec: RunSpec, task: MnistTask) -> tuple[torch.Tensor, torch.Tensor]:
+def training_labels(spec: RunSpec, task: Task) -> tuple[torch.Tensor, torch.Tensor]:
     """Training labels and corruption mask: (N,) clean, or (K, N), member m's draw seeded by its own seed."""
     if not spec.corruption:
         return task.y_train, torch.zeros_like(task.y_train, dtype=torch.bool)
-    draws = [corrupt_labels(task.y_train, f, N_CLASSES, seed=s)
+    draws = [corrupt_labels(task.y_train, f, N_CLASSES, seed=s, mode=spec.corruption_mode)
              for f, s in zip(spec.corruption, member_seeds(spec.seed, spec.k))]
     return torch.stack([y for y, _ in draws]), torch.stack([c for _, c in draws])
 
@@ -117,11 +126,12 @@ def engine_config(spec: RunSpec) -> train.TrainConfig:
                               patience=spec.patience, restore_best=spec.restore_best, seed=spec.seed)
 
 
-def cache_config(spec: RunSpec, task: MnistTask) -> dict:
+def cache_config(spec: RunSpec, task: Task) -> dict:
     """The model cache key: data identity, split, architecture, run settings and the device."""
     device = str(train.resolve_device("auto"))
     run = {name: list(v) if isinstance(v, tuple) else v for name, v in asdict(spec).items()}
-    return {"study": "cooperating_classifiers", "version": 2, "mnist_sha256": task.sha256, "split": SPLIT,
+    return {"study": "cooperating_classifiers", "version": 3, "dataset": task.dataset, "data_sha256": task.sha256,
+            "split": SPLIT,
             "run": run, "init": "glorot",
             "engine": engine_config(spec).as_dict(), "device": device}
 
@@ -133,7 +143,7 @@ def _snapshot_callback(store: dict) -> train.Callback:
     return keep
 
 
-def _train_payload(spec: RunSpec, task: MnistTask) -> dict:
+def _train_payload(spec: RunSpec, task: Task) -> dict:
     """Train the stack and return the cacheable payload (state, history, snapshots)."""
     y_train, _ = training_labels(spec, task)
     store: dict[int, dict[str, torch.Tensor]] = {}
@@ -144,7 +154,7 @@ def _train_payload(spec: RunSpec, task: MnistTask) -> dict:
     return {**cache.result_payload(result), "snapshot_steps": steps, "snapshots": [store[s] for s in steps]}
 
 
-def trained(spec: RunSpec, task: MnistTask) -> Run:
+def trained(spec: RunSpec, task: Task) -> Run:
     """The trained stack for `spec`, from the model cache when it holds it."""
     payload = cache.cached_train(cache_config(spec, task), lambda: _train_payload(spec, task))
     net = build(spec)
@@ -165,6 +175,15 @@ def at_snapshot(spec: RunSpec, state: dict[str, torch.Tensor]) -> StackedNet:
 def hidden_outputs(net: StackedNet, x: torch.Tensor) -> list[torch.Tensor]:
     """Post-activation outputs of every hidden layer [(K, N, width)] of inputs x (N, 784)."""
     return [a.cpu() for a in net.activations(x).post]
+
+
+@torch.no_grad()
+def hidden_values(net: StackedNet, x: torch.Tensor, values: str = "pre") -> list[torch.Tensor]:
+    """Every hidden layer's pre-activations z ("pre") or outputs a = f(z) ("post"): [(K, N, width)]."""
+    if values not in ("pre", "post"):
+        raise ValueError(f"values: expected 'pre' or 'post', got {values!r}")
+    acts = net.activations(x)
+    return [a.cpu() for a in (acts.pre if values == "pre" else acts.post)]
 
 
 @torch.no_grad()
