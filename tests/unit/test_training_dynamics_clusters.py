@@ -1,9 +1,9 @@
-"""lib.sample_clusters (H&D §3, Fig. 1-2): node contributions sum to the network output; boundaries by brute force."""
+"""training_dynamics.clusters (H&D §3, Fig. 1-2): node contributions sum to the network output; boundaries by brute force."""
 
 import numpy as np
 import torch
 
-from lib import sample_clusters as sc
+from lib.studies.training_dynamics import clusters as sc
 from lib.models import mlp
 
 

@@ -1,11 +1,11 @@
-"""lib.dynamics_findings: the seven H&D §6 checks on synthetic curves that do and do not show each finding."""
+"""training_dynamics.findings: the seven H&D §6 checks on synthetic curves that do and do not show each finding."""
 
 import math
 
 import numpy as np
 import pytest
 
-from lib import dynamics_findings as fnd
+from lib.studies.training_dynamics import findings as fnd
 
 STEPS = np.array([0, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000])
 
@@ -106,3 +106,44 @@ def test_a_peak_at_the_last_step_has_no_turn_yet():
     still = fnd.ShapeCurves(c.steps, c.total_steps, rising, c.p, c.u, c.val_loss, c.val_error, c.node_f)
     assert fnd.finding_3(still, fnd.Thresholds()).held is None
     assert fnd.finding_3(c, fnd.Thresholds()).held
+
+
+def test_chance_loss_is_the_loss_of_the_class_blind_output():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(10), 50)
+    onehot = np.eye(10)[y]
+    assert fnd.chance_loss("ce") == pytest.approx(-np.log(np.full(10, 0.1))[y].mean())
+    assert fnd.chance_loss("mse") == pytest.approx(np.mean((np.full((500, 10), 0.1) - onehot) ** 2))
+    assert fnd.chance_loss("mse") < np.mean((rng.normal(0.1, 0.5, (500, 10)) - onehot) ** 2)
+    with pytest.raises(ValueError):
+        fnd.chance_loss("hinge")
+
+
+def test_loss_onset_counts_from_chance_not_from_an_above_chance_start():
+    loss = np.array([3.0, 2.4, 2.3, 2.25, 2.0, 0.3])
+    assert fnd.loss_onset_index(loss, 0.1) == 1  # from loss[0] = 3.0 the first step already counts as a fall
+    assert fnd.loss_onset_index(loss, 0.1, chance=2.3) == 4  # from chance: 2.3 - 0.1 · 2.0 = 2.1 reached at 4
+    assert fnd.loss_onset_index(loss, 0.1, chance=5.0) == 1  # a start below chance is its own reference
+
+
+def test_finding_3_uses_the_chance_level_of_the_curves():
+    c = paper_like()
+    early_drop = np.concatenate([[4.0, 2.3, 2.3], np.geomspace(2.0, 0.1, len(STEPS) - 3)])
+    plain = fnd.ShapeCurves(c.steps, c.total_steps, c.f, c.p, c.u, early_drop, c.val_error, c.node_f)
+    chance = fnd.ShapeCurves(c.steps, c.total_steps, c.f, c.p, c.u, early_drop, c.val_error, c.node_f,
+                             chance=2.3)
+    turn_plain, onset_plain, _ = fnd.turn_gap(plain, fnd.Thresholds())
+    turn_chance, onset_chance, _ = fnd.turn_gap(chance, fnd.Thresholds())
+    assert turn_plain == turn_chance == 10
+    assert onset_plain == 1 and onset_chance == 10
+
+
+def test_finding_7_uses_the_papers_error_bound_per_width():
+    c = paper_like()
+    error = np.linspace(0.9, 0.06, len(STEPS))  # 6 %: below 7 % (width 20), not below 5 % (width >= 80)
+    kw = dict(steps=c.steps, total_steps=c.total_steps, f=c.f, p=c.p, u=c.u, val_loss=c.val_loss, val_error=error,
+              node_f=c.node_f)
+    assert fnd.finding_7(fnd.ShapeCurves(**kw, width=20), fnd.Thresholds()).held is True
+    assert fnd.finding_7(fnd.ShapeCurves(**kw, width=80), fnd.Thresholds()).held is False
+    assert fnd.finding_7(fnd.ShapeCurves(**kw, width=320), fnd.Thresholds()).held is False
+    assert fnd.Thresholds().group_error(79) == 0.07 and fnd.Thresholds().group_error(80) == 0.05

@@ -1,4 +1,4 @@
-"""lib.dynamics: measurement wiring, seed summaries and the cached grid run, against loops on tiny data."""
+"""training_dynamics.grid: measurement wiring, seed summaries and the cached grid run, against loops on tiny data."""
 
 import math
 
@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from lib import dynamics, probes
+from lib import probes
+from lib.studies.training_dynamics import grid as dynamics
 from lib.models import mlp
 from lib.train import train_data
 
@@ -95,3 +96,19 @@ def test_train_shape_records_log_steps_and_uses_the_cache(tmp_path, monkeypatch)
         torch.testing.assert_close(again[name], value, equal_nan=True)
     curves = dynamics.shape_curves(first, run.members.of_loss("mse"), total_steps=8)
     assert curves.f.shape == (5, 2) and curves.node_f.shape == (5, 2 * 2 * 5)
+
+
+def test_converged_needs_every_members_validation_minimum_before_the_last_point():
+    loss = torch.tensor([[2.0, 2.0, 2.0], [1.0, 1.5, 0.9], [1.2, 1.0, 0.8]])  # (T, K)
+    record = {"val_loss": loss}
+    assert dynamics.converged(record, [0]) is True
+    assert dynamics.converged(record, [1]) is False and dynamics.converged(record, [0, 2]) is False
+
+
+def test_shape_curves_carry_chance_and_width():
+    record = {"steps": torch.tensor([0, 1]), "class_sizes": torch.tensor([3, 3]),
+              "sizes": torch.ones(2, 2, 1, 2, 4, dtype=torch.int32), "val_loss": torch.ones(2, 2),
+              "val_error": torch.zeros(2, 2), **{name: torch.ones(2, 2, 1) for name in ("f", "p", "u")}}
+    curves = dynamics.shape_curves(record, [0, 1], 1, loss="ce", width=4)
+    assert curves.chance == pytest.approx(math.log(2)) and curves.width == 4
+    assert math.isnan(dynamics.shape_curves(record, [0], 1).chance)

@@ -1,11 +1,11 @@
-"""lib.inclusion_margin (H&D eq. 2-7) against path sums, loops and the actual SGD step, on tiny random nets."""
+"""training_dynamics.margin (H&D eq. 2-7) against path sums, loops and the actual SGD step, on tiny random nets."""
 
 import itertools
 
 import pytest
 import torch
 
-from lib import inclusion_margin as im
+from lib.studies.training_dynamics import margin as im
 from lib.models import mlp
 
 

@@ -1,6 +1,6 @@
 """The seven empirical findings of Haasbroek & Davel (2020, "H&D") §6, as checks on measured training curves.
 
-Each check reads curves averaged over seeds (lib.dynamics.seed_summary), indexed by measurement point t with
+Each check reads curves averaged over seeds (grid.seed_summary), indexed by measurement point t with
 increasing training steps, and returns a Finding: held (True / False, or None where the claim does not apply,
 e.g. layer comparisons in a network with one hidden layer) and the numbers it was decided on. The thresholds are
 fixed before looking at any run (Thresholds) and reported beside the table.
@@ -29,10 +29,16 @@ class Thresholds:
     change: float = 0.01  # least rise and fall of an activation fraction (absolute, fraction of samples)
     early: float = 0.1  # "very early": within this share of all training steps
     most: float = 0.5  # "most nodes" / "most samples": more than half
-    loss_drop: float = 0.1  # the loss "starts to fall" once it has lost this share of its total fall
+    loss_drop: float = 0.1  # the loss "starts to fall" once it has lost this share of its fall from chance
     decades: float = 0.5  # the turn of f and the fall of the loss coincide within this many decades of steps
     concordance: float = 0.75  # least share of layer pairs (i < j) with p_i < p_j
-    group_error: float = 0.07  # "accurate as a group": final validation error below this (H&D §5: < 7%)
+    error_narrow: float = 0.07  # "accurate as a group", H&D §5: width 20 ends below 7 % validation error
+    error_wide: float = 0.05  # H&D §5: width 80 or more ends below 5 %
+    wide_from: int = 80  # the width from which the 5 % bound applies
+
+    def group_error(self, width: int) -> float:
+        """The paper's validation-error bound for a network of this width (§5)."""
+        return self.error_wide if width >= self.wide_from else self.error_narrow
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,18 @@ class ShapeCurves:
     val_error: np.ndarray  # (T,)
     node_f: np.ndarray  # (T, M) per-node f_{l,i} of every hidden node of every seed (M = S · L · n)
     n_classes: int = 10
+    width: int = 0  # nodes per hidden layer (chooses the §5 error bound of finding 7)
+    chance: float = math.nan  # loss of the class-blind output (chance_loss); NaN: measure from loss[0]
+
+
+def chance_loss(loss: str, n_classes: int = 10) -> float:
+    """Loss of the output that ignores the input, for balanced classes: ln C for cross-entropy (uniform softmax),
+    (C - 1) / C² for MSE against one-hot targets averaged over outputs (the constant output 1 / C)."""
+    if loss == "ce":
+        return math.log(n_classes)
+    if loss == "mse":
+        return (n_classes - 1) / n_classes ** 2
+    raise ValueError(f"loss must be 'ce' or 'mse', got {loss!r}")
 
 
 @dataclass(frozen=True)
@@ -75,9 +93,11 @@ def turn_index(curve: np.ndarray) -> int:
     return int(np.nanargmax(curve))
 
 
-def loss_onset_index(loss: np.ndarray, drop: float) -> int:
-    """First measurement point where the loss has lost `drop` of its total fall loss[0] - min(loss)."""
-    level = loss[0] - drop * (loss[0] - np.nanmin(loss))
+def loss_onset_index(loss: np.ndarray, drop: float, chance: float = math.nan) -> int:
+    """First measurement point where the loss has lost `drop` of its fall from the start, min(loss[0], chance), to
+    min(loss): a start above chance (large initial outputs) is not counted as learning."""
+    start = float(loss[0]) if math.isnan(chance) else min(float(loss[0]), chance)
+    level = start - drop * (start - np.nanmin(loss))
     return int(np.flatnonzero(loss <= level)[0])
 
 
@@ -126,18 +146,27 @@ def finding_2(c: ShapeCurves, th: Thresholds) -> Finding:
                                       f"f > {th.most}; mean f {mean_f[best]:.3f} vs {mean_f[0]:.3f} at step 0")
 
 
-def finding_3(c: ShapeCurves, th: Thresholds) -> Finding:
-    """(3) The activation fraction turns down where the loss starts to fall (within th.decades decades); does not
-    apply when the mean f never rises (its peak is the initialisation) or still rises at the end (no turn yet)."""
+def turn_gap(c: ShapeCurves, th: Thresholds) -> tuple[int, int, float] | str:
+    """(step where the mean f turns, step where the loss starts to fall, their gap in decades), or why there is
+    no turn: the mean f never rises (its peak is the initialisation) or still rises at the last point."""
     t = turn_index(np.nanmean(c.f, axis=1))
     turn = int(c.steps[t])
     if turn == 0:
-        return Finding(3, None, "f never rises above its initial value: no turn")
+        return "f never rises above its initial value: no turn"
     if t == len(c.steps) - 1:
-        return Finding(3, None, "f still rises at the last step: no turn yet")
-    onset = int(c.steps[loss_onset_index(c.val_loss, th.loss_drop)])
-    gap = log_step_gap(turn, onset)
-    done = fall_share(c.val_loss, t)
+        return "f still rises at the last step: no turn yet"
+    onset = int(c.steps[loss_onset_index(c.val_loss, th.loss_drop, c.chance)])
+    return turn, onset, log_step_gap(turn, onset)
+
+
+def finding_3(c: ShapeCurves, th: Thresholds) -> Finding:
+    """(3) The activation fraction turns down where the loss starts to fall (within th.decades decades); does not
+    apply where there is no turn (turn_gap)."""
+    found = turn_gap(c, th)
+    if isinstance(found, str):
+        return Finding(3, None, found)
+    turn, onset, gap = found
+    done = fall_share(c.val_loss, turn_index(np.nanmean(c.f, axis=1)))
     return Finding(3, gap <= th.decades, f"f turns at step {turn}, loss falls from step {onset} ({gap:.2f} decades); "
                                          f"{done:.0%} of the loss's fall done at the turn")
 
@@ -170,14 +199,15 @@ def finding_6(c: ShapeCurves, th: Thresholds) -> Finding:
 
 
 def finding_7(c: ShapeCurves, th: Thresholds) -> Finding:
-    """(7) u_l rises in every layer but stays below log 2 / log |C|, while the network is accurate as a group."""
+    """(7) u_l rises in every layer but stays below log 2 / log |C|, while the network is accurate as a group
+    (final validation error below the paper's bound for its width, §5)."""
     bound = math.log(2.0) / math.log(c.n_classes)
     rises = bool(np.all(c.u[-1] > c.u[0]))
     peak = float(np.nanmax(c.u))
-    error = float(c.val_error[-1])
-    held = rises and peak < bound and error < th.group_error
+    error, limit = float(c.val_error[-1]), th.group_error(c.width)
+    held = rises and peak < bound and error < limit
     return Finding(7, held, f"u rises in every layer: {rises}; max u {peak:.3f} < {bound:.3f}; "
-                            f"final error {error:.3f}")
+                            f"final error {error:.3f} < {limit:.2f}: {error < limit}")
 
 
 CHECKS = (finding_1, finding_2, finding_3, finding_4, finding_5, finding_6, finding_7)

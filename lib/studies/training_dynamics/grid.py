@@ -15,7 +15,7 @@ import torch
 from lib import probes
 from lib.cache import cached_train
 from lib.data import MNIST, as_float, split_mnist
-from lib.dynamics_findings import ShapeCurves
+from lib.studies.training_dynamics.findings import ShapeCurves, chance_loss
 from lib.models import StackedNet, mlp
 from lib.train import (
     MemberLoss,
@@ -213,8 +213,18 @@ def mnist_grid_data(mnist: MNIST, n_train: int, n_val: int) -> tuple[TrainData, 
     return data, {"mnist_sha256": mnist.sha256, "split": "48k/12k/10k", "n_train": n_train, "n_val": n_val}
 
 
-def shape_curves(record: dict[str, torch.Tensor], member_ids: Sequence[int], total_steps: int) -> ShapeCurves:
-    """Seed-averaged curves of one loss's members, for the §6 checks (lib.dynamics_findings)."""
+def converged(record: dict[str, torch.Tensor], member_ids: Sequence[int]) -> bool:
+    """Every member reached its validation minimum before the last measurement point: the grid trains a fixed
+    number of epochs without early stopping (H&D §4.1), so this is lib.train.History.converged's rule (the
+    minimum lies before the epoch cap) read on the probes' validation losses."""
+    loss = record["val_loss"].numpy()[:, list(member_ids)]  # (T, S)
+    return bool(np.all(np.argmin(loss, axis=0) < loss.shape[0] - 1))
+
+
+def shape_curves(record: dict[str, torch.Tensor], member_ids: Sequence[int], total_steps: int, loss: str = "",
+                 width: int = 0) -> ShapeCurves:
+    """Seed-averaged curves of one loss's members, for the §6 checks (findings.py); `loss` sets the chance level
+    of finding 3 (none when empty), `width` the error bound of finding 7."""
     ids = list(member_ids)
     node_f = node_activation_fraction(record)[:, ids]  # (T, S, L, n)
     return ShapeCurves(
@@ -222,4 +232,5 @@ def shape_curves(record: dict[str, torch.Tensor], member_ids: Sequence[int], tot
         f=loss_curves(record, ids, "f").mean, p=loss_curves(record, ids, "p").mean,
         u=loss_curves(record, ids, "u").mean, val_loss=loss_curves(record, ids, "val_loss").mean,
         val_error=loss_curves(record, ids, "val_error").mean,
-        node_f=node_f.reshape(node_f.shape[0], -1), n_classes=int(record["class_sizes"].numel()))
+        node_f=node_f.reshape(node_f.shape[0], -1), n_classes=int(record["class_sizes"].numel()), width=width,
+        chance=chance_loss(loss, int(record["class_sizes"].numel())) if loss else math.nan)
