@@ -1,10 +1,10 @@
-"""lib.moore_penrose against the thesis's equations (§4.3, eq. 4.1-4.2) and slow per-trial references."""
+"""lib.studies.bottleneck.embedding against the thesis's equations (§4.3, eq. 4.1-4.2) and slow per-trial references."""
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from lib import moore_penrose as mp
+from lib.studies.bottleneck import embedding as mp
 
 
 def points(seed: int, n: int, p: int) -> np.ndarray:
@@ -82,6 +82,26 @@ def test_success_count_is_chunk_independent_and_deterministic():
     b = mp.success_count(2, 4, 5000, "affine", seed=3, chunk=1000)
     assert a == b == mp.success_count(2, 4, 5000, "affine", seed=3)
     assert 0.4 < a / 5000 < 0.56  # measured ≈ 0.48 for four points in the plane
+
+
+@pytest.mark.parametrize("distribution", mp.DISTRIBUTIONS)
+def test_point_distributions_have_their_stated_support_and_moments(distribution):
+    x = mp.random_points(np.random.default_rng(5), 4000, 5, 3, distribution)
+    assert x.shape == (4000, 5, 3)
+    mean, low, high = {"unit_cube": (0.5, 0, 1), "centred_cube": (0.0, -1, 1),
+                       "gaussian": (0.0, -np.inf, np.inf)}[distribution]
+    assert abs(x.mean() - mean) < 0.02 and x.min() >= low and x.max() <= high
+    if distribution == "gaussian":
+        assert abs(x.std() - 1) < 0.02
+
+
+def test_success_count_with_a_distribution_equals_a_loop_over_its_draws():
+    """success_count on a named law counts exactly what hard-max of the explicit pinv map gives on the same draws."""
+    draws = mp.random_points(np.random.default_rng(11), 400, 6, 2, "gaussian")
+    loop = sum(bool((mp.hard_max(mp.linear_map(v)(v)) == np.eye(6)).all()) for v in draws)
+    assert mp.success_count(2, 6, 400, "linear", seed=11, distribution="gaussian") == loop
+    with pytest.raises(ValueError):
+        mp.success_count(2, 6, 10, "linear", r=0.1, distribution="gaussian")
 
 
 def test_separated_points_match_one_at_a_time_rejection():

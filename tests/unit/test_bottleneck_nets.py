@@ -1,11 +1,12 @@
-"""lib.bottleneck_nets: padded stacks equal the narrow networks, read-outs against loops."""
+"""lib.studies.bottleneck.nets: padded stacks equal the narrow networks, read-outs against loops."""
 
 import numpy as np
 import pytest
 import torch
 
-from lib import bottleneck_nets as bn
-from lib import data, models, moore_penrose, train
+from lib import data, models, train
+from lib.studies.bottleneck import embedding as moore_penrose
+from lib.studies.bottleneck import nets as bn
 
 MEMBERS = bn.Members((2, 3, 5), (0, 1))
 
@@ -93,6 +94,11 @@ def test_initialisation_arms():
     assert np.allclose(logits, fit(v), atol=1e-5)
     fresh = models.bottleneck(1, 3, seed=11).layers[-1]
     assert torch.equal(bn.block(net.layers[-1], 1, 3)[0], fresh.weight[0])
+    zero = bn.initialisation_arms(trained, MEMBERS, chosen, theta=3.0, redraw_seed=10, control="zero")
+    assert torch.equal(bn.block(zero.layers[-1], 0, 3)[0], bn.block(net.layers[-1], 0, 3)[0])
+    assert not bn.block(zero.layers[-1], 1)[0].any() and not bn.block(zero.layers[-1], 1)[1].any()
+    with pytest.raises(ValueError):
+        bn.initialisation_arms(trained, MEMBERS, chosen, theta=3.0, control="ones")
 
 
 def test_steps_to_reach():

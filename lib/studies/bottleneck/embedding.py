@@ -92,6 +92,21 @@ def uniform_points(rng: np.random.Generator, trials: int, n: int, p: int) -> np.
     return rng.random((trials, n, p))
 
 
+DISTRIBUTIONS = ("unit_cube", "centred_cube", "gaussian")
+
+
+def random_points(rng: np.random.Generator, trials: int, n: int, p: int, distribution: str = "unit_cube") -> np.ndarray:
+    """n points per trial, (trials, n, p): uniform on [0, 1]^p (the thesis's Fig. 4.15 law), uniform on
+    [-1, 1]^p (zero mean), or standard Gaussian. The thesis states the law only for Fig. 4.15."""
+    if distribution == "unit_cube":
+        return uniform_points(rng, trials, n, p)
+    if distribution == "centred_cube":
+        return 2.0 * rng.random((trials, n, p)) - 1.0
+    if distribution == "gaussian":
+        return rng.standard_normal((trials, n, p))
+    raise ValueError(f"distribution: expected one of {DISTRIBUTIONS}, got {distribution!r}")
+
+
 def min_separation(points: np.ndarray) -> np.ndarray:
     """Smallest pairwise Euclidean distance within each set of points (..., n, p) → (...,)."""
     diff = points[..., :, None, :] - points[..., None, :, :]  # (..., n, n, p)
@@ -139,16 +154,20 @@ def embedded_batch(points: np.ndarray, construction: str) -> np.ndarray:
 
 
 def success_count(p: int, n: int, trials: int, construction: str, r: float = 0.0, seed: int = 0,
-                  chunk: int = 65536) -> int:
-    """Monte-Carlo successes of hard-max ∘ map sending n random points of [0, 1]^p to their own e_k (§4.3.4).
+                  chunk: int = 65536, distribution: str = "unit_cube") -> int:
+    """Monte-Carlo successes of hard-max ∘ map sending n random points to their own e_k (§4.3.4).
 
-    Points are uniform (r = 0) or uniform conditioned on a minimum separation r (whole-set rejection).
+    Points follow `distribution` (random_points; r = 0), or are uniform on [0, 1]^p conditioned on a minimum
+    separation r (whole-set rejection; r > 0 needs the unit cube).
     """
+    if r > 0 and distribution != "unit_cube":
+        raise ValueError("success_count: a minimum separation r > 0 is defined for the unit cube only")
     rng = np.random.default_rng(seed)
     successes = 0
     for start in range(0, trials, chunk):
         size = min(chunk, trials - start)
-        points = uniform_points(rng, size, n, p) if r == 0 else separated_points(rng, size, n, p, r)
+        points = (random_points(rng, size, n, p, distribution) if r == 0
+                  else separated_points(rng, size, n, p, r))
         successes += int(embedded_batch(points, construction).sum())
     return successes
 

@@ -15,7 +15,7 @@ import torch
 from lib import cache, models, probes, train
 from lib.data import JumpSplits, as_tensors, step_signals
 from lib.jump_errors import FIRST_POSITION
-from lib.moore_penrose import least_squares_fit
+from lib.studies.bottleneck.embedding import least_squares_fit
 
 
 @dataclass(frozen=True)
@@ -155,14 +155,20 @@ def least_squares_output(codes: np.ndarray, classes: int) -> tuple[np.ndarray, n
     return solution.W, solution.b
 
 
+CONTROLS = ("zero", "glorot")
+
+
 def initialisation_arms(trained: models.StackedNet, source: Members, chosen: Members, theta: float,
-                        init: str = "glorot", redraw_seed: int = 1000) -> models.StackedNet:
-    """Shallow nets with a trained first layer and a new output layer: least squares, or a fresh random draw.
+                        init: str = "glorot", redraw_seed: int = 1000, control: str = "glorot") -> models.StackedNet:
+    """Shallow nets with a trained first layer and a new output layer: least squares, or the control's.
 
     For every (p, seed) of `chosen` (taken from the stack `trained` holding `source`), a stack of 2K members:
-    first the least-squares arm (eq. 4.1 on the exemplar codes), then the random arm, whose output layer is
-    drawn as bottleneck(1, p, seed=redraw_seed + seed) draws it.
+    first the least-squares arm (eq. 4.1 on the exemplar codes), then the control arm, whose output layer is
+    all zero ('zero': uniform output, loss ln 60, the scale least squares starts from) or drawn as
+    bottleneck(1, p, seed=redraw_seed + seed) draws it ('glorot').
     """
+    if control not in CONTROLS:
+        raise ValueError(f"control: expected one of {CONTROLS}, got {control!r}")
     net = padded_bottlenecks(Members(chosen.ps * 2, chosen.seeds), deep=False, init=init)
     classes = net.layers[-1].weight.shape[-1]
     for m, (p, s) in enumerate(chosen.pairs):
@@ -172,16 +178,20 @@ def initialisation_arms(trained: models.StackedNet, source: Members, chosen: Mem
         v = exemplar_codes(trained, origin, p, False, theta)  # (classes, p)
         set_output_layer(net, m, *least_squares_output(v, classes))
         fresh = models.bottleneck(1, p, deep=False, init=init, seed=redraw_seed + s)
-        load_block(net.layers[-1], chosen.k + m, *block(fresh.layers[-1], 0))
+        weight, bias = block(fresh.layers[-1], 0)
+        if control == "zero":
+            weight, bias = torch.zeros_like(weight), torch.zeros_like(bias)
+        load_block(net.layers[-1], chosen.k + m, weight, bias)
     return net
 
 
 def train_initialisation_arms(start: models.StackedNet, chosen: Members, source_config: dict, splits: JumpSplits,
-                              cfg: train.TrainConfig, theta: float, redraw_seed: int = 1000
+                              cfg: train.TrainConfig, theta: float, redraw_seed: int = 1000, control: str = "glorot"
                               ) -> tuple[models.StackedNet, train.History]:
     """Train both arms from `start` (initialisation_arms) in one engine call, or load them from the model cache."""
     config = {"task": "bottleneck-init", "source": source_config, "ps": list(chosen.ps),
-              "seeds": list(chosen.seeds), "theta": theta, "redraw_seed": redraw_seed, "train": cfg.as_dict()}
+              "seeds": list(chosen.seeds), "theta": theta, "redraw_seed": redraw_seed, "control": control,
+              "train": cfg.as_dict()}
     payload = cache.cached_train(config, lambda: fit(copy.deepcopy(start), splits, cfg))
     net = copy.deepcopy(start)
     net.load_state_dict(payload["state"])
