@@ -16,8 +16,8 @@ import torch
 from lib import cache, data, train
 from lib.data.fashion_mnist import load_fashion_mnist
 from lib.models import StackedNet, mlp
-from lib.studies.cooperating_classifiers.node_classifiers import corrupt_labels
 from lib.seed import member_seeds
+from lib.studies.cooperating_classifiers.node_classifiers import corrupt_labels
 
 SPLIT = "55k/5k/10k"
 N_CLASSES = 10

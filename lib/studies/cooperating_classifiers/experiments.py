@@ -1,0 +1,192 @@
+"""The chapter's experiments, one function per section of the page: the networks, the layer classifiers, the
+perplexities, label corruption; and the claims recorded from them."""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from lib.claims import Ledger, over_repeats
+from lib.studies.cooperating_classifiers import measures as ms
+from lib.studies.cooperating_classifiers import runs as cr
+from lib.train import log_steps
+
+KINDS = ("continuous", "discrete", "combined")
+
+
+@dataclass(frozen=True)
+class Networks:
+    """Every trained network of the page: the 6x100 on MNIST; the FMNIST depth sweep (6 among them, with
+    snapshots over its first epochs); the FMNIST 7x100 sigmoid network."""
+
+    mnist: cr.Task
+    fmnist: cr.Task
+    mnist_focus: ms.GridRun
+    depths: dict[int, ms.GridRun]
+    sigmoid: ms.GridRun
+    steps_per_epoch: int
+
+    @property
+    def fmnist_focus(self) -> ms.GridRun:
+        return self.depths[ms.FOCUS[0]]
+
+    def depth_names(self) -> list[str]:
+        return [f"FMNIST {d}x100" for d in self.depths]
+
+    def all_grids(self) -> dict[str, ms.GridRun]:
+        return {"MNIST 6x100": self.mnist_focus, **{f"FMNIST {d}x100": g for d, g in self.depths.items()},
+                "FMNIST 7x100 sigmoid": self.sigmoid}
+
+
+def train_networks(cfg) -> Networks:
+    """Train (or load from the model cache) every network of the page."""
+    mnist, fmnist = cr.load_task("mnist", cfg.n_train), cr.load_task("fmnist", cfg.n_train)
+    steps_per_epoch = math.ceil(cfg.n_train / 100)
+    snaps = log_steps(cfg.snapshot_epochs * steps_per_epoch, cfg.snapshots)
+    depths = {d: ms.train_grid(fmnist, d, cfg, snapshot_steps=snaps if d == ms.FOCUS[0] else ())
+              for d in sorted({*cfg.depths, ms.FOCUS[0]})}
+    sigmoid = ms.train_grid(fmnist, 7, cfg, activation="sigmoid", optimizers=("adam",), lrs=cfg.sigmoid_lrs)
+    return Networks(mnist, fmnist, ms.train_grid(mnist, ms.FOCUS[0], cfg), depths, sigmoid, steps_per_epoch)
+
+
+def training_table(nets: Networks) -> dict[str, list]:
+    """Per network: the chosen optimiser and rate, best epochs, whether all stopped early, test accuracy."""
+    rows = {"network": [], "optimiser": [], "learning rate": [], "best epoch per seed": [], "stopped early": [],
+            "test accuracy (mean)": []}
+    for name, grid in nets.all_grids().items():
+        task = nets.mnist if name.startswith("MNIST") else nets.fmnist
+        rows["network"].append(name)
+        rows["optimiser"].append(grid.optimizer)
+        rows["learning rate"].append(grid.lr)
+        rows["best epoch per seed"].append(", ".join(map(str, grid.best_epochs)))
+        rows["stopped early"].append("yes" if grid.converged else "no")
+        rows["test accuracy (mean)"].append(round(float(ms.test_accuracy(grid.run.net, grid.members, task).mean()), 4))
+    return rows
+
+
+def layer_evaluations(nets: Networks, cfg) -> dict[str, dict[str, ms.LayerEval]]:
+    """Trained and untrained layer classifiers of every analysed network."""
+    out = {}
+    for name, grid in nets.all_grids().items():
+        task = nets.mnist if name.startswith("MNIST") else nets.fmnist
+        activation = "sigmoid" if "sigmoid" in name else "relu"
+        out[name] = {"trained": ms.evaluate_layers(grid.run.net, grid.members, task, cfg, activation=activation),
+                     "untrained": ms.evaluate_layers(grid.initialised(), grid.members, task, cfg,
+                                                     activation=activation)}
+    return out
+
+
+def best_gap(ev: ms.LayerEval) -> ms.Gap:
+    """The kind whose best layer comes closest to the network."""
+    return min((ms.reach_gap(ev.network, ev.layers[k]) for k in ev.layers), key=lambda g: g.z)
+
+
+def gap_note(g: ms.Gap) -> str:
+    return f"shortfall {100 * g.gap:.2f} ± {100 * g.se:.2f} points"
+
+
+def continuous_comparison(nets: Networks, cfg) -> dict[str, float]:
+    """Best continuous layer accuracy of the MNIST 6x100 network on pre-activation values and on outputs."""
+    grid = nets.mnist_focus
+    return {values: float(ms.evaluate_layers(grid.run.net, grid.members, nets.mnist, cfg, values=values,
+                                             kinds=("continuous",)).accuracy("continuous").max())
+            for values in ("pre", "post")}
+
+
+def perplexities(nets: Networks, cfg) -> dict[str, dict[str, np.ndarray]]:
+    """P/N_c per layer of the 6x100 networks, trained and untrained, on each data set."""
+    return {name: {"trained": ms.perplexity_ratio(grid.run.net, grid.members, task, cfg.n_eval),
+                   "untrained": ms.perplexity_ratio(grid.initialised(), grid.members, task, cfg.n_eval)}
+            for name, grid, task in (("MNIST", nets.mnist_focus, nets.mnist),
+                                     ("FMNIST", nets.fmnist_focus, nets.fmnist))}
+
+
+def corruption(cfg) -> dict[str, ms.Corruption]:
+    """Label-corruption runs on MNIST, both ways of corrupting."""
+    task = cr.load_task("mnist", cfg.n_corrupt)
+    return {mode: ms.corruption_runs(task, cfg, mode) for mode in ("other", "uniform")}
+
+
+def record_claims(ledger: Ledger, nets: Networks, evals: dict, timeline: dict, ppl: dict,
+                  corrupt: dict[str, ms.Corruption]) -> None:
+    """Every claim of the chapter from this run's measurements, with the convergence of its networks."""
+    for data, grid, task in (("mnist", nets.mnist_focus, nets.mnist), ("fmnist", nets.fmnist_focus, nets.fmnist)):
+        acc = ms.test_accuracy(grid.run.net, grid.members, task).numpy()
+        ledger.record(f"dtpb2020.{data}.6x100.network_test_acc", over_repeats(acc), grid.converged)
+        ev = evals[f"{data.upper()} 6x100"]
+        best = best_gap(ev["trained"])
+        ledger.record(f"dtpb2020.{data}.6x100.layer_reaches_network", best.z, grid.converged, gap_note(best))
+        for kind in KINDS:
+            g = ms.reach_gap(ev["trained"].network, ev["trained"].layers[kind])
+            ledger.record(f"dtpb2020.{data}.6x100.layer_reaches_network.{kind}", g.z, grid.converged, gap_note(g))
+        control = ms.control_gap(ev["trained"], ev["untrained"])
+        ledger.record(f"dtpb2020.{data}.6x100.untrained_control", control.z, grid.converged,
+                      f"untrained best layer {100 * control.gap:.1f} ± {100 * control.se:.1f} points below")
+    worst = max(((d, best_gap(evals[f"FMNIST {d}x100"]["trained"])) for d in nets.depths), key=lambda x: x[1].z)
+    ledger.record("dtpb2020.fmnist.depths.layer_reaches_network", worst[1].z,
+                  all(g.converged for g in nets.depths.values()), f"worst depth {worst[0]}: {gap_note(worst[1])}")
+    ledger.record("dtpb2020.fmnist.training.layer_accuracy_rises", ms.rises(timeline), nets.fmnist_focus.converged)
+    sig = best_gap(evals["FMNIST 7x100 sigmoid"]["trained"])
+    ledger.record("dtpb2020.fmnist.sigmoid7x100.layer_reaches_network", sig.z, nets.sigmoid.converged, gap_note(sig))
+    falls = all(p["trained"][-1] < p["trained"][0] for p in ppl.values())
+    ledger.record("dtpb2020.perplexity.falls_with_depth", falls,
+                  nets.mnist_focus.converged and nets.fmnist_focus.converged,
+                  "P/N_c first → last layer: " + "; ".join(f"{k} {p['trained'][0]:.3f} → {p['trained'][-1]:.3f}"
+                                                           for k, p in ppl.items()))
+    uniform = corrupt["uniform"]
+    ledger.record("dtpb2020.corruption.memorised", float(uniform.train.mean(1).min()), uniform.settled,
+                  "training loss settled" if uniform.settled else "training loss still falling at the last epoch")
+    if 1.0 in uniform.fractions:
+        ledger.record("dtpb2020.corruption.uniform_chance", float(uniform.test[uniform.fractions.index(1.0)].mean()),
+                      uniform.settled)
+
+
+def quarantine(corrupt: dict[str, ms.Corruption], cfg) -> tuple[float, dict[str, dict[str, np.ndarray]]]:
+    """The dispersion index of the always-wrong run at the fraction closest to one half, trained and untrained."""
+    c = corrupt["other"]
+    middle = min((f for f in c.fractions if 0 < f < 1), key=lambda f: abs(f - 0.5))
+    task = cr.load_task("mnist", cfg.n_corrupt)
+    return middle, {name: ms.dispersion(c, task, middle, cfg.n_seeds, trained=(name == "trained"))
+                    for name in ("trained", "untrained")}
+
+
+def headline(evals: dict[str, dict[str, ms.LayerEval]]) -> dict[str, float]:
+    """Network, best trained and best untrained combined layer accuracy (%) of the two 6x100 networks."""
+    out = {}
+    for name in ("MNIST 6x100", "FMNIST 6x100"):
+        key = name.split()[0].lower()
+        out[f"{key}_network"] = 100 * evals[name]["trained"].network_accuracy()
+        out[f"{key}_best_combined"] = 100 * float(evals[name]["trained"].accuracy("combined").max())
+        out[f"{key}_untrained_combined"] = 100 * float(evals[name]["untrained"].accuracy("combined").max())
+    return out
+
+
+def reading_evidence(cfg, compare: dict[str, float], training: dict[str, list], ppl: dict) -> dict[str, str]:
+    """One sentence from this run per reading choice."""
+    return {
+        "continuous_values": f"best continuous layer, MNIST 6x100: {100 * compare['pre']:.2f}% on z, "
+                             f"{100 * compare['post']:.2f}% on max(0, z)",
+        "sigmoid_threshold": "on = z > logit(threshold); the midpoint is the ReLU boundary z > 0",
+        "optimizers": "grid points analysed: " + "; ".join(
+            f"{n} {o} lr {lr}" for n, o, lr in zip(training["network"], training["optimiser"],
+                                                  training["learning rate"])),
+        "n_eval": f"{cfg.n_eval} test images, P/N_c of the MNIST 6x100 layers "
+                  + ", ".join(f"{p:.3f}" for p in ppl["MNIST"]["trained"]),
+    }
+
+
+def _r(values) -> list[float]:
+    return [round(float(v), 4) for v in values]
+
+
+def measured_summary(training: dict, compare: dict, evals: dict, ppl: dict, corrupt: dict,
+                     index: dict) -> dict:
+    """The page's other numbers for results/<section>.json."""
+    return {"training": training, "continuous_best": compare,
+            "layer_accuracy": {n: {k: _r(e["trained"].accuracy(k)) for k in e["trained"].layers}
+                               for n, e in evals.items()},
+            "untrained_combined": {n: _r(e["untrained"].accuracy("combined")) for n, e in evals.items()},
+            "perplexity_over_bound": {n: {k: _r(p[k]) for k in p} for n, p in ppl.items()},
+            "corruption": {m: {"fractions": list(c.fractions), "train": _r(c.train.mean(1)), "test": _r(c.test.mean(1))}
+                           for m, c in corrupt.items()},
+            "dispersion": {n: {k: _r(v) for k, v in d.items()} for n, d in index.items()}}

@@ -1,0 +1,245 @@
+"""What the chapter measures on its networks: the optimiser × learning-rate grid, layer classifiers against the
+network with their standard errors, layer perplexity relative to its bound, label-corruption curves and the
+quarantine dispersion index (Davel, Theunissen, Pretorius & Barnard, AAAI 2020 slides)."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from lib import probes
+from lib.scoring import strictly_correct
+from lib.studies.cooperating_classifiers import node_classifiers as nc
+from lib.studies.cooperating_classifiers import runs as cr
+
+FOCUS = (6, 100)  # the slides' 6x100 network
+N_CLASSES = 10
+
+
+# ---------------------------------------------------------------- training: optimiser × learning-rate grid
+
+
+@dataclass(frozen=True)
+class GridRun:
+    """The chosen (optimiser, rate) of one architecture's grid: its stack, spec and members (one per seed)."""
+
+    run: cr.Run
+    spec: cr.RunSpec
+    members: tuple[int, ...]
+    optimizer: str
+    lr: float
+    val_loss: dict[tuple[str, float], float]  # mean best validation loss of every grid point
+    converged: bool  # every chosen member stopped early (patience ran out before the epoch cap)
+    best_epochs: tuple[int, ...]  # of the chosen members
+
+    def initialised(self):
+        """The chosen members' networks before training (the untrained control)."""
+        return cr.build(self.spec)
+
+
+def grid_rates(cfg, optimizer: str) -> tuple[float, ...]:
+    """The learning-rate grid of an optimiser."""
+    return tuple(cfg.adam_lrs if optimizer == "adam" else cfg.sgd_lrs)
+
+
+def train_grid(task: cr.Task, depth: int, cfg, *, activation: str = "relu", optimizers: Sequence[str] | None = None,
+               lrs: Sequence[float] | None = None, snapshot_steps: tuple[int, ...] = ()) -> GridRun:
+    """Train depth×100 networks on `task` for every optimiser and rate × `n_seeds` seeds (one engine call per
+    optimiser) and keep the grid point with the lowest mean best validation loss (slides: "lr grid search")."""
+    best, scores = None, {}
+    for optimizer in optimizers or cfg.optimizers:
+        rates = tuple(lrs or grid_rates(cfg, optimizer))
+        lr, seeds = cr.grid_members(rates, cfg.n_seeds, cfg.seed)
+        spec = cr.RunSpec(depth, FOCUS[1], len(seeds), seeds, cfg.n_train, activation=activation,
+                          optimizer=optimizer, lr=lr, max_epochs=cfg.max_epochs if activation == "relu"
+                          else cfg.sigmoid_epochs, patience=cfg.patience, snapshot_steps=snapshot_steps)
+        run = cr.trained(spec, task)
+        val = torch.nan_to_num(run.history.val_loss, nan=torch.inf).min(0).values.view(len(rates), -1).mean(1)
+        for i, rate in enumerate(rates):
+            scores[(optimizer, float(rate))] = float(val[i])
+            if best is None or float(val[i]) < best[0]:
+                best = (float(val[i]), run, spec, optimizer, float(rate), i)
+    _, run, spec, optimizer, rate, i = best
+    members = tuple(range(i * cfg.n_seeds, (i + 1) * cfg.n_seeds))
+    converged = bool(run.history.converged[list(members)].all())
+    return GridRun(run, spec, members, optimizer, rate, scores, converged,
+                   tuple(int(run.history.best_epoch[m]) for m in members))
+
+
+@torch.no_grad()
+def test_accuracy(net, members: Sequence[int], task: cr.Task) -> Tensor:
+    """Test accuracy of the chosen members (ties wrong): (S,)."""
+    return cr.accuracy(net, task.x_test, task.y_test)[list(members)]
+
+
+# ---------------------------------------------------------------- node and layer classifiers
+
+
+def on_threshold(activation: str, values: str, sigmoid_threshold: float) -> float:
+    """The value above which a node is on: z > 0 for ReLU; σ(z) > t, i.e. z > logit(t), for a sigmoid."""
+    if activation == "relu":
+        return 0.0
+    return math.log(sigmoid_threshold / (1 - sigmoid_threshold)) if values == "pre" else sigmoid_threshold
+
+
+@dataclass(frozen=True)
+class LayerEval:
+    """Per-image correctness of the network and of each kind's layer classifier, for every chosen member."""
+
+    network: Tensor  # (S, N) bool
+    layers: dict[str, Tensor]  # kind -> (S, L, N) bool
+
+    def accuracy(self, kind: str) -> np.ndarray:
+        """Layer accuracy per layer, mean over members: (L,)."""
+        return self.layers[kind].double().mean(dim=(0, 2)).numpy()
+
+    def network_accuracy(self) -> float:
+        return float(self.network.double().mean())
+
+
+def layer_correct(fit: Tensor, y_fit: Tensor, ev: Tensor, y_eval: Tensor, kind: str, threshold: float,
+                  grid_size: int) -> Tensor:
+    """Per evaluated image, whether one layer's naive-Bayes classifier strictly picks its class: (N,) bool."""
+    loglik = nc.node_log_likelihoods(fit, y_fit, ev, N_CLASSES, kind, threshold, grid_size)
+    return strictly_correct(nc.layer_log_posterior(loglik, nc.log_prior(y_fit, N_CLASSES)), y_eval)
+
+
+@torch.no_grad()
+def evaluate_layers(net, members: Sequence[int], task: cr.Task, cfg, *, activation: str = "relu",
+                    values: str | None = None, kinds: Sequence[str] = nc.KINDS) -> LayerEval:
+    """Fit every layer's node classifiers on the first `n_fit` training images and score them, and the network,
+    on the first `n_eval` test images, for each chosen member (slides, "Nodes as classifiers")."""
+    values = values or cfg.continuous_values
+    threshold = on_threshold(activation, values, cfg.sigmoid_threshold)
+    x_fit, y_fit = task.x_train[: cfg.n_fit], task.y_train[: cfg.n_fit]
+    x_eval, y_eval = task.x_test[: cfg.n_eval], task.y_test[: cfg.n_eval]
+    fit_layers, eval_layers = cr.hidden_values(net, x_fit, values), cr.hidden_values(net, x_eval, values)
+    logits = net(x_eval)[list(members)]  # (S, N, C)
+    network = strictly_correct(logits, y_eval[None, :])
+    layers = {kind: torch.stack([torch.stack([layer_correct(f[m], y_fit, e[m], y_eval, kind, threshold,
+                                                            cfg.grid_size) for f, e in zip(fit_layers, eval_layers)])
+                                 for m in members]) for kind in kinds}
+    return LayerEval(network, layers)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Network accuracy minus the best layer's, mean over members, its standard error and their ratio."""
+
+    gap: float
+    se: float
+    z: float
+
+
+def reach_gap(network: Tensor, layers: Tensor) -> Gap:
+    """How far the best layer classifier falls short of the network on the same images.
+
+    network (S, N) and layers (S, L, N) bool. Per member s, the best layer is the most accurate one and
+    d_s = acc(network) − acc(best layer), with the paired standard error se_s = std_i(net_i − layer_i)/√N.
+    Over members: gap = mean d_s and SE² = mean(se_s²)/S + var(d_s)/S (images and seeds); z = gap / SE.
+    """
+    s = network.shape[0]
+    best = layers.double().mean(-1).argmax(-1)  # (S,)
+    diff = network.double() - layers[torch.arange(s), best].double()  # (S, N)
+    d = diff.mean(-1)
+    se_images = diff.std(-1, unbiased=True) / math.sqrt(diff.shape[-1])
+    var_seeds = float(d.var(unbiased=True)) if s > 1 else 0.0
+    se = math.sqrt(float((se_images**2).mean()) / s + var_seeds / s)
+    gap = float(d.mean())
+    z = gap / se if se > 0 else (0.0 if gap <= 0 else math.inf)
+    return Gap(gap, se, z)
+
+
+def control_gap(trained: LayerEval, untrained: LayerEval, kind: str = "combined") -> Gap:
+    """The trained network against the untrained network's best layer classifier (the probe's own share)."""
+    return reach_gap(trained.network, untrained.layers[kind])
+
+
+# ---------------------------------------------------------------- layer perplexity
+
+
+@torch.no_grad()
+def perplexity_ratio(net, members: Sequence[int], task: cr.Task, n_eval: int, threshold: float = 0.0) -> np.ndarray:
+    """P(c, l) / N_c per hidden layer (slides' layer perplexity over its bound, the class size), mean over classes
+    and members, on the first n_eval test images: (L,). 1 = every image of a class has its own pattern."""
+    x, y = task.x_test[:n_eval], task.y_test[:n_eval]
+    sizes = probes.class_sizes(y, N_CLASSES).double()  # (C,)
+    return np.array([float((probes.class_layer_perplexity(z[list(members)] - threshold, y, N_CLASSES) / sizes)
+                           .nanmean()) for z in cr.hidden_values(net, x, "pre")])
+
+
+# ---------------------------------------------------------------- label corruption
+
+
+def plateaued(train_loss: Tensor, window: int = 10, rel: float = 0.1, floor: float = 1e-3) -> Tensor:
+    """(K,) bool: a network trained without early stopping has settled: its training loss is below `floor`, or
+    changed by at most `rel` of its value over the last `window` epochs. train_loss (E, K)."""
+    e = train_loss.shape[0]
+    if e <= window:
+        return train_loss[-1] < floor
+    last, before = train_loss[-1], train_loss[-1 - window]
+    return (last < floor) | ((before - last).abs() <= rel * before)
+
+
+@dataclass(frozen=True)
+class Corruption:
+    """Label-corruption runs of one way of corrupting: train (own labels) and test accuracy per fraction × seed."""
+
+    mode: str
+    fractions: tuple[float, ...]
+    run: cr.Run
+    spec: cr.RunSpec
+    train: np.ndarray  # (F, S)
+    test: np.ndarray  # (F, S)
+    settled: bool
+
+
+def corruption_runs(task: cr.Task, cfg, mode: str) -> Corruption:
+    """The 6x100 network on `n_corrupt` images at every fraction × seed (one engine call), no early stopping."""
+    fs = tuple(sorted({float(f) for f in cfg.fractions}))
+    fractions, seeds = cr.grid_members(fs, cfg.n_seeds, cfg.seed)
+    spec = cr.RunSpec(*FOCUS, len(seeds), seeds, cfg.n_corrupt, optimizer="adam", lr=1e-3,
+                      max_epochs=cfg.corrupt_epochs, patience=None, restore_best=False, corruption=fractions,
+                      corruption_mode=mode)
+    run = cr.trained(spec, task)
+    train = cr.accuracy(run.net, task.x_train, run.y_train).view(len(fs), -1).numpy()
+    test = cr.accuracy(run.net, task.x_test, task.y_test).view(len(fs), -1).numpy()
+    return Corruption(mode, fs, run, spec, train, test, bool(plateaued(run.history.train_loss).all()))
+
+
+@torch.no_grad()
+def dispersion(c: Corruption, task: cr.Task, fraction: float, n_seeds: int, trained: bool = True) -> dict:
+    """Per hidden layer, the dispersion index of 'node on' against 'label corrupted' over all training images and
+    within each true class (mean over seeds); 1 = sample sets that ignore the corruption ('Quarantine paths')."""
+    net = c.run.net if trained else cr.build(c.spec)
+    i = c.fractions.index(fraction)
+    members = range(i * n_seeds, (i + 1) * n_seeds)
+    hidden = cr.hidden_values(net, task.x_train, "pre")
+    n = task.x_train.shape[0]
+    overall = [np.mean([float(nc.dispersion_index(nc.on_corrupted_phi(z[m], c.run.corrupted[m]), n))
+                        for m in members]) for z in hidden]
+    within = [np.mean([float(nc.class_dispersion_index(z[m], task.y_train, c.run.corrupted[m], N_CLASSES))
+                       for m in members]) for z in hidden]
+    return {"all images": np.array(overall), "within class": np.array(within)}
+
+
+# ---------------------------------------------------------------- during training
+
+
+def snapshot_accuracies(grid: GridRun, task: cr.Task, cfg, kind: str = "combined") -> dict[int, dict]:
+    """At every snapshot step of the first chosen member: its layer accuracies (`kind`) and its own accuracy."""
+    m = grid.members[0]
+    out = {}
+    for step, state in sorted(grid.run.snapshots.items()):
+        ev = evaluate_layers(cr.at_snapshot(grid.spec, state), (m,), task, cfg, kinds=(kind,))
+        out[step] = {"layers": ev.accuracy(kind), "network": ev.network_accuracy()}
+    return out
+
+
+def rises(timeline: dict[int, dict]) -> bool:
+    """Every layer's accuracy at the last snapshot exceeds its accuracy at initialisation (step 0)."""
+    steps = sorted(timeline)
+    return bool((timeline[steps[-1]]["layers"] > timeline[steps[0]]["layers"]).all())
