@@ -1,22 +1,14 @@
-"""Memorisation helpers: label shuffling, epochs to 100%, the stop-at-100% run, representations, deviation profiles."""
+"""Memorisation training: label shuffling, epochs to 100%, the stop-at-100% run and the patience stop."""
 
-import itertools
 
 import numpy as np
 import pytest
 import torch
 
 from lib import models
-from lib.memorisation import (
+from lib.studies.memorisation.training import (
     EvalSet,
-    deviation_profile,
-    dips_then_ends_above_start,
-    ends_above_start,
-    ends_below_start,
-    every_layer_above_start,
     first_epoch_at,
-    increases_every_layer,
-    layer_representations,
     load_snapshot,
     member_scores,
     memorised_weights,
@@ -97,55 +89,3 @@ def test_train_to_memorise_without_stop_runs_to_the_cap_and_refuses_engine_evalu
                       torch.zeros(4, dtype=torch.long))
     with pytest.raises(ValueError, match="eval_every"):
         train_to_memorise(net, data, EvalSet(data.x_val, data.y_val), train_config(max_epochs=1))
-
-
-def test_layer_representations_are_input_hidden_and_softmax():
-    net = models.mlp(2, [6, 5, 4, 3], seed=0)
-    x = torch.randn(7, 6)
-    reps = layer_representations(net, x)
-    assert [tuple(r.shape) for r in reps] == [(2, 7, 6), (2, 7, 5), (2, 7, 4), (2, 7, 3)]
-    plain = net.member(1)
-    torch.testing.assert_close(reps[2][1], plain[:4](x))
-    torch.testing.assert_close(reps[3][1], plain(x).softmax(-1))
-
-
-def slow_inner(a, labels, n_classes, dist):
-    """Mean over classes of the mean distance over unordered pairs of the class's samples (thesis eq. 6.2)."""
-    values = []
-    for c in range(n_classes):
-        rows = a[labels == c]
-        values.append(np.mean([dist(rows[i], rows[j]) for i, j in itertools.combinations(range(len(rows)), 2)]))
-    return float(np.mean(values))
-
-
-def slow_inter(a, labels, n_classes, dist):
-    """Mean distance between adjacent class means (thesis eq. 6.3)."""
-    means = [a[labels == c].mean(0) for c in range(n_classes)]
-    return float(np.mean([dist(means[c], means[c + 1]) for c in range(n_classes - 1)]))
-
-
-def test_deviation_profile_matches_loops():
-    rng = np.random.default_rng(1)
-    labels = np.repeat(np.arange(4), 6)
-    layers = [np.maximum(rng.normal(size=(2, 24, d)), 0) + 0.01 for d in (5, 7, 5)]  # equal widths are batched
-    profile = deviation_profile([torch.from_numpy(a) for a in layers], torch.from_numpy(labels), 4)
-    euclid = lambda u, v: np.linalg.norm(u - v)  # noqa: E731
-    cosine = lambda u, v: 1 - u @ v / (np.linalg.norm(u) * np.linalg.norm(v))  # noqa: E731
-    for k, (layer, a) in itertools.product(range(2), enumerate(layers)):
-        level = np.abs(a[k]).sum(1).mean()
-        assert profile.activation_level[k, layer] == pytest.approx(level)
-        assert profile.inner["euclidean"][k, layer] == pytest.approx(slow_inner(a[k], labels, 4, euclid))
-        normalised = slow_inner(a[k], labels, 4, euclid) / level
-        assert profile.inner["normalised_euclidean"][k, layer] == pytest.approx(normalised)
-        assert profile.inner["cosine"][k, layer] == pytest.approx(slow_inner(a[k], labels, 4, cosine))
-        assert profile.inter["euclidean"][k, layer] == pytest.approx(slow_inter(a[k], labels, 4, euclid))
-        assert profile.inter["cosine"][k, layer] == pytest.approx(slow_inter(a[k], labels, 4, cosine))
-
-
-def test_claim_predicates_on_examples():
-    v = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [2.0, 1.0, 2.5], [1.0, 3.0, 0.5]])
-    np.testing.assert_array_equal(increases_every_layer(v), [True, False, False, False])
-    np.testing.assert_array_equal(ends_below_start(v), [False, True, False, True])
-    np.testing.assert_array_equal(ends_above_start(v), [True, False, True, False])
-    np.testing.assert_array_equal(every_layer_above_start(v), [True, False, False, False])
-    np.testing.assert_array_equal(dips_then_ends_above_start(v), [False, False, True, False])

@@ -1,5 +1,5 @@
-"""Memorising random labels vs learning true ones (thesis ch. 6): training to 100% training accuracy, layer
-representations, per-layer deviation profiles (thesis eq. 6.1-6.9) and the predicates behind the §6.4.4 claims.
+"""Training the memorising and learning networks of thesis ch. 6: memorising nets to 100% training accuracy on
+shuffled labels, learning nets to their validation minimum (early stopping with a patience).
 
 lib.train has no stop criterion on training accuracy, so `train_to_memorise` registers an epoch-end callback
 (`EpochMonitor`) that records every member's training accuracy, validation loss and true-label test accuracy,
@@ -15,12 +15,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lib import probes
 from lib.models import StackedNet
 from lib.scoring import strictly_correct
 from lib.train import TrainConfig, TrainData, train
-
-DEVIATION_METRICS = ("euclidean", "normalised_euclidean", "cosine", "correlation")
 
 
 def shuffled_labels(y: np.ndarray, seed: int) -> np.ndarray:
@@ -145,74 +142,3 @@ def memorised_weights(record: dict) -> list[torch.Tensor]:
     """Each member's weights at its first epoch of 100% training accuracy, or its last weights if it never got there."""
     reached = torch.from_numpy(first_epoch_at(record["train_acc"].numpy()) > 0).view(-1, 1, 1)  # (K, 1, 1)
     return [torch.where(reached, kept, last) for kept, last in zip(record["at_memorised"], record["final"])]
-
-
-@torch.no_grad()
-def layer_representations(net: StackedNet, x: torch.Tensor) -> list[torch.Tensor]:
-    """Per layer: the input, each hidden layer's post-ReLU activations and the softmax output, each (K, N, n_l)."""
-    acts = net.activations(x)
-    return [x.expand(net.k, *x.shape), *acts.post, acts.logits.softmax(-1)]
-
-
-@dataclass(frozen=True)
-class DeviationProfile:
-    """Per-layer deviations (thesis eq. 6.2-6.9) of K networks: each array (K, layers)."""
-
-    activation_level: np.ndarray  # eq. 6.4
-    inner: dict[str, np.ndarray]  # metric -> inner-class deviation (eq. 6.2, 6.5)
-    inter: dict[str, np.ndarray]  # metric -> inter-class deviation (eq. 6.3, 6.6)
-
-
-def deviation_profile(layers: list[torch.Tensor], labels: torch.Tensor, n_classes: int,
-                      pairs: str = "adjacent") -> DeviationProfile:
-    """Activation level and inner/inter-class deviations of every layer (K, N, n_l) for every metric.
-
-    Layers of equal width are stacked along the leading dim and measured in one call per kernel.
-    """
-    level = _per_layer(layers, lambda a: probes.activation_level(a, labels, n_classes))
-    inner, inter = {}, {}
-    for metric in DEVIATION_METRICS:
-        inner[metric] = _per_layer(
-            layers, lambda a, m=metric: probes.inner_class_deviation(a, labels, n_classes, m).mean)
-        inter[metric] = _per_layer(
-            layers, lambda a, m=metric: probes.inter_class_deviation(a, labels, n_classes, m, pairs).mean)
-    return DeviationProfile(level, inner, inter)
-
-
-def _per_layer(layers: list[torch.Tensor], measure) -> np.ndarray:
-    """measure(a) (K, N, n) → (K,) for every layer, equal widths batched: (K, layers) array."""
-    out = [None] * len(layers)
-    for width in {a.shape[-1] for a in layers}:
-        idx = [i for i, a in enumerate(layers) if a.shape[-1] == width]
-        values = measure(torch.stack([layers[i] for i in idx]))  # (group, K)
-        for j, i in enumerate(idx):
-            out[i] = values[j]
-    return torch.stack(out, -1).numpy()  # (K, layers)
-
-
-# ---------------------------------------------------------------- predicates of the §6.4.4 claims (per network)
-
-
-def increases_every_layer(values: np.ndarray) -> np.ndarray:
-    """Each layer above the one before it: (..., L) → (...,) bool."""
-    return (np.diff(values, axis=-1) > 0).all(axis=-1)
-
-
-def ends_below_start(values: np.ndarray) -> np.ndarray:
-    """Last layer below layer 0 (the input): (..., L) → (...,) bool."""
-    return values[..., -1] < values[..., 0]
-
-
-def ends_above_start(values: np.ndarray) -> np.ndarray:
-    """Last layer above layer 0 (the input): (..., L) → (...,) bool."""
-    return values[..., -1] > values[..., 0]
-
-
-def every_layer_above_start(values: np.ndarray) -> np.ndarray:
-    """Every layer after the input above the input: (..., L) → (...,) bool."""
-    return (values[..., 1:] > values[..., :1]).all(axis=-1)
-
-
-def dips_then_ends_above_start(values: np.ndarray) -> np.ndarray:
-    """Some middle layer below the input, and the last layer above it (thesis Fig. 6.12(d)): (..., L) → (...,)."""
-    return (values[..., 1:-1] < values[..., :1]).any(axis=-1) & ends_above_start(values)

@@ -1,0 +1,85 @@
+"""The chapter's claims (thesis ch. 6, §7.2), each with a criterion fixed before any run.
+
+Per-network claims are measured as the fraction of networks (seeds) in which the stated property holds; they
+are reproduced only when it holds in every network. Layer 0 is the input, the last layer the last hidden one.
+"Level-insensitive" deviations are the normalised Euclidean, cosine and correlation ones (thesis §6.4.1).
+"""
+
+from lib.claims import Claim, at_least, at_most, is_true, within
+
+EVERY = "fraction of networks in which it holds"
+EVERY_PAIR = "fraction of (network, level-insensitive measure) pairs in which it holds"
+
+CLAIMS = (
+    Claim("chen2017.s6.2.memorised", "thesis §6.2.2, Fig. 6.3(d)",
+          "\"it is possible to reach 100% accuracy in training data\": the network memorizes every noise label.",
+          1.0, within(1.0, quantity="training accuracy on the shuffled labels")),
+    Claim("chen2017.s6.2.fails_true_labels", "thesis §6.2.4, Fig. 6.4(d)",
+          "\"the model fails in predicting truly labeled data\".",
+          "fails", at_most(2 / 60, quantity="memorising networks' test accuracy on true labels (twice chance)")),
+    Claim("chen2017.s7.2.memorising_slower", "thesis §6.2.2, §7.2",
+          "\"memorizing noise labels takes much more steps to converge\" (training is \"relatively slow for the "
+          "randomly labeled data\").",
+          "much more steps",
+          at_least(2.0, quantity="epochs to 100% (memorising) / epochs to the validation minimum (learning)")),
+    Claim("chen2017.fig6.5.tsne_structure_loosens", "thesis §6.3, §7.3, Fig. 6.5",
+          "In the memorizing network the data with genuine labels \"gradually break the structure of the narrow "
+          "manifold\" from the input to the hidden layers (t-SNE).",
+          "the manifold breaks up",
+          at_least(1.25, quantity="true-position gap of map neighbours, last hidden layer / input")),
+    Claim("chen2017.fig6.7.euclidean_inner_dips_then_rises", "thesis §6.4.1, Fig. 6.7",
+          "Learning network: \"the deviation generally increases, except that there is a slight drop of the "
+          "inner-class deviation from the input layer to the first hidden layer\".",
+          "dips at layer 1, then rises",
+          at_least(1.0, quantity=f"{EVERY} (Euclidean inner: layer 1 < input and last hidden > layer 1)")),
+    Claim("chen2017.fig6.8.activation_level_rises", "thesis §6.4.4 item 1, Fig. 6.8(a), 6.12(b)",
+          "\"From the original input to all hidden layers, the overall activation level increases with layers\" "
+          "(checked here across the hidden layers of the jump learning network).",
+          "rises with layers", at_least(1.0, quantity=f"{EVERY} (level rises at every hidden-to-hidden step)")),
+    Claim("chen2017.fig6.8.activation_level_input_step", "thesis §6.4.4 item 1, Fig. 6.8(a)",
+          "The overall activation level rises from the input to the first hidden layer.",
+          "rises", at_least(1.0, quantity=f"{EVERY} (level of layer 1 > level of the input)")),
+    Claim("chen2017.s6.4.memorising_level_above_learning", "thesis §6.4.3, Fig. 6.13(b) vs 6.8(a)",
+          "\"the activation in the following layers are significantly higher than in the normal model\".",
+          "higher in every hidden layer",
+          is_true("mean level of the memorising networks above the learning networks' in every hidden layer")),
+    Claim("chen2017.fig6.9.inner_class_falls", "thesis §6.4.1, Fig. 6.9(a), §6.4.4 item 2",
+          "Learning network: \"the inner-class deviation drops significantly with layers\" (level-insensitive "
+          "measures).", "falls", at_least(1.0, quantity=f"{EVERY_PAIR} (last hidden layer < input)")),
+    Claim("chen2017.fig6.13.inner_class_rises_random", "thesis §6.4.3, Fig. 6.13(c)",
+          "Memorising network, random labels: \"the deviation climbs to a high level from the input to the first "
+          "layer representation, and then remains constant\".",
+          "above the input in every hidden layer",
+          at_least(1.0, quantity=f"{EVERY_PAIR} (every hidden layer > input)")),
+    Claim("chen2017.fig6.13.inter_class_rises_random", "thesis §6.4.3, Fig. 6.13(d)",
+          "Memorising network, random labels: \"the inter-class deviation significantly increases with layers\".",
+          "rises", at_least(1.0, quantity=f"{EVERY} (noise-corrected normalised Euclidean inter: last hidden > "
+                                          "input)")),
+    Claim("chen2017.fig6.14.inner_class_rises_true", "thesis §6.4.3, Fig. 6.14",
+          "Memorising network, true labels: it \"greatly expands the gap of the data instances in the same true "
+          "class\".", "above the input in every hidden layer",
+          at_least(1.0, quantity=f"{EVERY_PAIR} (every hidden layer > input)")),
+    Claim("chen2017.fig6.14.inter_class_rises_true", "thesis §6.4.3, Fig. 6.14",
+          "Memorising network, true labels: \"the deviation still increases slightly\" (inter-class).",
+          "increases slightly", at_least(1.0, quantity=f"{EVERY} (noise-corrected normalised Euclidean inter: "
+                                                      "last hidden > input)")),
+    Claim("chen2017.s6.4.mnist_test_accuracy", "thesis §6.4.2",
+          "The 784-784-784-784-784-10 MLP classifies the MNIST test set with 98.07% accuracy.",
+          0.9807, within(0.9807, abs_tol=0.01, quantity="MNIST learning networks' test accuracy")),
+    Claim("chen2017.fig6.12.mnist_activation_level_rises", "thesis §6.4.2, Fig. 6.12(b)",
+          "MNIST: \"from the original input to all hidden layers, the overall activation level increases with "
+          "layers\" (checked across the hidden layers).", "rises with layers",
+          at_least(1.0, quantity=f"{EVERY} (level rises at every hidden-to-hidden step)")),
+    Claim("chen2017.fig6.12.mnist_inner_drops", "thesis §6.4.2, first difference",
+          "MNIST: \"there is a sharp drop from the input to the first hidden layer feature, even in the "
+          "non-normalised Euclidean deviation\" (inner-class).", "drops",
+          at_least(1.0, quantity=f"{EVERY} (Euclidean inner: layer 1 < input)")),
+    Claim("chen2017.fig6.12.mnist_inter_dips_then_rises", "thesis §6.4.2, Fig. 6.12(d)",
+          "MNIST: \"the inter-class deviation shows a tendency that it first drops gradually and then increases "
+          "until higher deviation than the original input\".", "dips, then ends above the input",
+          at_least(1.0, quantity=f"{EVERY} (normalised Euclidean inter: a hidden layer < input, last > input)")),
+    Claim("chen2017.s6.4.mnist_memorising_inner_rises", "beyond the thesis (MNIST counterpart of Fig. 6.14)",
+          "An MNIST network fitting shuffled labels spreads the images of a true digit apart (normalised "
+          "Euclidean inner-class deviation above the input in every hidden layer).", "",
+          at_least(1.0, quantity=f"{EVERY} (every hidden layer > input)"), origin="beyond"),
+)

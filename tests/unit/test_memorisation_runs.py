@@ -1,0 +1,55 @@
+"""Memorisation runs and claims: the analysed epoch, convergence of each kind of network, the per-network
+predicates, and the claims recorded as 'not converged' when a network stopped at its cap."""
+
+import numpy as np
+import torch
+
+from lib.params import resolve
+from lib.studies.memorisation import STUDY, check, measures, runs
+
+
+def record(train_acc, val_loss):
+    return {"train_acc": torch.tensor(train_acc, dtype=torch.float64),
+            "val_loss": torch.tensor(val_loss, dtype=torch.float64)}
+
+
+def test_analysed_epoch_and_convergence_of_memorising_networks():
+    rec = record([[0.5, 0.2], [1.0, 0.4], [1.0, 0.9]], [[1, 1], [1, 1], [1, 1]])
+    np.testing.assert_array_equal(runs.analysed_epoch(rec, "memorising"), [2, 3])  # never at 100%: last epoch
+    np.testing.assert_array_equal(runs.converged(rec, "memorising", patience=5), [True, False])
+
+
+def test_learning_networks_converge_when_patience_ran_out_before_the_cap():
+    val = [[3.0, 3.0], [2.0, 2.5], [2.5, 2.0], [2.6, 1.9], [2.7, 1.8]]  # member 0 minimum at epoch 2, member 1 at 5
+    rec = record(np.zeros((5, 2)), val)
+    np.testing.assert_array_equal(runs.analysed_epoch(rec, "learning"), [2, 5])
+    np.testing.assert_array_equal(runs.converged(rec, "learning", patience=3), [True, False])
+    np.testing.assert_array_equal(runs.converged(rec, "learning", patience=4), [False, False])
+
+
+def test_per_network_predicates_on_examples():
+    v = np.array([[5.0, 1.0, 2.0, 3.0], [1.0, 2.0, 3.0, 2.5], [1.0, 0.5, 2.0, 3.0]])
+    np.testing.assert_array_equal(measures.hidden_steps_rise(v), [True, False, True])
+    np.testing.assert_array_equal(measures.above_input(v), [False, True, False])
+    assert measures.fraction([[True, False], [True, True]]) == 0.75
+
+
+def test_check_names_the_parameters_of_each_broken_rule():
+    cfg = resolve("memorisation", "smoke")
+    assert check(cfg) == []
+    broken = check(cfg.__class__(**{**vars(cfg), "n_val": 130, "n_tsne": 400}))
+    assert any("'n_val'" in m for m in broken) and any("'n_tsne' and 'n_train'" in m for m in broken)
+
+
+def test_smoke_run_records_every_claim_and_unconverged_networks_never_differ():
+    cfg = resolve("memorisation", "smoke")
+    jump = measures.outcome(runs.jump_sets(cfg), runs.jump_training(cfg), "adjacent")
+    mnist = measures.outcome(runs.mnist_sets(cfg), runs.mnist_training(cfg), "all")
+    maps = measures.tsne_maps(jump, cfg.n_tsne, cfg.perplexity, cfg.seed)
+    ledger = STUDY.ledger()
+    measures.record_claims(ledger, jump, mnist, maps)
+    rows = ledger.evaluate()
+    assert all(r["verdict"] != "not run" for r in rows)
+    assert not jump.converged["memorising"].any()  # 10 epochs of SGD cannot fit random labels
+    for row in rows:
+        assert row["verdict"] != "differs" or row["converged"]
