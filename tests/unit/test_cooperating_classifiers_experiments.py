@@ -1,0 +1,42 @@
+"""The chapter's orchestration on tiny networks: every claim gets a record, with the convergence of its networks."""
+
+import numpy as np
+import torch
+
+from lib.studies.cooperating_classifiers import STUDY, experiments
+from lib.studies.cooperating_classifiers import measures as ms
+from lib.studies.cooperating_classifiers import runs as cr
+
+TASK = cr.Task(torch.rand(60, 784), torch.arange(60) % 10, torch.rand(20, 784), torch.arange(20) % 10,
+               torch.rand(40, 784), torch.arange(40) % 10, "fake-sha")
+
+
+class Cfg:
+    """The parameters the experiments read, small."""
+
+    seed, n_seeds, n_train, optimizers, adam_lrs, sgd_lrs = 0, 2, 60, ("adam",), (1e-3,), (0.1,)
+    max_epochs, patience, sigmoid_epochs, continuous_values, sigmoid_threshold = 3, 1, 3, "pre", 0.5
+    n_fit, n_eval, grid_size, fractions, n_corrupt, corrupt_epochs = 60, 40, 32, (0.0, 0.5, 1.0), 60, 2
+
+
+def test_record_claims_fills_every_claim_and_unconverged_networks_never_differ(tmp_path, monkeypatch):
+    monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
+    focus = ms.train_grid(TASK, 6, Cfg, optimizers=("adam",), lrs=(1e-3,), snapshot_steps=(0, 1))
+    sigmoid = ms.train_grid(TASK, 7, Cfg, activation="sigmoid", optimizers=("adam",), lrs=(1e-3,))
+    nets = experiments.Networks(TASK, TASK, focus, {6: focus}, sigmoid, 1)
+    evals = experiments.layer_evaluations(nets, Cfg)
+    assert set(evals) == {"MNIST 6x100", "FMNIST 6x100", "FMNIST 7x100 sigmoid"}
+    timeline = ms.snapshot_accuracies(focus, TASK, Cfg)
+    ppl = experiments.perplexities(nets, Cfg)
+    corrupt = {mode: ms.corruption_runs(TASK, Cfg, mode) for mode in ("other", "uniform")}
+    ledger = STUDY.ledger()
+    experiments.record_claims(ledger, nets, evals, timeline, ppl, corrupt)
+    claims = ledger.evaluate()
+    assert all(c["verdict"] != "not run" for c in claims)
+    assert focus.converged or all(c["verdict"] == "not converged" for c in claims if "6x100" in c["id"])
+    rows = experiments.training_table(nets)
+    assert rows["network"] == ["MNIST 6x100", "FMNIST 6x100", "FMNIST 7x100 sigmoid"]
+    best = experiments.best_gap(evals["MNIST 6x100"]["trained"])
+    assert best.z == min(ms.reach_gap(evals["MNIST 6x100"]["trained"].network, layers).z
+                         for layers in evals["MNIST 6x100"]["trained"].layers.values())
+    assert np.all(np.asarray(ppl["MNIST"]["trained"]) <= 1) and torch.is_tensor(focus.run.history.val_loss)
