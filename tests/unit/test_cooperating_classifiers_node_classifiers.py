@@ -1,4 +1,4 @@
-"""lib.studies.cooperating_classifiers.node_classifiers against scipy's gaussian_kde and plain Python loops on small random data."""
+"""The node classifiers against scipy's gaussian_kde and plain Python loops on small random data."""
 
 import math
 
