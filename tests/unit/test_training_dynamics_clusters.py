@@ -47,3 +47,17 @@ def test_fit_reduces_the_error_and_is_cached(tmp_path, monkeypatch):
     fitted = sc.node_contributions(first, x).total
     assert np.mean((fitted - y) ** 2) < np.var(y) / 2
     np.testing.assert_array_equal(sc.node_contributions(again, x).total, fitted)
+
+
+def test_fit_summary_counts_by_loops():
+    net = mlp(1, [1, 12, 1], bias="all", seed=3)
+    x = np.linspace(0.0, 1.0, 50)
+    y = np.sin(x)
+    w, b, v, c = sc.layer_parameters(net)
+    out = [sum(max(0.0, w[j] * xi + b[j]) * v[j] for j in range(12)) + c for xi in x]
+    counts = [sum(w[j] * xi + b[j] > 0 for xi in x) for j in range(12)]
+    inside = sum(1 for j in range(12) if w[j] != 0 and 0.0 <= -b[j] / w[j] <= 1.0)
+    found = sc.fit_summary(net, x, y)
+    assert found["boundaries"] == inside
+    assert found["dead"] == sum(n == 0 for n in counts) and found["always_on"] == sum(n == 50 for n in counts)
+    assert abs(found["mse"] - float(np.mean((np.array(out) - y) ** 2))) < 1e-5

@@ -94,3 +94,14 @@ def sample_sets(net: StackedNet, x: np.ndarray) -> np.ndarray:
     """Membership of each sample x (N,) in each node's sample set, w_j x + b_j > 0: (N, n) bool."""
     w, b, _, _ = layer_parameters(net)
     return x[:, None] * w[None, :] + b[None, :] > 0
+
+
+def fit_summary(net: StackedNet, x: np.ndarray, y: np.ndarray) -> dict:
+    """The fitted 1-D network in numbers: sample-set boundaries inside [0, 1], nodes dead on every sample or
+    active on every sample, and the training MSE."""
+    x = np.asarray(x, dtype=np.float64)
+    members = sample_sets(net, x).sum(axis=0)  # samples in each node's sample set
+    edges, _ = sample_set_boundaries(net, 0.0, 1.0)
+    return {"boundaries": int(len(edges)), "dead": int(np.sum(members == 0)),
+            "always_on": int(np.sum(members == len(x))),
+            "mse": float(np.mean((node_contributions(net, x).total - y) ** 2))}

@@ -2,12 +2,24 @@
 
 from lib.params import choice, int_list, integer, number, param
 
+INITS = ("torch", "he", "glorot")
+
+
+def choice_list(*options: str):
+    """A non-empty list of distinct strings, each one of `options`."""
+    def ok(v) -> bool:
+        items = list(v) if isinstance(v, (list, tuple)) else []
+        return (len(items) > 0 and all(isinstance(x, str) and x in options for x in items)
+                and len(set(items)) == len(items))
+    return "a list of distinct values among " + ", ".join(repr(o) for o in options), ok
+
+
 PARAMS = (
     param("seed", 0, 0, 0, integer(0, 2**31 - 1), "first network seed; members use seed, seed+1, ..."),
-    param("depths", (2, 3), (2, 5, 9), (2, 5, 9),
+    param("depths", (2, 3), (2, 9), (2, 5, 9),
           int_list(2, 12),
           "layers excluding the input, i.e. hidden layers + 1 (H&D §4.1: 2, 5, 9)"),
-    param("widths", (8,), (20, 80), (20, 80, 320),
+    param("widths", (8,), (20, 80, 320), (20, 80, 320),
           int_list(2, 2048),
           "nodes per hidden layer (H&D §4.1: 20, 80, 320)"),
     param("losses", "both", "both", "both", choice("both", "ce", "mse"),
@@ -18,7 +30,13 @@ PARAMS = (
     param("n_val", 600, 12000, 12000, integer(100, 12000), "validation images of the probes (H&D: 12000)"),
     param("lr", 1e-3, 1e-3, 1e-3, number(1e-6, 1.0), "Adam step size α (H&D §4.1: 0.001)"),
     param("batch_size", 60, 60, 60, integer(1, 48000), "mini-batch size (H&D §4.1: 60)"),
-    param("init", "he", "he", "he", choice("he", "glorot", "torch"), "weight initialisation (not stated)"),
+    param("init", "torch", "torch", "torch", choice("he", "glorot", "torch"),
+          "weight initialisation of the grid (not stated): torch = U(±1/√fan_in), PyTorch's default"),
+    param("compare_inits", ("torch", "he", "glorot"), ("torch", "he", "glorot"), ("torch", "he", "glorot"),
+          choice_list(*INITS), "initialisations compared side by side (reading choice)"),
+    param("compare_depths", (2, 3), (2, 9), (2, 9), int_list(2, 12), "depths of the initialisation comparison"),
+    param("compare_widths", (8,), (320,), (320,), int_list(2, 2048), "widths of the initialisation comparison"),
+    param("compare_epochs", 1, 1, 200, integer(1, 1000), "training epochs of the initialisation comparison"),
     param("measurements", 8, 25, 60, integer(3, 1000), "log-spaced measurement points incl. step 0 and the end"),
     param("reg_points", 60, 200, 200, integer(10, 100000), "samples of the 1-D regression example (Fig. 1)"),
     param("reg_nodes", 30, 30, 30, integer(2, 1000), "hidden ReLU nodes of the 1-D example (H&D §3: 30)"),
@@ -30,3 +48,20 @@ PARAMS = (
     param("timing_steps", 1, 50, 50, integer(1, 10000),
           "engine steps per paper shape timed for the projection (10 steps over-weight the first, warm-up step)"),
 )
+
+
+def check(cfg) -> list[str]:
+    """Rules between parameters: the probes read validation images the margin steps also use, the comparison
+    includes the grid's own initialisation."""
+    found = []
+    if cfg.margin_samples > cfg.n_val:
+        found.append(f"parameters 'margin_samples' and 'n_val': margin_samples = {cfg.margin_samples} exceeds "
+                     f"n_val = {cfg.n_val}; allowed: margin_samples <= n_val")
+    if cfg.margin_steps * cfg.batch_size > cfg.n_train:
+        found.append(f"parameters 'margin_steps', 'batch_size' and 'n_train': the margin steps need margin_steps · "
+                     f"batch_size = {cfg.margin_steps * cfg.batch_size} distinct training images, n_train = "
+                     f"{cfg.n_train}; allowed: margin_steps · batch_size <= n_train")
+    if cfg.init not in cfg.compare_inits:
+        found.append(f"parameters 'init' and 'compare_inits': init = {cfg.init!r} is not among compare_inits = "
+                     f"{tuple(cfg.compare_inits)}; allowed: compare_inits includes init")
+    return found

@@ -1,0 +1,313 @@
+"""What the chapter computes from its runs: the grid and its findings, the inclusion-margin counts, the
+initialisation comparison, the claims it records and the timing projection of the `paper` profile."""
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from lib.claims import Ledger
+from lib.models import mlp
+from lib.studies.training_dynamics import findings as fnd
+from lib.studies.training_dynamics import grid
+from lib.studies.training_dynamics import margin as mg
+from lib.studies.training_dynamics.claims import DEEP_NEAR_ALL, NO_RISE
+from lib.train import TrainData, resolve_device, train, train_config
+
+LOSS_NAMES = {"ce": "cross-entropy", "mse": "MSE"}
+PAPER_SHAPES = {(d, w) for d in (2, 5, 9) for w in (20, 80, 320)}
+
+
+def loss_kinds(losses: str) -> tuple[str, ...]:
+    """The `losses` parameter as the losses trained: 'both' → ('ce', 'mse')."""
+    return ("ce", "mse") if losses == "both" else (losses,)
+
+
+@dataclass
+class GridResult:
+    """Every shape of one grid trained with one initialisation: its records and the curves of each loss."""
+
+    shapes: list[grid.Shape]
+    losses: tuple[str, ...]
+    run: grid.GridRun
+    total_steps: int
+    records: dict[grid.Shape, dict[str, torch.Tensor]]
+    thresholds: fnd.Thresholds = field(default_factory=fnd.Thresholds)
+
+    @property
+    def keys(self) -> list[tuple[grid.Shape, str]]:
+        """(shape, loss) of every run, shape-major."""
+        return [(shape, loss) for shape in self.shapes for loss in self.losses]
+
+    def ids(self, loss: str) -> list[int]:
+        return self.run.members.of_loss(loss)
+
+    def curves(self, shape: grid.Shape, loss: str) -> fnd.ShapeCurves:
+        return grid.shape_curves(self.records[shape], self.ids(loss), self.total_steps, loss, shape.width)
+
+    def findings(self, shape: grid.Shape, loss: str) -> list[fnd.Finding]:
+        return fnd.check_findings(self.curves(shape, loss), self.thresholds)
+
+    def converged(self, keys=None) -> bool:
+        """Every member behind the given (shape, loss) runs (all by default) reached its validation minimum."""
+        return all(grid.converged(self.records[s], self.ids(loss)) for s, loss in (keys or self.keys))
+
+
+def train_grid(shapes, losses, data: TrainData, data_id: dict, *, n_seeds: int, seed: int, epochs: int,
+               batch_size: int, lr: float, init: str, measurements: int) -> GridResult:
+    """Train (or read from the model cache) every shape with every loss and seed, probes at log-spaced steps."""
+    run = grid.GridRun(grid.members(losses, n_seeds, seed), epochs=epochs, batch_size=batch_size, lr=lr,
+                       init=init, measurements=measurements)
+    records = {shape: grid.train_shape(shape, data, run, data_id) for shape in shapes}
+    return GridResult(list(shapes), tuple(losses), run, epochs * run.steps_per_epoch(len(data.x_train)), records)
+
+
+def paper_expects(shape: grid.Shape, loss: str, number: int) -> bool | None:
+    """Whether H&D report finding `number` for this run: True, except (1) for 2×320 MSE (App. B, Fig. 10); None
+    where it does not apply ((4) and (6) need two hidden layers)."""
+    if number in (4, 6) and shape.hidden < 2:
+        return None
+    return not (number == 1 and (shape.depth, shape.width, loss) == (2, 320, "mse"))
+
+
+def finding_share(result: GridResult, number: int) -> tuple[float | None, list[str]]:
+    """Share of the runs the paper reports finding `number` for where it holds here (a run whose check does not
+    apply, e.g. (3) without a turn of f, counts as not holding), and the runs where it does not."""
+    expected = [(s, loss) for s, loss in result.keys if paper_expects(s, loss, number)]
+    missed = [f"{s.label} {LOSS_NAMES[loss]}" for s, loss in expected
+              if not result.findings(s, loss)[number - 1].held]
+    return ((len(expected) - len(missed)) / len(expected) if expected else None), missed
+
+
+MARK = {True: "✓", False: "✗", None: "n/a"}
+
+
+def findings_table(result: GridResult) -> pd.DataFrame:
+    """✓ / ✗ / n/a per run and finding, with the paper's expectation where it differs from 'holds'."""
+    rows = []
+    for shape, loss in result.keys:
+        found = result.findings(shape, loss)
+        rows.append({"shape": shape.label, "loss": LOSS_NAMES[loss],
+                     **{f"({f.number})": MARK[f.held] + ("" if paper_expects(shape, loss, f.number) is not False
+                                                         else " (paper: ✗)") for f in found},
+                     "converged": "yes" if result.converged([(shape, loss)]) else "no"})
+    return pd.DataFrame(rows)
+
+
+def findings_details(result: GridResult) -> pd.DataFrame:
+    """The numbers each check was decided on."""
+    return pd.DataFrame([{"shape": s.label, "loss": LOSS_NAMES[loss], "finding": f"({f.number}) {f.claim}",
+                          "measured": f.detail} for s, loss in result.keys for f in result.findings(s, loss)])
+
+
+def onset_sensitivity(result: GridResult, decades=(0.25, 0.5, 1.0)) -> pd.DataFrame:
+    """Finding (3) per run: the turn of f, the onset of the loss's fall (from chance) and their gap, and whether
+    the check passes at each threshold in decades (the chapter's is 0.5)."""
+    rows = []
+    for shape, loss in result.keys:
+        found = fnd.turn_gap(result.curves(shape, loss), result.thresholds)
+        row = {"shape": shape.label, "loss": LOSS_NAMES[loss]}
+        if isinstance(found, str):
+            rows.append(row | {"f turns at step": "—", "loss falls from step": "—", "gap (decades)": "—",
+                               **{f"≤ {d}": "n/a" for d in decades}})
+            continue
+        turn, onset, gap = found
+        rows.append(row | {"f turns at step": turn, "loss falls from step": onset, "gap (decades)": round(gap, 2),
+                           **{f"≤ {d}": MARK[gap <= d] for d in decades}})
+    return pd.DataFrame(rows)
+
+
+def fail_reasons(result: GridResult) -> str:
+    """Why checks fail in this run, one conditional sentence per finding that fails somewhere."""
+    reasons = []
+    for number in range(1, 8):
+        missed = [(s, loss) for s, loss in result.keys
+                  if paper_expects(s, loss, number) and not result.findings(s, loss)[number - 1].held]
+        if not missed:
+            continue
+        names = ", ".join(f"{s.label} {LOSS_NAMES[loss]}" for s, loss in missed)
+        if number == 1:
+            flat = [f"{s.label} {LOSS_NAMES[loss]}" for s, loss in missed if never_rises(result, s, loss)]
+            reasons.append(f"(1) does not hold for {names}" + (
+                f"; of these, f never rises above its initial value in {', '.join(flat)}" if flat else
+                "; there f rises, but some layer has not fallen 0.01 below its peak by the last step") + ".")
+        elif number == 3:
+            details = [result.findings(s, loss)[2].detail for s, loss in missed]
+            reasons.append(f"(3) does not hold for {names} ({'; '.join(details)}).")
+        elif number == 7:
+            errors = ", ".join(f"{float(result.curves(s, loss).val_error[-1]):.3f}" for s, loss in missed)
+            reasons.append(f"(7) does not hold for {names} (final validation errors {errors}).")
+        else:
+            reasons.append(f"({number}) does not hold for {names}.")
+    return " ".join(reasons) if reasons else "Every check holds wherever the paper reports it."
+
+
+def never_rises(result: GridResult, shape: grid.Shape, loss: str) -> bool:
+    """Every layer's f peaks at the initialisation."""
+    return bool(np.all(np.nanargmax(result.curves(shape, loss).f, axis=0) == 0))
+
+
+def deep_peak(result: GridResult, shape: grid.Shape, loss: str = "mse") -> float:
+    """Fig. 9: the smallest peak f_l among the deeper half of the hidden layers (seed-averaged)."""
+    f = result.curves(shape, loss).f  # (T, L)
+    return float(np.nanmax(f[:, shape.hidden // 2:], axis=0).min())
+
+
+def f_rise(result: GridResult, shape: grid.Shape, loss: str = "mse") -> float:
+    """Fig. 10: the largest rise of the seed-averaged, layer-averaged f above its initial value."""
+    f = np.nanmean(result.curves(shape, loss).f, axis=1)  # (T,)
+    return float(np.nanmax(f) - f[0])
+
+
+def figure_shapes(result: GridResult) -> tuple[grid.Shape | None, grid.Shape | None]:
+    """The shapes of Fig. 9 (9×320) and Fig. 10 (2×320) when the run has them, else None each."""
+    have = {(s.depth, s.width): s for s in result.shapes}
+    return have.get((9, 320)), have.get((2, 320))
+
+
+def final_errors(result: GridResult, wide: bool) -> list[float]:
+    """Seed-averaged final validation error of every run of width ≥ 80 (wide) or below 80."""
+    return [float(result.curves(s, loss).val_error[-1]) for s, loss in result.keys
+            if (s.width >= result.thresholds.wide_from) == wide]
+
+
+def record_claims(ledger: Ledger, result: GridResult, margin: dict, max_u: float) -> None:
+    """Record this run's measurement of every claim; a claim on trained networks carries their convergence."""
+    for number in range(1, 8):
+        share, missed = finding_share(result, number)
+        keys = [(s, loss) for s, loss in result.keys if paper_expects(s, loss, number)]
+        if share is not None:
+            ledger.record(f"hd2020.s6.finding{number}", share, converged=result.converged(keys),
+                          note=("does not hold for " + ", ".join(missed)) if missed else "holds for every run")
+    for wide, claim in ((True, "hd2020.s5.error_below_5pct_width_ge_80"), (False, "hd2020.s5.error_below_7pct_width_20")):
+        keys = [(s, loss) for s, loss in result.keys if (s.width >= result.thresholds.wide_from) == wide]
+        if keys:
+            ledger.record(claim, max(final_errors(result, wide)), converged=result.converged(keys),
+                          note=f"largest of {len(keys)} seed-averaged runs")
+    deep, shallow = figure_shapes(result)
+    if deep is not None and "mse" in result.losses:
+        ledger.record("hd2020.fig9.mse_deep_layers_near_all_samples", deep_peak(result, deep),
+                      converged=result.converged([(deep, "mse")]), note=f"{deep.label} MSE, threshold {DEEP_NEAR_ALL}")
+    if shallow is not None and "mse" in result.losses:
+        ledger.record("hd2020.fig10.mse_2x320_no_rise", f_rise(result, shallow),
+                      converged=result.converged([(shallow, "mse")]), note=f"{shallow.label} MSE, threshold {NO_RISE}")
+    ledger.record("hd2020.eq4.margin_prediction", margin["agreement"],
+                  note=f"{margin['pairs']:,} predictions, {margin['misses']} misses")
+    ledger.record("hd2020.s5.3.u_bound", max_u, converged=result.converged())
+
+
+def largest_u(result: GridResult) -> float:
+    """The largest u_l of any layer, member and measurement."""
+    return max(float(np.nanmax(r["u"].numpy())) for r in result.records.values())
+
+
+def init_comparison(results: dict[str, GridResult]) -> pd.DataFrame:
+    """Per initialisation: the share of runs where each finding holds (as the claims count it), the Fig. 9 and
+    Fig. 10 measures where the comparison has those shapes, and the initial MSE loss."""
+    rows = []
+    for init, result in results.items():
+        row = {"init": init}
+        for number in range(1, 8):
+            share, _ = finding_share(result, number)
+            row[f"({number})"] = "n/a" if share is None else round(share, 2)
+        deep = max((s for s in result.shapes if s.hidden >= 2), key=lambda s: (s.depth, s.width), default=None)
+        shallow = max((s for s in result.shapes if s.hidden == 1), key=lambda s: s.width, default=None)
+        if "mse" in result.losses:
+            row[f"Fig. 9: deep peak f ({deep.label} MSE)" if deep else "Fig. 9"] = (
+                round(deep_peak(result, deep), 3) if deep else "n/a")
+            row[f"Fig. 10: rise of f ({shallow.label} MSE)" if shallow else "Fig. 10"] = (
+                round(f_rise(result, shallow), 3) if shallow else "n/a")
+            row["initial MSE loss"] = round(float(np.mean([r["val_loss"][0, result.ids("mse")].mean().item()
+                                                          for r in result.records.values()])), 3)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def margin_run(shape: grid.Shape, data: TrainData, *, init: str, seed: int, batch_size: int, steps: int,
+               samples: int, loss: str, lr: float) -> list[mg.MarginStep]:
+    """`steps` plain SGD steps of one network of `shape` from its initialisation, each checked against eq. 4-7 on
+    the first `samples` validation images."""
+    model = mlp(1, shape.sizes(), bias="first", init=init, seed=seed).member(0)
+    order = torch.randperm(len(data.x_train), generator=torch.Generator().manual_seed(seed))
+    batches = [order[i * batch_size:(i + 1) * batch_size] for i in range(steps)]
+    return mg.margin_run(model, data.x_train, data.y_train, batches, data.x_val[:samples], loss, lr)
+
+
+def margin_summary(steps: list[mg.MarginStep]) -> dict:
+    """Counts over every (sample, node, step): predictions, agreement of eq. 4 with the step, joined / left and
+    eq. 6 / 7's predictions of them, and the largest |z·w| after the step among the misses."""
+    pairs = sum(s.before.numel() for s in steps)
+    agree = sum(int((s.predicted == s.after).sum()) for s in steps)
+    misses = [s.after_margin[s.predicted != s.after].abs() for s in steps]
+    return {"pairs": pairs, "agreement": agree / pairs, "misses": pairs - agree,
+            "joined": sum(int((~s.before & s.after).sum()) for s in steps),
+            "left": sum(int((s.before & ~s.after).sum()) for s in steps),
+            "eq6": sum(int(mg.joins(s.alignment, s.sigma, s.lr).sum()) for s in steps),
+            "eq7": sum(int(mg.leaves(s.alignment, s.sigma, s.lr).sum()) for s in steps),
+            "worst_miss": max((float(m.max()) for m in misses if m.numel()), default=0.0)}
+
+
+def busiest(steps: list[mg.MarginStep]) -> tuple[int, int]:
+    """(step, node) with the most membership changes."""
+    changes = torch.stack([(s.before != s.after).sum(dim=0) for s in steps])  # (steps, nodes)
+    step, node = divmod(int(changes.argmax()), changes.shape[1])
+    return step, node
+
+
+def time_shapes(data: TrainData, *, init: str, seed: int, timing_steps: int, probe_images: int) -> pd.DataFrame:
+    """Each paper shape timed on this machine: seconds per engine step (6 members) and per measurement (scaled to
+    12,000 images), and the projected hours of 200 epochs with 60 measurements. A projection, not a run."""
+    device = resolve_device("auto")
+    members = grid.members(("ce", "mse"), 3, seed)
+    paper_steps = 200 * math.ceil(48000 / 60)
+    rows = []
+    for shape in grid.grid((2, 5, 9), (20, 80, 320)):
+        net = mlp(6, shape.sizes(), bias="first", init=init, seed=list(members.seeds))
+        config = train_config("adam", 1e-3, members.losses, batch_size=60, max_epochs=1, max_steps=timing_steps,
+                              eval_every=None, restore_best=False, seed=members.seeds)
+        begin = time.perf_counter()
+        train(net, data, config)
+        _synchronise(device)
+        per_step = (time.perf_counter() - begin) / timing_steps
+        recorder = grid.ProbeRecorder(data.x_val[:probe_images].to(device), data.y_val[:probe_images].to(device),
+                                      members.losses)
+        begin = time.perf_counter()
+        with torch.no_grad():
+            recorder(0, net)
+        _synchronise(device)
+        per_point = (time.perf_counter() - begin) * 12000 / probe_images
+        rows.append({"shape": shape.label, "ms per step": 1000 * per_step, "s per measurement": per_point,
+                     "projected hours": (per_step * paper_steps + per_point * 60) / 3600})
+    return pd.DataFrame(rows)
+
+
+def _synchronise(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def where(device: torch.device) -> str:
+    """The machine the timings ran on, in words."""
+    return (f"GPU ({torch.cuda.get_device_name(device)})" if device.type == "cuda"
+            else f"CPU, {torch.get_num_threads()} threads, {os.cpu_count()} cores")
+
+
+def compare_inits(inits, shapes, losses, data: TrainData, data_id: dict, **run) -> dict[str, GridResult]:
+    """The same grid trained under each initialisation (the reading choice `init`), same seeds and batches."""
+    return {init: train_grid(shapes, losses, data, data_id, init=init, **run) for init in inits}
+
+
+def init_evidence(comparison: pd.DataFrame) -> str:
+    """One sentence per initialisation: mean share of findings held and the Fig. 9 / Fig. 10 measures."""
+    numbers = [c for c in comparison.columns if c.startswith("(")]
+    parts = []
+    for _, row in comparison.iterrows():
+        shares = [row[c] for c in numbers if row[c] != "n/a"]
+        figs = [f"{c.split(':')[0]} {row[c]}" for c in comparison.columns if c.startswith("Fig.")]
+        parts.append(f"{row['init']}: findings held in {np.mean(shares):.2f} of runs on average"
+                     + (f" ({', '.join(figs)})" if figs else ""))
+    return "; ".join(parts)
