@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from lib.gradient_ascent import argmax_rise, ascend, principal_subpattern_signals, start_inputs
+from lib.studies.jump_detection.ascent import argmax_rise, ascend, principal_subpattern_signals, start_inputs
 
 
 def linear_model(seed=0, n=12, classes=5):

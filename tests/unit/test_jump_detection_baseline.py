@@ -1,10 +1,10 @@
-"""lib.jump_baseline against plain loops (thesis §3.2)."""
+"""lib.studies.jump_detection.baseline against plain loops (thesis §3.2)."""
 
 import numpy as np
 import pytest
 
 from lib import data
-from lib.jump_baseline import (
+from lib.studies.jump_detection.baseline import (
     detect_jumps,
     detector_weights_at,
     gaussian_window,

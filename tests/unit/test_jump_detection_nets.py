@@ -1,4 +1,4 @@
-"""lib.jump_nets: shapes, cached training, predictions and weight read-outs on tiny data."""
+"""lib.studies.jump_detection.nets: shapes, cached training, predictions and weight read-outs on tiny data."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ import torch
 from lib import data, train
 from lib.data import as_tensors
 from lib.jump_errors import predicted_positions, probabilities
-from lib.jump_nets import (
+from lib.studies.jump_detection.nets import (
     SHAPES,
     active_fraction,
     build,
@@ -87,18 +87,21 @@ def test_training_curve_is_the_training_set_loss_and_error_after_each_epoch(tmp_
     assert np.allclose(curve.error[best, [0, 1, 2]], error.numpy())
 
 
-def test_active_fraction_against_a_loop_and_a_dead_filter():
-    net = build(SHAPES[5], [0, 1])
+@pytest.mark.parametrize("activation", ["relu", "linear"])
+def test_active_fraction_against_a_loop_and_a_dead_filter(activation):
+    net = build(SHAPES[5], [0, 1], conv_activation=activation)
     x = data.jump_signals(20, seed=0, sigma=1.0).x
     with torch.no_grad():
-        net.layers[0].bias[1] = -100.0  # member 1's first filter never passes the ReLU
+        net.layers[0].bias[1] = -100.0  # member 1's first filter is negative everywhere
     got = active_fraction(net, x)
     assert got.shape == (2, 2) and got[1, 0] == 0.0 and got[0, 0] > 0.0
+    f = torch.relu if activation == "relu" else (lambda z: z)
     for k in range(2):
         h = torch.from_numpy(x)
         for layer_index, layer in enumerate(net.layers[:-1]):
-            h = torch.relu(layer.to_plain(k)(h[:, None])[:, 0])
-            assert got[k, layer_index] == pytest.approx(float((h > 0).float().mean()))
+            pre = layer.to_plain(k)(h[:, None])[:, 0]
+            assert got[k, layer_index] == pytest.approx(float((pre > 0).float().mean()))
+            h = f(pre)
     assert active_fraction(build(SHAPES[0], [0]), x).shape == (1, 0)
 
 
@@ -107,3 +110,24 @@ def test_plateau_length_counts_evaluations_before_the_loss_first_drops_below_the
     assert plateau_length(val_loss, 3.7).tolist() == [2, 1, 4]
     reference = [next((v for v in range(4) if val_loss[v, k] < 3.7), 4) for k in range(3)]
     assert plateau_length(val_loss, 3.7).tolist() == reference
+
+
+@pytest.mark.parametrize("activation", ["relu", "linear"])
+def test_conv_activation_against_a_plain_loop_and_the_member_view(activation):
+    net = build(SHAPES[6], [0, 1], conv_activation=activation)
+    x = torch.from_numpy(data.jump_signals(7, seed=1, sigma=1.0).x)
+    f = torch.relu if activation == "relu" else (lambda z: z)
+    with torch.no_grad():
+        logits = net(x)  # (K, B, 60)
+        for k in range(2):
+            h = x
+            for layer in net.layers[:-1]:
+                h = f(layer.to_plain(k)(h[:, None])[:, 0])
+            expected = net.layers[-1].to_plain(k)(h)
+            assert torch.allclose(logits[k], expected, atol=1e-5)
+            assert torch.allclose(net.member(k)(x), expected, atol=1e-5)
+
+
+def test_unknown_conv_activation_is_refused():
+    with pytest.raises(ValueError, match="conv_activation"):
+        build(SHAPES[4], [0], conv_activation="tanh")

@@ -1,7 +1,8 @@
 """Jump detection: the study as the book registers it (lib.studies)."""
 
+from lib.studies.jump_detection.claims import CLAIMS
 from lib.studies.jump_detection.params import PARAMS, check
-from lib.study import Study
+from lib.study import ReadingChoice, Study
 
 STUDY = Study(
     name="jump_detection",
@@ -10,4 +11,15 @@ STUDY = Study(
               "and ch. 5 (visualisation by gradient ascent)"),
     params=PARAMS,
     check=check,
+    claims=CLAIMS,
+    reading_choices=(
+        ReadingChoice("sigma", "noise σ of the signals behind Tables 3.1-3.4", "\"ranges from 0.5 to 2\"",
+                      ("any σ > 0; estimated here from the baseline",)),
+        ReadingChoice("conv_activation", "activation after each one-filter conv layer",
+                      "not stated (ReLU is stated for MLP hidden layers)", ("linear", "relu")),
+        ReadingChoice("patience", "when training stops", "\"early stopping\"; validation minimum at epoch 131 "
+                      "of a run past 1400 epochs", ("any patience < max_epochs",)),
+        ReadingChoice("filter_tolerance", "when a filter counts as smoothing", "\"all coefficients share one sign\"",
+                      ("0 to 1",)),
+    ),
 )

@@ -13,9 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from torch import nn
+
 from lib import cache, models, train
 from lib.data import JumpSplits, as_tensors
 from lib.jump_errors import FIRST_POSITION
+
+CONV_ACTIVATIONS = ("linear", "relu")  # after each one-filter conv layer: the thesis is silent (Keras: linear)
 
 
 @dataclass(frozen=True)
@@ -40,12 +44,24 @@ LENGTH_5 = Shape("1-conv-layer CNN, length 5", "cnn", (5,))  # the alternative o
 
 
 def build(shape: Shape, seeds: Sequence[int], init: str = "glorot", length: int = 100,
-          classes: int = 60) -> models.StackedNet:
-    """len(seeds) networks of `shape`, biases in every layer, ReLU hidden layers (thesis §3.3.1, §3.4.1)."""
+          classes: int = 60, conv_activation: str = "linear") -> models.StackedNet:
+    """len(seeds) networks of `shape`, biases in every layer, ReLU hidden MLP layers (thesis §3.3.1, §3.4.1); the
+    conv layers are followed by `conv_activation`: 'linear' (Keras Conv1D's default) or 'relu'."""
+    if conv_activation not in CONV_ACTIVATIONS:
+        raise ValueError(f"conv_activation: expected one of {CONV_ACTIVATIONS}, got {conv_activation!r}")
     if shape.kind == "mlp":
         return models.mlp(len(seeds), [length, *shape.layers, classes], bias="all", init=init, seed=list(seeds))
-    return models.cnn1d(len(seeds), length=length, kernels=shape.layers, classes=classes, init=init,
-                        seed=list(seeds))
+    net = models.cnn1d(len(seeds), length=length, kernels=shape.layers, classes=classes, init=init,
+                       seed=list(seeds))
+    if conv_activation == "linear":  # lib.models has no identity activation: set it on the built network
+        net.f, net.plain_f = _identity, nn.Identity
+        net.arch = {**net.arch, "conv_activation": "linear"}
+    return net
+
+
+def _identity(z: torch.Tensor) -> torch.Tensor:
+    """f(z) = z: a linear conv layer."""
+    return z
 
 
 @dataclass(frozen=True)
@@ -83,21 +99,22 @@ class CurveRecorder:
 
 
 def cache_config(shape: Shape, seeds: Sequence[int], data_id: dict, cfg: train.TrainConfig, init: str,
-                 record_curve: bool = True) -> dict:
+                 record_curve: bool = True, conv_activation: str = "linear") -> dict:
     """Everything the trained weights (and the stored records) depend on, as the model-cache key."""
     records = "training-set curve per epoch" if record_curve else "validation history only"
-    return {"task": "jump_detection", "shape": [shape.kind, list(shape.layers)], "seeds": list(seeds),
+    kind = [shape.kind, list(shape.layers)] + ([conv_activation] if shape.kind == "cnn" else [])
+    return {"task": "jump_detection", "shape": kind, "seeds": list(seeds),
             "init": init, "data": data_id, "train": cfg.as_dict(), "records": records,
             "device": str(train.resolve_device(cfg.device)), "torch": torch.__version__}
 
 
 def train_shape(shape: Shape, seeds: Sequence[int], splits: JumpSplits, data_id: dict, cfg: train.TrainConfig,
-                init: str = "glorot", record_curve: bool = True,
+                init: str = "glorot", record_curve: bool = True, conv_activation: str = "linear",
                 ) -> tuple[models.StackedNet, train.History, TrainingCurve | None]:
     """All seeds of one shape trained in one engine call, or loaded from the model cache; the training-set curve
     (an extra pass over the training set per epoch) only where `record_curve`, else None."""
     def build_and_train() -> dict:
-        net = build(shape, seeds, init)
+        net = build(shape, seeds, init, conv_activation=conv_activation)
         data = train.train_data(*as_tensors(splits.train), *as_tensors(splits.val))
         if not record_curve:
             return cache.result_payload(train.train(net, data, cfg))
@@ -105,9 +122,9 @@ def train_shape(shape: Shape, seeds: Sequence[int], splits: JumpSplits, data_id:
         result = train.train(net, data, cfg, callbacks=[(recorder.steps(cfg.max_epochs), recorder)])
         return cache.result_payload(result) | {"train_curve": recorder.curve()}
 
-    key = cache_config(shape, seeds, data_id, cfg, init, record_curve)
+    key = cache_config(shape, seeds, data_id, cfg, init, record_curve, conv_activation)
     payload = cache.cached_train(key, build_and_train)
-    net = build(shape, seeds, init)
+    net = build(shape, seeds, init, conv_activation=conv_activation)
     net.load_state_dict(payload["state"])
     curve = TrainingCurve(*(payload["train_curve"][k].numpy() for k in ("epoch", "loss", "error"))) \
         if record_curve else None
@@ -155,13 +172,13 @@ def filter_type(w: np.ndarray, tolerance: float = 0.1) -> str:
 
 @torch.no_grad()
 def active_fraction(net: models.StackedNet, x: np.ndarray) -> np.ndarray:
-    """Share of post-ReLU outputs > 0 over signals and nodes (or positions), per member and hidden layer: (K, L).
+    """Share of pre-activations > 0 over signals and nodes (or positions), per member and hidden layer: (K, L).
 
     0 marks a dead layer: a one-filter conv layer whose ReLU is off at every position passes nothing and no
     gradient, so the network's output no longer depends on its input.
     """
-    post = net.activations(torch.from_numpy(np.asarray(x, dtype=np.float32))).post  # [(K, N, n_l)]
-    return np.stack([(a > 0).float().mean(dim=(1, 2)).numpy() for a in post], axis=1) if post else np.zeros((net.k, 0))
+    pre = net.activations(torch.from_numpy(np.asarray(x, dtype=np.float32))).pre  # [(K, N, n_l)]
+    return np.stack([(a > 0).float().mean(dim=(1, 2)).numpy() for a in pre], axis=1) if pre else np.zeros((net.k, 0))
 
 
 def plateau_length(val_loss: np.ndarray, level: float) -> np.ndarray:

@@ -1,0 +1,187 @@
+"""What the jump-detection chapter measures on trained networks: error measures per seed (thesis Table 7.1),
+exact-position accuracy against the Bayes classifier, weight read-outs (Fig. 3.14-3.23), gradient ascent (ch. 5)
+and the principal subpatterns (Fig. 7.1)."""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from lib import data, models
+from lib.claims import Measurement, over_repeats
+from lib.jump_errors import FIRST_POSITION, ErrorMeasures, error_measures, predicted_positions, probabilities
+from lib.probes import class_averaged_activations
+from lib.studies.jump_detection.ascent import Ascent, argmax_rise, ascend, principal_subpattern_signals
+from lib.studies.jump_detection.baseline import accuracy_within, detector_weights_at, width_study
+from lib.studies.jump_detection.claims import LABELS, MEASURES, PAPER_TABLE
+from lib.studies.jump_detection.nets import (
+    active_fraction,
+    conv_filters,
+    cosine_similarity,
+    filter_type,
+    layer_outputs,
+    output_column,
+    plateau_length,
+)
+from lib.studies.jump_detection.training import Trained
+
+PAPER_BY_NAME = {name: values for name, _, values in PAPER_TABLE.values()}
+ASCENT_TARGETS = (21, 40, 60, 80)  # thesis Fig. 5.1-5.2; the CNNs also at 50 (Fig. 5.3-5.5)
+THESIS_FILTER_TYPES = {("1-conv-layer CNN", 1): "derivative (Fig. 3.18)",
+                       ("1-conv-layer CNN, length 5", 1): "smoothing (Fig. 3.19)",
+                       ("2-conv-layer CNN", 1): "smoothing (Fig. 3.21)", ("2-conv-layer CNN", 2): "derivative (Fig. 3.21)",
+                       ("3-conv-layer CNN", 1): "smoothing (Fig. 3.23)", ("3-conv-layer CNN", 2): "derivative (Fig. 3.23)",
+                       ("3-conv-layer CNN", 3): "not stated"}
+
+
+def member_errors(net: models.StackedNet, signals: data.JumpSignals) -> list[ErrorMeasures]:
+    """Error measures of every member of a stacked network on the signals."""
+    return [error_measures(pred, signals.positions) for pred in predicted_positions(net, signals.x)]
+
+
+def exact_share(net: models.StackedNet, signals: data.JumpSignals) -> np.ndarray:
+    """Share of signals whose position each member predicts exactly: (K,)."""
+    return (predicted_positions(net, signals.x) == signals.positions[None]).mean(axis=1)
+
+
+def over_seeds(errors: list[ErrorMeasures]) -> dict[str, Measurement]:
+    """Each error measure's mean and spread over the seeds."""
+    return {k: over_repeats(getattr(e, k) for e in errors) for k in MEASURES}
+
+
+def error_table(errors: dict[str, list[ErrorMeasures]], baseline: dict[str, Measurement],
+                bayes: ErrorMeasures) -> pd.DataFrame:
+    """Table 7.1 side by side: thesis value and this run's mean ± spread for every model and measure, the
+    baseline (over test draws) and the Bayes classifier (this test set), with L1 as a fraction of the baseline's."""
+    rows = [{"model": "Signal processing", **_cells(baseline, PAPER_BY_NAME["Signal processing"]), "seeds": "-"}]
+    for name, errs in errors.items():
+        rows.append({"model": name, **_cells(over_seeds(errs), PAPER_BY_NAME.get(name)), "seeds": len(errs)})
+    rows.append({"model": "Bayes classifier (ours)",
+                 **_cells({k: over_repeats([v]) for k, v in bayes.as_dict().items()}, None), "seeds": "-"})
+    table = pd.DataFrame(rows).set_index("model")
+    paper_ratio = {name: f"{v[0] / PAPER_BY_NAME['Signal processing'][0]:.3f}" for name, v in PAPER_BY_NAME.items()}
+    table["L1 / baseline, thesis"] = [paper_ratio.get(n, "-") for n in table.index]
+    l1 = [float(c.split(" ± ")[0]) for c in table["L1 this run"]]
+    table["L1 / baseline, this run"] = [f"{v / l1[0]:.3f}" for v in l1]
+    return table
+
+
+def _cells(stats: dict[str, Measurement], paper: tuple | None) -> dict[str, str]:
+    cells = {}
+    for i, k in enumerate(MEASURES):
+        cells[f"{LABELS[k]} thesis"] = f"{paper[i]:.4f}" if paper else "-"
+        cells[f"{LABELS[k]} this run"] = f"{stats[k].mean:.4f} ± {stats[k].spread:.4f}"
+    return cells
+
+
+def baseline_over_draws(measures: dict[str, np.ndarray], grid: np.ndarray, sigma: float) -> dict[str, Measurement]:
+    """The baseline's error measures at the scan's grid point nearest σ, mean and spread over the draws."""
+    row = int(np.argmin(np.abs(grid - sigma)))
+    return {k: over_repeats(measures[k][row]) for k in MEASURES}
+
+
+def training_table(trained: Trained, cap: int) -> pd.DataFrame:
+    """Per model: each seed's best epoch and stop epoch, how many converged (stopped before the cap)."""
+    rows = {}
+    for name, h in trained.histories.items():
+        rows[name] = {"best epoch (per seed)": h.best_epoch.tolist(), "epochs run (per seed)":
+                      [int(s) if s > 0 else cap for s in h.stopped_epoch.tolist()],
+                      "converged": f"{int(h.converged.sum())}/{len(h.converged)}",
+                      "lowest validation loss": round(float(h.val_loss.min()), 4), "seed shown": trained.shown(name)}
+    return pd.DataFrame(rows).T
+
+
+def cnn_health(trained: Trained, names: list[str], x_val: np.ndarray, errors: dict) -> pd.DataFrame:
+    """Per CNN seed: epochs on the uniform-output plateau (validation loss above 0.9 ln 60), the share of positive
+    pre-activations per conv layer (0: a ReLU conv layer is dead), its test L1."""
+    rows = []
+    for name in names:
+        h = trained.histories[name]
+        plateau = plateau_length(h.val_loss.numpy(), 0.9 * np.log(60))
+        active = active_fraction(trained.nets[name], x_val)
+        for k in range(h.val_loss.shape[1]):
+            rows.append({"model": name, "seed": k, "epochs on the plateau": int(plateau[k]),
+                         "positive share per conv layer": [round(float(a), 3) for a in active[k]],
+                         "test L1": round(errors[name][k].l1, 3)})
+    return pd.DataFrame(rows).set_index(["model", "seed"])
+
+
+def diagonal_share(net: models.StackedNet, member: int) -> float:
+    """Share of positions t whose class-centred weight column rises most within ±1 of t (thesis Fig. 3.14)."""
+    rises = [argmax_rise(output_column(net, member, t))[0] for t in range(FIRST_POSITION, FIRST_POSITION + 60)]
+    return float(np.mean(np.abs(np.array(rises) - np.arange(FIRST_POSITION, FIRST_POSITION + 60)) <= 1))
+
+
+def filter_similarity(net: models.StackedNet, position: int = 50) -> np.ndarray:
+    """Cosine similarity of each member's centred column for `position` with the baseline filter there: (K,)."""
+    reference = detector_weights_at(position)
+    return np.array([cosine_similarity(output_column(net, k, position), reference) for k in range(net.k)])
+
+
+def averaged(net: models.StackedNet, member: int, balanced: data.JumpSignals) -> list[np.ndarray]:
+    """A^(l) of every layer of one member as (nodes, positions) matrices (thesis eq. 3.6-3.7)."""
+    labels = torch.from_numpy(balanced.y)
+    return [class_averaged_activations(a[member], labels, 60).T.numpy() for a in layer_outputs(net, balanced.x)]
+
+
+def filter_types(trained: Trained, names: list[str], tolerance: float) -> pd.DataFrame:
+    """Per conv layer: how many seeds learnt a smoothing and how many a derivative-type filter (thesis §3.4)."""
+    rows = []
+    for name in names:
+        base = name.split(" (")[0]
+        for layer, filters in enumerate(conv_filters(trained.nets[name]), start=1):
+            kinds = [filter_type(f, tolerance) for f in filters]
+            rows.append({"model": name, "layer": layer, "length": filters.shape[1],
+                         "thesis": THESIS_FILTER_TYPES.get((base, layer), "not stated"),
+                         "smoothing (seeds)": kinds.count("smoothing"),
+                         "derivative (seeds)": kinds.count("derivative")})
+    return pd.DataFrame(rows).set_index(["model", "layer"])
+
+
+def ascents(trained: Trained, names: list[str], cfg) -> dict[str, Ascent]:
+    """Gradient ascent (thesis ch. 5) in the shown seed of every named model: the targets 21, 40, 60, 80, and 50
+    as well for the CNNs."""
+    found = {}
+    for name in names:
+        targets = np.array(ASCENT_TARGETS + ((50,) if "CNN" in name else ()))
+        found[name] = ascend(trained.nets[name].member(trained.shown(name)), targets - FIRST_POSITION,
+                             alpha=cfg.alpha, threshold=0.999, max_iter=cfg.ascent_cap, seed=cfg.seed)
+    return found
+
+
+def ascent_table(found: dict[str, Ascent]) -> pd.DataFrame:
+    """Per model: iterations per target, runs stopped by the cap, final a_i, inputs whose largest rise is at the target."""
+    rows = []
+    for name, result in found.items():
+        targets = np.array(ASCENT_TARGETS + ((50,) if len(result.iterations) > len(ASCENT_TARGETS) else ()))
+        rows.append({"model": name, "targets": targets.tolist(), "iterations": result.iterations.tolist(),
+                     "stopped by the cap": int(result.hit_cap.sum()),
+                     "final a_i": [round(float(v), 3) for v in result.probability],
+                     "largest rise at the target": f"{int(np.sum(argmax_rise(result.x) == targets))}/{len(targets)}"})
+    return pd.DataFrame(rows).set_index("model")
+
+
+def subpatterns(trained: Trained, names: list[str], theta: float) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """The signals of thesis Fig. 7.1 and, per model, the mean probability of position 50 and the seeds predicting 50."""
+    patterns = principal_subpattern_signals(50, theta=theta)
+    x = np.stack(list(patterns.values())).astype(np.float32)
+    table = {}
+    for name in names:
+        net = trained.nets[name]
+        p = probabilities(net, x)[:, :, 50 - FIRST_POSITION].mean(axis=0)
+        hits = (predicted_positions(net, x) == 50).sum(axis=0)
+        table[name] = [f"{c:.3f} ({h}/{net.k})" for c, h in zip(p, hits)]
+    return patterns, pd.DataFrame(table, index=list(patterns)).T
+
+
+def width_curves(cfg, taus: np.ndarray, noise_levels: np.ndarray) -> np.ndarray:
+    """P(|error| ≤ 1) of the baseline against τ for jump size 1 at each σ (thesis Fig. 3.5): (S, T)."""
+    sets = {}
+    for s in noise_levels:
+        signals = data.jump_signals(cfg.n_width, theta=1.0, sigma=float(s), seed=cfg.seed)
+        sets[float(s)] = (signals.x, signals.positions)
+    return width_study(sets, taus)
+
+
+def within_one(predicted: np.ndarray, signals: data.JumpSignals) -> float:
+    """Share of |t̂ − t| ≤ 1 (used for the Bayes classifier beside the baseline)."""
+    return accuracy_within(predicted, signals.positions)
