@@ -31,7 +31,7 @@ PARAMS = (
     param("mnist_optimizer", "sgd", "sgd", "sgd", choice("sgd", "adam"), "MNIST optimiser (thesis: SGD)"),
     param("mnist_lr", 0.01, 0.01, 0.01, number(1e-6, 10.0), "MNIST learning rate (thesis: 0.01)"),
     param("mnist_batch_size", 100, 100, 1000, integer(1, 100000), "MNIST batch size (thesis: 1000)"),
-    param("mnist_max_epochs", 3, 30, 5000, integer(1, 1000000), "epoch cap of the MNIST runs"),
+    param("mnist_max_epochs", 3, 20, 5000, integer(1, 1000000), "epoch cap of the MNIST runs"),
     param("mnist_patience", 2, 5, 5, integer(1, 1000), "patience of the MNIST learning network"),
 )
 
