@@ -160,17 +160,19 @@ def ascent_table(found: dict[str, Ascent]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("model")
 
 
-def subpatterns(trained: Trained, names: list[str], theta: float) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-    """The signals of thesis Fig. 7.1 and, per model, the mean probability of position 50 and the seeds predicting 50."""
+def subpatterns(trained: Trained, names: list[str], theta: float
+                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], pd.DataFrame]:
+    """The signals of thesis Fig. 7.1; per model the mean probability of position 50 on each, (P,); and the table
+    of those probabilities with the seeds that predict 50."""
     patterns = principal_subpattern_signals(50, theta=theta)
     x = np.stack(list(patterns.values())).astype(np.float32)
-    table = {}
+    p50, table = {}, {}
     for name in names:
         net = trained.nets[name]
-        p = probabilities(net, x)[:, :, 50 - FIRST_POSITION].mean(axis=0)
+        p50[name] = probabilities(net, x)[:, :, 50 - FIRST_POSITION].mean(axis=0)
         hits = (predicted_positions(net, x) == 50).sum(axis=0)
-        table[name] = [f"{c:.3f} ({h}/{net.k})" for c, h in zip(p, hits)]
-    return patterns, pd.DataFrame(table, index=list(patterns)).T
+        table[name] = [f"{c:.3f} ({h}/{net.k})" for c, h in zip(p50[name], hits)]
+    return patterns, p50, pd.DataFrame(table, index=list(patterns)).T
 
 
 def width_curves(cfg, taus: np.ndarray, noise_levels: np.ndarray) -> np.ndarray:
@@ -185,3 +187,18 @@ def width_curves(cfg, taus: np.ndarray, noise_levels: np.ndarray) -> np.ndarray:
 def within_one(predicted: np.ndarray, signals: data.JumpSignals) -> float:
     """Share of |t̂ − t| ≤ 1 (used for the Bayes classifier beside the baseline)."""
     return accuracy_within(predicted, signals.positions)
+
+
+def all_errors(trained: Trained, signals: data.JumpSignals) -> dict[str, list[ErrorMeasures]]:
+    """member_errors of every trained model."""
+    return {name: member_errors(net, signals) for name, net in trained.nets.items()}
+
+
+def exact_shares(trained: Trained, signals: data.JumpSignals) -> dict[str, np.ndarray]:
+    """exact_share of each of the seven models of Table 3.4: (K,) each."""
+    return {name: exact_share(trained.nets[name], signals) for name in trained.main}
+
+
+def diagonal_shares(net: models.StackedNet) -> np.ndarray:
+    """diagonal_share of every member: (K,)."""
+    return np.array([diagonal_share(net, k) for k in range(net.k)])

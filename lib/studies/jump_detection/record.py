@@ -6,7 +6,7 @@ from lib.claims import Ledger, Measurement, over_repeats
 from lib.jump_errors import ErrorMeasures
 from lib.studies.jump_detection.ascent import Ascent
 from lib.studies.jump_detection.claims import MEASURES, PAPER_TABLE, table_claim_id
-from lib.studies.jump_detection.measures import diagonal_share, over_seeds
+from lib.studies.jump_detection.measures import diagonal_shares, over_seeds
 from lib.studies.jump_detection.sigma import SigmaScan
 from lib.studies.jump_detection.training import CURVE_SHAPE, Trained
 
@@ -32,7 +32,7 @@ def record_claims(ledger: Ledger, cfg, trained: Trained, errors: dict[str, list[
     ledger.record("chen2017.ch5.ascent_reaches_target", not capped, converged=trained.converged(*found),
                   note=("stopped by ascent_cap: " + ", ".join(capped)) if capped else "")
     one = trained.nets["1-layer NN"]
-    ledger.record("chen2017.fig3.14.diagonal_weights", over_repeats(diagonal_share(one, k) for k in range(one.k)),
+    ledger.record("chen2017.fig3.14.diagonal_weights", over_repeats(diagonal_shares(one)),
                   converged=trained.converged("1-layer NN"))
     ledger.record("chen2017.beyond.sigma_consistent", abs(cfg.sigma - scan.estimate) <= 2 * scan.spread,
                   note=f"σ̂ = {scan.estimate:.3f} ± {scan.spread:.3f}, sigma = {cfg.sigma:g}")

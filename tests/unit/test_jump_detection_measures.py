@@ -1,0 +1,63 @@
+"""lib.studies.jump_detection.measures: read-outs against loops and constructed networks."""
+
+import numpy as np
+import pytest
+import torch
+
+from lib import data
+from lib.claims import over_repeats
+from lib.jump_errors import ErrorMeasures, error_measures
+from lib.studies.jump_detection.baseline import detector_weights_at
+from lib.studies.jump_detection.measures import (
+    baseline_over_draws,
+    diagonal_share,
+    error_table,
+    exact_share,
+    filter_similarity,
+    member_errors,
+)
+from lib.studies.jump_detection.nets import SHAPES, build
+
+
+def detector_network():
+    """Member 0: the 1-layer network whose column for t is the baseline's filter at t; member 1 random."""
+    net = build(SHAPES[0], [0, 1])
+    with torch.no_grad():
+        net.layers[0].weight[0] = torch.from_numpy(
+            np.stack([detector_weights_at(t) for t in range(21, 81)], axis=1).astype(np.float32))
+        net.layers[0].bias.zero_()
+    return net
+
+
+def test_diagonal_share_and_similarity_of_the_baseline_filter_network():
+    net = detector_network()
+    assert diagonal_share(net, 0) == 1.0 and diagonal_share(net, 1) < 0.5
+    similarity = filter_similarity(net)
+    assert similarity[0] == pytest.approx(1.0, abs=0.02) and abs(similarity[1]) < 0.5
+
+
+def test_exact_share_and_member_errors_against_a_loop():
+    net = detector_network()
+    signals = data.jump_signals(200, theta=3.0, sigma=1.0, seed=2)
+    logits = net(torch.from_numpy(signals.x)).detach().numpy()  # (K, N, 60)
+    predicted = 21 + logits.argmax(axis=-1)
+    assert np.allclose(exact_share(net, signals), [(p == signals.positions).mean() for p in predicted])
+    assert member_errors(net, signals)[1] == error_measures(predicted[1], signals.positions)
+
+
+def test_error_table_holds_thesis_and_run_values_and_the_ratio():
+    errors = {"1-layer NN": [ErrorMeasures(0.3, 0.8, 0.26, 0.6), ErrorMeasures(0.5, 1.0, 0.28, 0.7)]}
+    baseline = {k: over_repeats([v]) for k, v in ErrorMeasures(0.8, 1.5, 0.5, 0.75).as_dict().items()}
+    table = error_table(errors, baseline, ErrorMeasures(0.2, 0.5, 0.15, 0.4))
+    assert list(table.index) == ["Signal processing", "1-layer NN", "Bayes classifier (ours)"]
+    assert table.loc["1-layer NN", "L1 thesis"] == "0.3065"
+    assert table.loc["1-layer NN", "L1 this run"] == f"0.4000 ± {np.std([0.3, 0.5], ddof=1):.4f}"
+    assert table.loc["1-layer NN", "L1 / baseline, this run"] == "0.500"
+    assert table.loc["Bayes classifier (ours)", "L1 thesis"] == "-"
+
+
+def test_baseline_over_draws_takes_the_nearest_grid_point():
+    grid = np.array([1.0, 1.03, 1.1])
+    values = {k: np.arange(6, dtype=float).reshape(3, 2) for k in ("l1", "l2", "l1_99", "l2_99")}
+    got = baseline_over_draws(values, grid, 1.04)
+    assert got["l1"].mean == 2.5 and got["l1"].n == 2
