@@ -1,9 +1,9 @@
 """The bottleneck chapter's claims (thesis ch. 4, Table 4.1 and 7.1), with criteria fixed before any run.
 
 Network errors: the mean over seeds within 20 % of the thesis's value, for every row alike. The thesis reports
-one network per row, so its seed-to-seed variation is unknown; 20 % is a band fixed before any converged run for
-a different seed, initialisation and data draw (the table shows this run's spread beside it). Monte-Carlo claims are judged on the 95 % Clopper-Pearson
-interval, never on the point estimate.
+one network per row, so its seed-to-seed variation is unknown; 20 % is a band fixed before any converged run
+for a different seed, initialisation and data draw (the table shows this run's spread beside it).
+Monte-Carlo claims are judged on the 95 % Clopper-Pearson interval, never on the point estimate.
 """
 
 from lib.claims import Claim, at_least, at_most, is_true, within

@@ -9,7 +9,8 @@ from lib.studies.bottleneck.claims import PAPER
 def sqrt_bound_violations(table: dict) -> list[tuple]:
     """Rows where L2_99 < sqrt(L1_99): impossible when every error is a whole number of positions, since then
     e² ≥ |e| and so mean(e²) ≥ mean(|e|) on the same signals."""
-    return [(key, v["l2_99"], float(np.sqrt(v["l1_99"]))) for key, v in table.items() if v["l2_99"] < np.sqrt(v["l1_99"])]
+    return [(key, v["l2_99"], float(np.sqrt(v["l1_99"]))) for key, v in table.items()
+            if v["l2_99"] < np.sqrt(v["l1_99"])]
 
 
 def thesis_findings(toy_images: np.ndarray, runs: pd.DataFrame) -> pd.DataFrame:

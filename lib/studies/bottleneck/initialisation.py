@@ -48,7 +48,8 @@ def arms_table(members: bn.Members, start_loss: np.ndarray, start_error: np.ndar
                      "start val error, control": float(start_error[control]),
                      "start val loss, LS": float(start_loss[ls]), "start val loss, control": float(start_loss[control]),
                      "best val loss, LS": float(val_loss[:, ls].min()), "best val loss, control": target,
-                     "best epoch, LS": int(history.best_epoch[ls]), "best epoch, control": int(history.best_epoch[control]),
+                     "best epoch, LS": int(history.best_epoch[ls]),
+                     "best epoch, control": int(history.best_epoch[control]),
                      "both converged": bool(history.converged[ls] and history.converged[control]),
                      "steps to control's best, LS": bn.steps_to_reach(val_loss[:, ls], steps, target),
                      "steps to control's best, control": bn.steps_to_reach(val_loss[:, control], steps, target)})

@@ -126,10 +126,12 @@ def origin_table(trained: Trained) -> pd.DataFrame:
                 continue
             at_origin = (codes[m, :, :p] <= 0).all(dim=1).numpy()
             error = np.abs(predicted[m] - splits.test.positions)
-            rows.append({"network": f"{depth} p = {p}, seed {s}", "test signals at the origin": float(at_origin.mean()),
+            rows.append({"network": f"{depth} p = {p}, seed {s}",
+                         "test signals at the origin": float(at_origin.mean()),
                          "L1 at the origin": float(error[at_origin].mean()) if at_origin.any() else 0.0,
                          "L1 elsewhere": float(error[~at_origin].mean()) if (~at_origin).any() else 0.0,
-                         "share of all L1 error from the origin": float(error[at_origin].sum() / max(error.sum(), 1e-12))})
+                         "share of all L1 error from the origin":
+                             float(error[at_origin].sum() / max(error.sum(), 1e-12))})
     return pd.DataFrame(rows).set_index("network")
 
 

@@ -54,7 +54,8 @@ def shapes(ledger: Ledger, runs: pd.DataFrame) -> None:
     if len(part):
         counts = part.groupby("p")["dead bottleneck nodes"].apply(lambda d: "/".join(str(int(x)) for x in d))
         ledger.record("chen2017.fig4.5.dead_nodes", float((part["dead bottleneck nodes"] > 0).mean()),
-                      _converged(part), "dead bottleneck nodes per seed: " + ", ".join(f"p = {p}: {v}" for p, v in counts.items())
+                      _converged(part), "dead bottleneck nodes per seed: "
+                      + ", ".join(f"p = {p}: {v}" for p, v in counts.items())
                       + ("; " + _unconverged_note(part) if _unconverged_note(part) else ""))
     ledger.record("chen2017.s4.2.shallow_no_dead_nodes", int(shallow["dead bottleneck nodes"].sum()),
                   _converged(shallow), _unconverged_note(shallow))
