@@ -17,6 +17,7 @@ class Cfg:
     seed, n_seeds, n_train, optimizers, adam_lrs, sgd_lrs = 0, 2, 60, ("adam",), (1e-3,), (0.1,)
     max_epochs, patience, sigmoid_epochs, continuous_values, sigmoid_threshold = 3, 1, 3, "pre", 0.5
     n_fit, n_eval, grid_size, fractions, n_corrupt, corrupt_epochs = 60, 40, 32, (0.0, 0.5, 1.0), 60, 2
+    n_perplexity = 40
 
 
 def test_record_claims_fills_every_claim_and_unconverged_networks_never_differ(tmp_path, monkeypatch):

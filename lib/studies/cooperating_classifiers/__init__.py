@@ -19,7 +19,7 @@ STUDY = Study(
         ReadingChoice("sigmoid_threshold", "when a sigmoid node is 'on'", "not stated", ("0.01 to 0.99",)),
         ReadingChoice("optimizers", "optimisers trained", "'SGD, Adam' (rates of the 'lr grid search' not stated)",
                       ("adam", "sgd", "both")),
-        ReadingChoice("n_eval", "test images per class behind the layer perplexity", "not stated",
+        ReadingChoice("n_perplexity", "test images behind the layer perplexity (N_c = a tenth)", "not stated",
                       ("100 to 10000",)),
     ),
 )

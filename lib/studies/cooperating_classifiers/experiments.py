@@ -65,14 +65,14 @@ def training_table(nets: Networks) -> dict[str, list]:
 
 
 def layer_evaluations(nets: Networks, cfg) -> dict[str, dict[str, ms.LayerEval]]:
-    """Trained and untrained layer classifiers of every analysed network."""
+    """Trained layer classifiers of every analysed network (three kinds) and the untrained control (combined)."""
     out = {}
     for name, grid in nets.all_grids().items():
         task = nets.mnist if name.startswith("MNIST") else nets.fmnist
         activation = "sigmoid" if "sigmoid" in name else "relu"
         out[name] = {"trained": ms.evaluate_layers(grid.run.net, grid.members, task, cfg, activation=activation),
                      "untrained": ms.evaluate_layers(grid.initialised(), grid.members, task, cfg,
-                                                     activation=activation)}
+                                                     activation=activation, kinds=("combined",))}
     return out
 
 
@@ -95,8 +95,8 @@ def continuous_comparison(nets: Networks, cfg) -> dict[str, float]:
 
 def perplexities(nets: Networks, cfg) -> dict[str, dict[str, np.ndarray]]:
     """P/N_c per layer of the 6x100 networks, trained and untrained, on each data set."""
-    return {name: {"trained": ms.perplexity_ratio(grid.run.net, grid.members, task, cfg.n_eval),
-                   "untrained": ms.perplexity_ratio(grid.initialised(), grid.members, task, cfg.n_eval)}
+    return {name: {"trained": ms.perplexity_ratio(grid.run.net, grid.members, task, cfg.n_perplexity),
+                   "untrained": ms.perplexity_ratio(grid.initialised(), grid.members, task, cfg.n_perplexity)}
             for name, grid, task in (("MNIST", nets.mnist_focus, nets.mnist),
                                      ("FMNIST", nets.fmnist_focus, nets.fmnist))}
 
@@ -170,7 +170,7 @@ def reading_evidence(cfg, compare: dict[str, float], training: dict[str, list], 
         "optimizers": "grid points analysed: " + "; ".join(
             f"{n} {o} lr {lr}" for n, o, lr in zip(training["network"], training["optimiser"],
                                                   training["learning rate"])),
-        "n_eval": f"{cfg.n_eval} test images, P/N_c of the MNIST 6x100 layers "
+        "n_perplexity": f"{cfg.n_perplexity} test images, P/N_c of the MNIST 6x100 layers "
                   + ", ".join(f"{p:.3f}" for p in ppl["MNIST"]["trained"]),
     }
 
