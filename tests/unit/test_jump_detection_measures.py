@@ -14,7 +14,9 @@ from lib.studies.jump_detection.measures import (
     error_table,
     exact_share,
     filter_similarity,
+    l1_over_thesis,
     member_errors,
+    start_outputs,
 )
 from lib.studies.jump_detection.nets import SHAPES, build
 
@@ -61,3 +63,24 @@ def test_baseline_over_draws_takes_the_nearest_grid_point():
     values = {k: np.arange(6, dtype=float).reshape(3, 2) for k in ("l1", "l2", "l1_99", "l2_99")}
     got = baseline_over_draws(values, grid, 1.04)
     assert got["l1"].mean == 2.5 and got["l1"].n == 2
+
+
+def test_l1_over_thesis_divides_the_seed_mean_by_the_thesis_value():
+    errors = {"1-layer NN": [ErrorMeasures(0.3, 0.8, 0.26, 0.6), ErrorMeasures(0.5, 1.0, 0.28, 0.7)]}
+    assert l1_over_thesis(errors, ("1-layer NN",)) == pytest.approx([0.4 / 0.3065])
+
+
+def test_start_outputs_read_the_softmax_at_the_ascent_start_input():
+    from lib.studies.jump_detection.ascent import start_inputs
+    from lib.studies.jump_detection.training import Trained
+
+    net = detector_network()
+    with torch.no_grad():
+        net.layers[0].bias[:, 0, 59] = 50.0  # every member's output saturated on position 80 near x = 0
+    history = type("H", (), {"val_loss": torch.tensor([[1.0, 2.0]])})()  # member 0 has the lowest loss
+    trained = Trained({"1-layer NN": net}, {"1-layer NN": history}, None, ())
+    position, p_max, p_min = start_outputs(trained, ["1-layer NN"], seed=0)["1-layer NN"]
+    with torch.no_grad():
+        p = torch.softmax(net.member(0)(start_inputs(1, 100, 0.05, 0)), dim=-1)[0]
+    assert position == 80 and p_max == pytest.approx(float(p[59])) and p_max > 0.99
+    assert p_min == pytest.approx(float(p[[0, 19, 39, 59]].min())) and p_min < 1e-10

@@ -10,7 +10,7 @@ from lib import data, models
 from lib.claims import Measurement, over_repeats
 from lib.jump_errors import FIRST_POSITION, ErrorMeasures, error_measures, predicted_positions, probabilities
 from lib.probes import class_averaged_activations
-from lib.studies.jump_detection.ascent import Ascent, argmax_rise, ascend, principal_subpattern_signals
+from lib.studies.jump_detection.ascent import Ascent, argmax_rise, ascend, principal_subpattern_signals, start_inputs
 from lib.studies.jump_detection.baseline import accuracy_within, detector_weights_at, width_study
 from lib.studies.jump_detection.claims import LABELS, MEASURES, PAPER_TABLE
 from lib.studies.jump_detection.nets import (
@@ -148,15 +148,31 @@ def ascents(trained: Trained, names: list[str], cfg) -> dict[str, Ascent]:
     return found
 
 
-def ascent_table(found: dict[str, Ascent]) -> pd.DataFrame:
-    """Per model: iterations per target, runs stopped by the cap, final a_i, inputs whose largest rise is at the target."""
+def start_outputs(trained: Trained, names: list[str], seed: int) -> dict[str, tuple[int, float, float]]:
+    """At the ascent's start input (thesis ch. 5: U[-0.05, 0.05], the first row of ascend's draw), per model's shown
+    seed: the predicted position, its softmax output, and the smallest softmax output of any target of the ascent."""
+    x = start_inputs(1, 100, 0.05, seed)
+    found = {}
+    for name in names:
+        with torch.no_grad():
+            p = torch.softmax(trained.nets[name].member(trained.shown(name))(x), dim=-1)[0].numpy()
+        targets = np.array(ASCENT_TARGETS + ((50,) if "CNN" in name else ())) - FIRST_POSITION
+        found[name] = (FIRST_POSITION + int(p.argmax()), float(p.max()), float(p[targets].min()))
+    return found
+
+
+def ascent_table(found: dict[str, Ascent], start: dict[str, tuple[int, float, float]]) -> pd.DataFrame:
+    """Per model: iterations per target, runs stopped by the cap, final a_i, inputs whose largest rise is at the
+    target, and the output at the start input (predicted position, its probability, the smallest target a_i)."""
     rows = []
     for name, result in found.items():
         targets = np.array(ASCENT_TARGETS + ((50,) if len(result.iterations) > len(ASCENT_TARGETS) else ()))
         rows.append({"model": name, "targets": targets.tolist(), "iterations": result.iterations.tolist(),
                      "stopped by the cap": int(result.hit_cap.sum()),
                      "final a_i": [round(float(v), 3) for v in result.probability],
-                     "largest rise at the target": f"{int(np.sum(argmax_rise(result.x) == targets))}/{len(targets)}"})
+                     "largest rise at the target": f"{int(np.sum(argmax_rise(result.x) == targets))}/{len(targets)}",
+                     "start: predicted position (probability)": f"{start[name][0]} ({start[name][1]:.3f})",
+                     "start: smallest target a_i": f"{start[name][2]:.1e}"})
     return pd.DataFrame(rows).set_index("model")
 
 
@@ -202,3 +218,8 @@ def exact_shares(trained: Trained, signals: data.JumpSignals) -> dict[str, np.nd
 def diagonal_shares(net: models.StackedNet) -> np.ndarray:
     """diagonal_share of every member: (K,)."""
     return np.array([diagonal_share(net, k) for k in range(net.k)])
+
+
+def l1_over_thesis(errors: dict[str, list[ErrorMeasures]], names: tuple[str, ...]) -> np.ndarray:
+    """Each named model's mean L1 over the thesis's L1 for it: (len(names),)."""
+    return np.array([over_seeds(errors[n])["l1"].mean / PAPER_BY_NAME[n][0] for n in names])

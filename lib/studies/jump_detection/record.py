@@ -28,9 +28,9 @@ def record_claims(ledger: Ledger, cfg, trained: Trained, errors: dict[str, list[
     worse = [n for n in trained.main if over_seeds(errors[n])["l1"].mean >= baseline["l1"].mean]
     ledger.record("chen2017.s3.4.all_beat_baseline", not worse, converged=trained.converged(*trained.main),
                   note=("not below the baseline: " + ", ".join(worse)) if worse else "")
-    capped = [n for n, a in found.items() if a.hit_cap.any()]
-    ledger.record("chen2017.ch5.ascent_reaches_target", not capped, converged=trained.converged(*found),
-                  note=("stopped by ascent_cap: " + ", ".join(capped)) if capped else "")
+    capped = [n for n in trained.main if found[n].hit_cap.any()]
+    ledger.record("chen2017.ch5.ascent_reaches_target", not capped, converged=trained.converged(*trained.main),
+                  note=(f"stopped by ascent_cap ({cfg.conv_activation} convs): " + ", ".join(capped)) if capped else "")
     one = trained.nets["1-layer NN"]
     ledger.record("chen2017.fig3.14.diagonal_weights", over_repeats(diagonal_shares(one)),
                   converged=trained.converged("1-layer NN"))
