@@ -40,4 +40,5 @@ def test_record_claims_fills_every_claim_and_unconverged_networks_never_differ(t
     best = experiments.best_gap(evals["MNIST 6x100"]["trained"])
     assert best.z == min(ms.reach_gap(evals["MNIST 6x100"]["trained"].network, layers).z
                          for layers in evals["MNIST 6x100"]["trained"].layers.values())
+    assert "6×100:" in experiments.depth_sentence(evals, nets)
     assert np.all(np.asarray(ppl["MNIST"]["trained"]) <= 1) and torch.is_tensor(focus.run.history.val_loss)
