@@ -1,4 +1,5 @@
-"""lib.summary_plots: every figure builds from small random inputs (shapes and infinite interval ends)."""
+"""lib.studies.summary_layers.figures: every figure builds from small random inputs (shapes and infinite interval
+ends)."""
 
 import matplotlib
 
@@ -8,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from lib import summary_plots as sp  # noqa: E402
+from lib.studies.summary_layers import figures  # noqa: E402
 
 RNG = np.random.default_rng(0)
 LOW = np.array([-np.inf, 0.1, 0.5, 1.0])
@@ -17,18 +18,18 @@ HIGH = np.array([0.1, 0.5, 1.0, np.inf])
 
 def test_every_figure_builds():
     n = 40
-    figures = [
-        sp.weight_gap_panels({"a": (RNG.normal(size=6), RNG.normal(size=6)), "b": (RNG.normal(size=6),
+    built = [
+        figures.weight_gap_panels({"a": (RNG.normal(size=6), RNG.normal(size=6)), "b": (RNG.normal(size=6),
                                                                                   RNG.normal(size=6))}),
-        sp.ratio_figure(RNG.uniform(0.1, 2, n), RNG.uniform(0.1, 2, n), RNG.random(n) > 0.5, RNG.random(n) > 0.8,
+        figures.ratio_figure(RNG.uniform(0.1, 2, n), RNG.uniform(0.1, 2, n), RNG.random(n) > 0.5, RNG.random(n) > 0.8,
                         limits=(0.0, 2.0), log=False),
-        sp.ratio_figure(RNG.uniform(0.1, 2, n), RNG.uniform(0.1, 2, n), RNG.random(n) > 0.5, RNG.random(n) > 0.8,
+        figures.ratio_figure(RNG.uniform(0.1, 2, n), RNG.uniform(0.1, 2, n), RNG.random(n) > 0.5, RNG.random(n) > 0.8,
                         limits=None, log=True),
-        sp.interval_figure(LOW, HIGH, RNG.uniform(0.01, 3, n), RNG.integers(0, 4, n), [3], seed=0),
-        sp.eq18_figure(RNG.normal(size=n), RNG.normal(size=n)),
-        sp.organisation_figure(RNG.random((4, 12)), RNG.normal(size=12), LOW, HIGH, "test"),
-        sp.organisation_scatter(RNG.random(5), RNG.random(5), np.array([0.01, 0.1, 0.1, 1.0, 1.0]), {"x": 1}),
-        sp.explorer_figure(0.7, 2, 3, LOW, HIGH, RNG.normal(size=(12, 2))),
+        figures.interval_figure(LOW, HIGH, RNG.uniform(0.01, 3, n), RNG.integers(0, 4, n), [3], seed=0),
+        figures.eq18_figure(RNG.normal(size=n), RNG.normal(size=n)),
+        figures.organisation_figure(RNG.random((4, 12)), RNG.normal(size=12), LOW, HIGH, "test"),
+        figures.organisation_scatter(RNG.random(5), RNG.random(5), np.array([0.01, 0.1, 0.1, 1.0, 1.0]), {"x": 1}),
+        figures.explorer_figure(0.7, 2, 3, LOW, HIGH, RNG.normal(size=(12, 2))),
     ]
-    assert all(isinstance(fig, Figure) for fig in figures)
+    assert all(isinstance(fig, Figure) for fig in built)
     plt.close("all")

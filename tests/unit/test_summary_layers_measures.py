@@ -1,4 +1,5 @@
-"""lib.summary_analysis against slow loops on small random networks and data."""
+"""lib.studies.summary_layers (grid, states, network, theory, organisation) against slow loops on small random
+networks and data."""
 
 import itertools
 
@@ -6,15 +7,15 @@ import numpy as np
 import pytest
 import torch
 
-from lib import probes
-from lib import summary_analysis as sa
+from lib import probes, scoring
 from lib.models import summary_mlp
+from lib.studies.summary_layers import grid, network, organisation, states, theory
 
 
-def random_weights(seed: int = 0, d_in: int = 6, hidden: int = 8, classes: int = 5) -> sa.SummaryWeights:
+def random_weights(seed: int = 0, d_in: int = 6, hidden: int = 8, classes: int = 5) -> network.SummaryWeights:
     gen = torch.Generator().manual_seed(seed)
     draw = lambda *shape: torch.randn(*shape, generator=gen, dtype=torch.float64)  # noqa: E731
-    return sa.SummaryWeights(draw(d_in, hidden), draw(hidden), draw(hidden, 2), draw(2, classes))
+    return network.SummaryWeights(draw(d_in, hidden), draw(hidden), draw(hidden, 2), draw(2, classes))
 
 
 def random_inputs(seed: int = 1, n: int = 300, d_in: int = 6, classes: int = 5):
@@ -23,22 +24,22 @@ def random_inputs(seed: int = 1, n: int = 300, d_in: int = 6, classes: int = 5):
 
 
 def test_lr_grid_and_members():
-    assert sa.lr_grid(0.01, 1.0, 3) == (0.01, 0.1, 1.0)
-    assert sa.lr_grid(0.05, 0.05, 4) == (0.05,)
-    lrs, seeds = sa.grid_members((0.1, 0.2), (7, 8, 9))
+    assert grid.lr_grid(0.01, 1.0, 3) == (0.01, 0.1, 1.0)
+    assert grid.lr_grid(0.05, 0.05, 4) == (0.05,)
+    lrs, seeds = grid.grid_members((0.1, 0.2), (7, 8, 9))
     assert lrs == (0.1, 0.1, 0.1, 0.2, 0.2, 0.2) and seeds == (7, 8, 9, 7, 8, 9)
 
 
 def test_select_member_picks_best_mean_lr_then_best_seed():
     val = np.array([0.90, 0.99, 0.95, 0.96, 0.10, 0.98])  # 3 lrs x 2 seeds: means 0.945, 0.955, 0.54
-    assert sa.select_member(val, 3, 2) == (1, 3)
+    assert grid.select_member(val, 3, 2) == (1, 3)
 
 
 def test_member_weights_and_forward_match_the_stacked_net():
     net = summary_mlp(3, d_in=6, hidden=8, classes=5, seed=[4, 5, 6])
     x, _ = random_inputs()
-    weights = sa.member_weights(net, 1)
-    out = sa.forward(weights, x)
+    weights = network.member_weights(net, 1)
+    out = network.forward(weights, x)
     expected = net.member(1).double()(x)
     assert torch.allclose(out.logits, expected, atol=1e-10)
     assert out.summary.shape == (300, 2) and out.hidden.shape == (300, 8)
@@ -46,9 +47,9 @@ def test_member_weights_and_forward_match_the_stacked_net():
 
 def test_normalisation_and_rescaling_keep_the_outputs():
     weights, (x, _) = random_weights(), random_inputs()
-    base = sa.forward(weights, x).logits
+    base = network.forward(weights, x).logits
     for changed in (weights.normalised(), weights.rescaled_node(3, 7.5)):
-        assert torch.allclose(sa.forward(changed, x).logits, base, atol=1e-10)
+        assert torch.allclose(network.forward(changed, x).logits, base, atol=1e-10)
     assert not torch.allclose(weights.rescaled_node(3, 7.5).w2, weights.w2)
     again = weights.rescaled_node(3, 7.5).normalised()
     assert torch.allclose(again.w2, weights.normalised().w2) and torch.allclose(again.w3, weights.normalised().w3)
@@ -58,36 +59,36 @@ def test_strictly_correct_and_ties_against_a_loop():
     logits = torch.tensor([[1.0, 2.0, 0.0], [2.0, 2.0, 0.0], [0.0, 0.0, 0.0], [3.0, 1.0, 1.0]])
     labels = torch.tensor([1, 0, 0, 0])
     expected = [all(row[y] > row[m] for m in range(3) if m != y) for row, y in zip(logits.tolist(), labels.tolist())]
-    assert sa.strictly_correct(logits, labels).tolist() == expected == [True, False, False, True]
-    assert sa.tied_samples(logits).tolist() == [False, True, True, False]
+    assert scoring.strictly_correct(logits, labels).tolist() == expected == [True, False, False, True]
+    assert network.tied_samples(logits).tolist() == [False, True, True, False]
 
 
 def test_ratio_conditions_agree_with_strict_correctness_on_random_networks():
     """Eq. 12-13 (lib.probes) predict strict correctness exactly, ties and a_B = 0 included."""
     for seed in range(5):
         weights, (x, y) = random_weights(seed), random_inputs(seed + 10)
-        out = sa.forward(weights, x)
+        out = network.forward(weights, x)
         predicted = probes.ratio_conditions(out.summary, y, weights.w3)
-        table = sa.agreement_table(predicted, sa.strictly_correct(out.logits, y))
+        table = theory.agreement_table(predicted, scoring.strictly_correct(out.logits, y))
         assert table[0, 1] == table[1, 0] == 0 and table.sum() == len(y)
 
 
 def test_agreement_table_counts():
     p = torch.tensor([1, 1, 0, 0, 1], dtype=torch.bool)
     a = torch.tensor([1, 0, 1, 0, 1], dtype=torch.bool)
-    assert sa.agreement_table(p, a).tolist() == [[2, 1], [1, 1]]
+    assert theory.agreement_table(p, a).tolist() == [[2, 1], [1, 1]]
 
 
 def test_eq17_positive_pairs_against_a_loop():
     w3 = random_weights(3).w3
     count = sum((w3[0, s] - w3[0, t]) * (w3[1, t] - w3[1, s]) > 0 for s, t in itertools.combinations(range(5), 2))
-    assert sa.eq17_positive_pairs(w3) == (int(count), 10)
+    assert theory.eq17_positive_pairs(w3) == (int(count), 10)
 
 
 def test_eq18_check_against_a_loop_over_pairs():
     weights, (x, y) = random_weights(2, classes=3), random_inputs(4, n=60, classes=3)
-    out = sa.forward(weights, x)
-    correct = sa.strictly_correct(out.logits, y)
+    out = network.forward(weights, x)
+    correct = scoring.strictly_correct(out.logits, y)
     a, w = out.summary, weights.w3
     pairs, violations, margins = 0, 0, []
     for s in range(60):
@@ -98,7 +99,7 @@ def test_eq18_check_against_a_loop_over_pairs():
                 rhs = (a[s, 1] - a[t, 1]) * (w[1, ct] - w[1, cs])
                 pairs, violations = pairs + 1, violations + int(lhs <= rhs)
                 margins.append(float(lhs - rhs))
-    check = sa.eq18_check(a, y, w, correct, chunk=7)
+    check = theory.eq18_check(a, y, w, correct, chunk=7)
     assert (check.pairs, check.violations) == (pairs, violations) and pairs > 0
     assert check.violations == 0  # eq. 18 follows from eq. 15-16 for correctly classified samples
     assert check.min_margin == pytest.approx(min(margins))
@@ -106,20 +107,27 @@ def test_eq18_check_against_a_loop_over_pairs():
 
 def test_eq13_classes_and_zero_b_fraction():
     w3 = torch.tensor([[0.0, 3.0, 1.0, 2.0], [1.0, -1.0, 0.5, 0.2]], dtype=torch.float64)
-    assert sa.eq13_classes(w3) == [1]
+    assert theory.eq13_classes(w3) == [1]
     a = torch.tensor([[1.0, 0.0], [1.0, 2.0], [0.0, 0.0], [2.0, 1.0]])
-    assert sa.zero_b_fraction(a, torch.tensor([0, 0, 1, 1]), 3)[:2].tolist() == [0.5, 0.5]
+    # sample 2 has a_A = a_B = 0: silenced, not classified by eq. 13, so class 1 has no a_B = 0 < a_A sample
+    assert theory.zero_b_fraction(a, torch.tensor([0, 0, 1, 1]), 3)[:2].tolist() == [0.5, 0.0]
+    gen = torch.Generator().manual_seed(3)
+    a = torch.relu(torch.randn(200, 2, generator=gen))
+    y = torch.randint(3, (200,), generator=gen)
+    loop = [sum(float(a[i, 1]) == 0 and float(a[i, 0]) > 0 for i in range(200) if y[i] == c) / int((y == c).sum())
+            for c in range(3)]
+    assert theory.zero_b_fraction(a, y, 3) == pytest.approx(loop)
 
 
 def test_pair_error_rates_against_a_loop():
     gen = torch.Generator().manual_seed(0)
     y, p = torch.randint(4, (200,), generator=gen), torch.randint(4, (200,), generator=gen)
-    rates = sa.pair_error_rates(y, p, 4)
+    rates = theory.pair_error_rates(y, p, 4)
     for i in range(4):
         for j in range(4):
             n = sum((a == i and b == j) or (a == j and b == i) for a, b in zip(y.tolist(), p.tolist()) if a != b)
             assert rates[i, j] == pytest.approx(n / 200)
-    assert sa.top_pairs(rates, 1)[0][2] == rates[np.triu_indices(4, 1)].max()
+    assert theory.top_pairs(rates, 1)[0][2] == rates[np.triu_indices(4, 1)].max()
 
 
 def test_boundary_pairs_against_a_loop():
@@ -131,13 +139,13 @@ def test_boundary_pairs_against_a_loop():
             below = [(float((w[1, m] - w[1, c]) / (w[0, c] - w[0, m])), m) for m in range(6) if w[0, c] < w[0, m]]
             for m in ([max(above)[1]] if above else []) + ([min(below)[1]] if below else []):
                 found.add((min(c, m), max(c, m)))
-        assert sa.boundary_pairs(w) == found
+        assert theory.boundary_pairs(w) == found
 
 
 def test_node_in_interval_means_the_node_alone_classifies_the_class():
     for seed in range(4):
         weights = random_weights(seed, hidden=12, classes=4)
-        inside = sa.node_in_interval(weights.w2, weights.w3)
+        inside = organisation.node_in_interval(weights.w2, weights.w3)
         for n in range(12):
             z = torch.relu(weights.w2[n]) @ weights.w3  # (C,) logits of the node alone
             for c in range(4):
@@ -154,9 +162,9 @@ def test_organisation_against_a_loop_and_invariant_under_normalisation():
             z = torch.relu(weights.w2[n]) @ weights.w3
             total += float(f[c, n])
             inside += float(f[c, n]) * all(z[c] > z[m] for m in range(4) if m != c)
-    assert sa.organisation(f, weights.w2, weights.w3) == pytest.approx(inside / total)
+    assert organisation.organisation(f, weights.w2, weights.w3) == pytest.approx(inside / total)
     normed = weights.normalised()
-    assert sa.organisation(f, normed.w2, normed.w3) == pytest.approx(inside / total)
+    assert organisation.organisation(f, normed.w2, normed.w3) == pytest.approx(inside / total)
 
 
 def test_contrasting_pair_against_a_loop():
@@ -164,14 +172,17 @@ def test_contrasting_pair_against_a_loop():
     test = np.array([0.95, 0.90, 0.97, 0.93])
     best = max(((i, j) for i in range(4) for j in range(4) if i != j and abs(train[i] - train[j]) <= 0.01),
                key=lambda ij: test[ij[0]] - test[ij[1]])
-    assert sa.contrasting_pair(train, test, 0.01) == best == (0, 1)
-    assert sa.contrasting_pair(np.array([0.1, 0.5]), np.array([0.2, 0.9]), 0.01) == (1, 0)
+    assert organisation.contrasting_pair(train, test, 0.01, min_gap=0.02) == best == (0, 1)
+    # the gap of the best pair (0.05) is below the minimum asked for: no contrasting pair
+    assert organisation.contrasting_pair(train, test, 0.01, min_gap=0.06) is None
+    # no two networks with close training accuracy: no pair at all
+    assert organisation.contrasting_pair(np.array([0.1, 0.5]), np.array([0.2, 0.9]), 0.01, min_gap=0.0) is None
 
 
 def test_node_contributions_sum_to_the_summary_pre_activations():
     weights, (x, _) = random_weights(), random_inputs()
-    out = sa.forward(weights, x)
-    contrib = sa.node_contributions(out.hidden[0], weights.w2)
+    out = network.forward(weights, x)
+    contrib = organisation.node_contributions(out.hidden[0], weights.w2)
     assert torch.allclose(torch.relu(contrib.sum(dim=0)), out.summary[0])
 
 
@@ -179,66 +190,68 @@ def test_summary_states_shares_and_accuracy_against_a_loop():
     gen = torch.Generator().manual_seed(3)
     a = torch.relu(torch.randn(2, 40, 2, generator=gen, dtype=torch.float64))  # (K, N, 2), about half zero
     correct = torch.rand(2, 40, generator=gen) > 0.5
-    states = sa.summary_states(a)
+    found_states = states.summary_states(a)
     for k, n in itertools.product(range(2), range(40)):
         a_off, b_off = bool(a[k, n, 0] == 0), bool(a[k, n, 1] == 0)
-        assert sa.STATES[int(states[k, n])] == {(False, False): "both on", (True, False): "only A off",
+        assert states.STATES[int(found_states[k, n])] == {(False, False): "both on", (True, False): "only A off",
                                                 (False, True): "only B off", (True, True): "both off"}[a_off, b_off]
-    shares, acc = sa.state_shares(states), sa.state_accuracy(states, correct)
+    shares, acc = states.state_shares(found_states), states.state_accuracy(found_states, correct)
     for k, s in itertools.product(range(2), range(4)):
-        members = [n for n in range(40) if int(states[k, n]) == s]
+        members = [n for n in range(40) if int(found_states[k, n]) == s]
         assert shares[k, s] == pytest.approx(len(members) / 40)
         expected = np.mean([bool(correct[k, n]) for n in members]) if members else np.nan
         assert np.isclose(float(acc[k, s]), expected, equal_nan=True)
-    assert sa.state_accuracy(torch.zeros(3, dtype=torch.long), torch.ones(3, dtype=torch.bool))[1:].isnan().all()
+    assert states.state_accuracy(torch.zeros(3, dtype=torch.long), torch.ones(3, dtype=torch.bool))[1:].isnan().all()
 
 
 def test_grid_states_match_the_stacked_forward():
     net = summary_mlp(2, d_in=6, hidden=8, classes=5, seed=[1, 2])
     x, y = random_inputs(n=60)
-    states, correct = sa.grid_states(net, x.float(), y)
+    found_states, correct = states.grid_states(net, x.float(), y)
     for k in range(2):
-        out = sa.forward(sa.member_weights(net, k), x.float())
-        assert torch.equal(states[k], sa.summary_states(out.summary))
-        assert torch.equal(correct[k], (out.logits.argmax(dim=1) == y) & ~sa.tied_samples(out.logits))
+        out = network.forward(network.member_weights(net, k), x.float())
+        assert torch.equal(found_states[k], states.summary_states(out.summary))
+        assert torch.equal(correct[k], (out.logits.argmax(dim=1) == y) & ~network.tied_samples(out.logits))
 
 
 def test_train_grid_trains_each_member_with_its_own_rate_and_caches(tmp_path, monkeypatch):
     monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
     gen = torch.Generator().manual_seed(0)
     x, y = torch.rand(120, 6, generator=gen), torch.randint(3, (120,), generator=gen)
-    spec = sa.GridSpec(hidden=5, lrs=(0.0, 0.1), seeds=(3,), batch_size=20, max_epochs=2, patience=2, device="cpu")
-    net, history, states = sa.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
-    init = sa.build_grid_net(spec, 6, 3)
+    spec = grid.GridSpec(hidden=5, lrs=(0.0, 0.1), seeds=(3,), batch_size=20, max_epochs=2, patience=2, device="cpu")
+    net, history, found_states = grid.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
+    init = grid.build_grid_net(spec, 6, 3)
     assert torch.equal(net.layers[0].weight[0], init.layers[0].weight[0])  # lr = 0: unchanged
     assert not torch.equal(net.layers[0].weight[1], init.layers[0].weight[1])
     assert history.val_loss.shape[1] == 2 and len(list(tmp_path.glob("models/*.pt"))) == 1
-    at_init = sa.state_shares(sa.grid_states(init, x[80:], y[80:])[0])
-    assert states.shape == (3, 2, 4) and torch.allclose(states.sum(dim=-1), torch.ones(3, 2, dtype=torch.float64))
-    assert torch.equal(states[0], at_init) and torch.equal(states[2, 0], at_init[0])  # lr = 0 member never moves
-    again, _, states_again = sa.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
+    at_init = states.state_shares(states.grid_states(init, x[80:], y[80:])[0])
+    assert found_states.shape == (3, 2, 4)
+    assert torch.allclose(found_states.sum(dim=-1), torch.ones(3, 2, dtype=torch.float64))
+    assert torch.equal(found_states[0], at_init)
+    assert torch.equal(found_states[2, 0], at_init[0])  # the lr = 0 member never moves
+    again, _, states_again = grid.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
     assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
-    assert torch.equal(states, states_again)
-    assert sa.accuracies(net, x, y).shape == (2,)
+    assert torch.equal(found_states, states_again)
+    assert grid.accuracies(net, x, y).shape == (2,)
 
 
-def test_check_grid_names_the_parameter():
+def test_check_names_both_parameters_of_each_broken_rule():
     from types import SimpleNamespace
 
-    from lib.params import ParameterError
+    from lib.studies.summary_layers.params import check
     good = SimpleNamespace(hidden_sizes=(100, 300), analysed_hidden=300, lr_low=0.01, lr_high=0.1, n_lr=2, n_seeds=1)
-    sa.check_grid(good)
-    for change, name in ((dict(analysed_hidden=600), "analysed_hidden"), (dict(lr_low=1.0), "lr_low"),
-                         (dict(n_lr=1), "n_seeds")):
-        with pytest.raises(ParameterError, match=name):
-            sa.check_grid(SimpleNamespace(**{**vars(good), **change}))
+    assert check(good) == []
+    for change, names in ((dict(analysed_hidden=600), ("analysed_hidden", "hidden_sizes")),
+                          (dict(lr_low=1.0), ("lr_low", "lr_high")), (dict(n_lr=1), ("n_lr", "n_seeds"))):
+        found = check(SimpleNamespace(**{**vars(good), **change}))
+        assert len(found) == 1 and all(f"'{name}'" in found[0] for name in names), found
 
 
 def test_finite_members_flags_a_diverged_member():
     net = summary_mlp(3, d_in=6, hidden=8, classes=5, seed=0)
     with torch.no_grad():
         net.layers[1].weight[1, 0, 0] = torch.nan
-    assert sa.finite_members(net).tolist() == [True, False, True]
+    assert grid.finite_members(net).tolist() == [True, False, True]
 
 
 def test_tie_share_counts_silent_summary_layers_per_member():
@@ -247,5 +260,17 @@ def test_tie_share_counts_silent_summary_layers_per_member():
     with torch.no_grad():
         net.layers[1].weight[1] = -1.0  # member 1: both summary nodes silent (hidden activations are >= 0)
     logits = net(x.float())
-    expected = [float(sa.tied_samples(logits[k]).double().mean()) for k in range(2)]
-    assert sa.tie_share(net, x.float()).tolist() == expected and expected[1] == 1.0
+    expected = [float(network.tied_samples(logits[k]).double().mean()) for k in range(2)]
+    assert grid.tie_share(net, x.float()).tolist() == expected and expected[1] == 1.0
+
+
+def test_accuracies_count_a_silenced_summary_layer_as_wrong_even_for_class_0():
+    net = summary_mlp(2, d_in=6, hidden=8, classes=5, seed=0)
+    x, _ = random_inputs(n=50)
+    with torch.no_grad():
+        net.layers[1].weight[1] = -1.0  # member 1: a_A = a_B = 0 on every sample, all logits 0 (a 5-way tie)
+    zeros = torch.zeros(50, dtype=torch.long)  # every label class 0, which argmax would name for a tie
+    assert grid.accuracies(net, x.float(), zeros)[1] == 0.0
+    # selection on strict validation accuracy therefore never picks the silenced member
+    val = grid.accuracies(net, x.float(), zeros)
+    assert grid.select_member(val, 2, 1)[1] != 1 or val[0] == 0.0

@@ -22,11 +22,15 @@ PARAMS = (
 
 
 def check(cfg) -> list[str]:
-    """The learning-rate grid runs from lr_low up to lr_high; the analysed network is one of the grid's."""
+    """The learning-rate grid runs from lr_low up to lr_high; the analysed network is one of the grid's; the grid
+    holds at least two networks."""
     found = []
     if cfg.lr_low > cfg.lr_high:
         found.append(f"parameters 'lr_low' and 'lr_high': need lr_low <= lr_high, got {cfg.lr_low} > {cfg.lr_high}")
     if cfg.analysed_hidden not in cfg.hidden_sizes:
         found.append(f"parameters 'analysed_hidden' and 'hidden_sizes': analysed_hidden = {cfg.analysed_hidden} "
                      f"must be one of hidden_sizes {list(cfg.hidden_sizes)}")
+    if cfg.n_lr * cfg.n_seeds < 2:
+        found.append(f"parameters 'n_lr' and 'n_seeds': need n_lr · n_seeds >= 2 (the organised/disorganised "
+                     f"comparison needs two networks), got {cfg.n_lr} · {cfg.n_seeds}")
     return found
