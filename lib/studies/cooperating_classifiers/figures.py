@@ -87,7 +87,7 @@ def training(timeline: dict[int, dict], steps_per_epoch: int) -> Figure:
     ax.plot(steps, [100 * timeline[s]["network"] for s in steps], "-", color="k", lw=2, label="network")
     ax.axvline(steps_per_epoch, color="0.4", ls=":", lw=1)
     ax.set_xscale("symlog", linthresh=1)
-    ax.set(xlabel="training step (batches of 100)", ylabel="test accuracy (%)")
+    ax.set(xlabel="training step (batches of 100)", ylabel="test accuracy (%)", xlim=(0, steps[-1] * 1.3))
     ax.legend(fontsize="x-small", ncols=2, loc="lower right")
     return fig
 
