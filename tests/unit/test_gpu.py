@@ -40,7 +40,7 @@ def test_cuda_training_matches_cpu(kind, optimizer):
 
 
 def test_memorising_run_on_cuda_keeps_its_snapshot():
-    from lib.memorisation import EvalSet, load_snapshot, member_scores, train_to_memorise
+    from lib.studies.memorisation.training import EvalSet, load_snapshot, member_scores, train_to_memorise
 
     gen = torch.Generator().manual_seed(0)
     x, y = torch.randn(40, 10, generator=gen), torch.randint(0, 5, (40,), generator=gen)
