@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lib import data
+from lib.jump_errors import ErrorMeasures, accuracy_within, error_measures, lowest_fraction
 from lib.studies.jump_detection.baseline import (
     detect_jumps,
     detector_weights_at,
@@ -12,7 +13,6 @@ from lib.studies.jump_detection.baseline import (
     smooth,
     width_study,
 )
-from lib.jump_errors import ErrorMeasures, accuracy_within, error_measures, lowest_fraction
 
 
 def smooth_loop(x, g):

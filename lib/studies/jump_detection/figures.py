@@ -23,7 +23,7 @@ from lib.studies.jump_detection.nets import conv_filters, filter_type, output_co
 from lib.studies.jump_detection.sigma import PAPER_BASELINE, SigmaScan
 from lib.studies.jump_detection.training import Trained
 
-I = np.arange(1, 101)  # sample index i
+SAMPLES = np.arange(1, 101)  # sample index i
 
 
 def baseline_filters() -> Figure:
@@ -148,8 +148,8 @@ def one_layer(trained: Trained, balanced: data.JumpSignals, name: str = "1-layer
                           "input sample i"), ax=axes[0])
     fig.colorbar(_averages(axes[1], averaged(net, m, balanced)[0], "(b) A(1), output", "output node"), ax=axes[1])
     column, reference = output_column(net, m, 50), detector_weights_at(50)
-    axes[2].plot(I, column, label="1-layer NN, column for 50")
-    axes[2].plot(I, reference * np.linalg.norm(column) / np.linalg.norm(reference), label="baseline filter at 50")
+    axes[2].plot(SAMPLES, column, label="1-layer NN, column for 50")
+    axes[2].plot(SAMPLES, reference * np.linalg.norm(column) / np.linalg.norm(reference), label="baseline filter at 50")
     axes[2].set(title="(c) weights into the output for t0 = 50", xlabel="input sample i", ylabel="weight")
     axes[2].legend(fontsize="small")
     return fig
@@ -181,7 +181,7 @@ def ascent_mlps(found: dict[str, Ascent], names: list[str], targets: tuple[int, 
     fig, axes = plt.subplots(len(names), len(targets), figsize=(12, 2 * len(names)), sharex=True, squeeze=False)
     for row, name in enumerate(names):
         for col, pos in enumerate(targets):
-            axes[row, col].plot(I, found[name].x[col], lw=1)
+            axes[row, col].plot(SAMPLES, found[name].x[col], lw=1)
             axes[row, col].axvline(pos, color="C3", ls="--", lw=1)
             axes[row, col].set(title=f"{name}, t0 = {pos}", ylabel="x*_i")
             axes[row, col].title.set_fontsize("small")
@@ -198,7 +198,7 @@ def ascent_cnns(trained: Trained, found: dict[str, Ascent], names: list[str]) ->
         stages = [x[0]] + [p[trained.shown(name), 0].numpy() for p in post]
         for col, ax in enumerate(axes[row]):
             if col < len(stages):
-                ax.plot(I, stages[col], lw=1)
+                ax.plot(SAMPLES, stages[col], lw=1)
                 ax.axvline(50, color="C3", ls="--", lw=1)
                 ax.set(title=f"{name}: " + ("input x*" if col == 0 else f"after conv {col}"))
                 ax.title.set_fontsize("small")
@@ -211,7 +211,7 @@ def subpattern_signals(patterns: dict[str, np.ndarray], p50: np.ndarray) -> Figu
     """The signals of thesis Fig. 7.1, each titled with the 2-layer MLP's mean probability of position 50."""
     fig, axes = plt.subplots(1, len(patterns), figsize=(2.6 * len(patterns), 2.6), sharey=True)
     for ax, (title, x), p in zip(axes, patterns.items(), p50):
-        ax.plot(I, x, lw=1.2)
+        ax.plot(SAMPLES, x, lw=1.2)
         ax.set(title=f"{title}\np(50) = {p:.3f}", xlabel="sample i")
         ax.title.set_fontsize("small")
     return fig
@@ -222,8 +222,8 @@ def explorer(trained: Trained, theta: float, noise: float, position: int = 50, n
     x = data.step_signals(np.array([position]), 100, theta)[0]
     x = (x + np.random.default_rng(noise_seed).normal(0.0, noise, 100)).astype(np.float32)
     fig, axes = plt.subplots(1, 3, figsize=(13, 3))
-    axes[0].plot(I, x, lw=1)
-    axes[1].plot(I, first_difference(smooth(x, gaussian_window(19, 2.9)))[0], lw=1)
+    axes[0].plot(SAMPLES, x, lw=1)
+    axes[1].plot(SAMPLES, first_difference(smooth(x, gaussian_window(19, 2.9)))[0], lw=1)
     axes[1].axvline(int(detect_jumps(x[None])[0]), color="C2", ls=":", label="baseline")
     for name in trained.main:
         axes[2].plot(np.arange(21, 81), probabilities(trained.nets[name], x[None])[trained.shown(name), 0], lw=1,

@@ -11,7 +11,7 @@ from lib.claims import Measurement, over_repeats
 from lib.jump_errors import FIRST_POSITION, ErrorMeasures, error_measures, predicted_positions, probabilities
 from lib.probes import class_averaged_activations
 from lib.studies.jump_detection.ascent import Ascent, argmax_rise, ascend, principal_subpattern_signals, start_inputs
-from lib.studies.jump_detection.baseline import accuracy_within, detector_weights_at, width_study
+from lib.studies.jump_detection.baseline import detector_weights_at, width_study
 from lib.studies.jump_detection.claims import LABELS, MEASURES, PAPER_TABLE
 from lib.studies.jump_detection.nets import (
     active_fraction,
@@ -28,8 +28,10 @@ PAPER_BY_NAME = {name: values for name, _, values in PAPER_TABLE.values()}
 ASCENT_TARGETS = (21, 40, 60, 80)  # thesis Fig. 5.1-5.2; the CNNs also at 50 (Fig. 5.3-5.5)
 THESIS_FILTER_TYPES = {("1-conv-layer CNN", 1): "derivative (Fig. 3.18)",
                        ("1-conv-layer CNN, length 5", 1): "smoothing (Fig. 3.19)",
-                       ("2-conv-layer CNN", 1): "smoothing (Fig. 3.21)", ("2-conv-layer CNN", 2): "derivative (Fig. 3.21)",
-                       ("3-conv-layer CNN", 1): "smoothing (Fig. 3.23)", ("3-conv-layer CNN", 2): "derivative (Fig. 3.23)",
+                       ("2-conv-layer CNN", 1): "smoothing (Fig. 3.21)",
+                       ("2-conv-layer CNN", 2): "derivative (Fig. 3.21)",
+                       ("3-conv-layer CNN", 1): "smoothing (Fig. 3.23)",
+                       ("3-conv-layer CNN", 2): "derivative (Fig. 3.23)",
                        ("3-conv-layer CNN", 3): "not stated"}
 
 
@@ -198,11 +200,6 @@ def width_curves(cfg, taus: np.ndarray, noise_levels: np.ndarray) -> np.ndarray:
         signals = data.jump_signals(cfg.n_width, theta=1.0, sigma=float(s), seed=cfg.seed)
         sets[float(s)] = (signals.x, signals.positions)
     return width_study(sets, taus)
-
-
-def within_one(predicted: np.ndarray, signals: data.JumpSignals) -> float:
-    """Share of |t̂ − t| ≤ 1 (used for the Bayes classifier beside the baseline)."""
-    return accuracy_within(predicted, signals.positions)
 
 
 def all_errors(trained: Trained, signals: data.JumpSignals) -> dict[str, list[ErrorMeasures]]:

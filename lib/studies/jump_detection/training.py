@@ -3,8 +3,6 @@ settings, every shape trained (or loaded from the model cache), and the CNNs aga
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from lib import data, models, train
 from lib.studies.jump_detection.nets import LENGTH_5, SHAPES, TrainingCurve, train_shape
 
@@ -85,8 +83,3 @@ def train_all(cfg, splits: data.JumpSplits) -> Trained:
                     record_curve=False, conv_activation=other)
                 alternatives.append(name)
     return Trained(nets, histories, curve, tuple(alternatives))
-
-
-def best_epochs(history: train.History) -> np.ndarray:
-    """The epoch of each seed's lowest validation loss: (K,)."""
-    return history.best_epoch.numpy()
