@@ -2,6 +2,7 @@
 networks and data."""
 
 import itertools
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -274,3 +275,37 @@ def test_accuracies_count_a_silenced_summary_layer_as_wrong_even_for_class_0():
     # selection on strict validation accuracy therefore never picks the silenced member
     val = grid.accuracies(net, x.float(), zeros)
     assert grid.select_member(val, 2, 1)[1] != 1 or val[0] == 0.0
+
+
+def test_eq17_failing_pairs_and_class_accuracy_against_loops():
+    gen = torch.Generator().manual_seed(5)
+    w3 = torch.randn(2, 6, generator=gen, dtype=torch.float64)
+    loop = [(s, t) for s in range(6) for t in range(s + 1, 6)
+            if float((w3[0, s] - w3[0, t]) * (w3[1, t] - w3[1, s])) <= 0]
+    assert theory.eq17_failing_pairs(w3) == loop and len(loop) > 0
+    assert len(loop) + theory.eq17_positive_pairs(w3)[0] == 15
+    y, correct = torch.randint(4, (100,), generator=gen), torch.rand(100, generator=gen) > 0.3
+    expected = [float(correct[y == c].double().mean()) for c in range(4)]
+    assert theory.class_accuracy(y, correct, 4) == pytest.approx(expected)
+
+
+def test_records_put_each_claim_in_the_ledger_with_its_convergence():
+    from lib.studies.summary_layers import STUDY, record
+    ledger = STUDY.ledger()
+    history = SimpleNamespace(converged=torch.tensor([True, False]))
+    acc = {"train": np.array([0.9, 0.99]), "test": np.array([0.88, 0.95])}
+    chosen = record.chosen_network(300, acc, 1, history, (0.1, 0.1), (0, 1))
+    record.record_table1(ledger, {300: chosen})
+    record.record_theory(ledger, logit_change=1e-13, logit_scale=10.0, agree=10, samples=10, eq17=(44, 45),
+                         eq18=(100, 0), analysed_converged=True)
+    record.record_networks(ledger, organised=None, pair_converged=True, above=4, above_boundary=3,
+                           analysed_converged=True)
+    verdicts = {c["id"]: c["verdict"] for c in ledger.evaluate()}
+    assert verdicts["davel2020.t1.h300.test_acc"] == "not converged"  # member 1 did not converge
+    assert verdicts["davel2020.t1.h100.test_acc"] == "not run"
+    assert verdicts["davel2020.s3.3.normalisation_invariant"] == "reproduced"
+    assert verdicts["davel2020.eq12.agreement"] == "reproduced"
+    assert verdicts["davel2020.eq17.all_pairs_positive"] == "differs"
+    assert verdicts["davel2020.eq18.no_violations"] == "reproduced"
+    assert verdicts["davel2020.fig7_8.organised_generalises_better"] == "not run"
+    assert verdicts["davel2020.s5.boundary_pairs_most_confused"] == "differs"

@@ -12,6 +12,8 @@ from lib.models import StackedNet, summary_mlp
 from lib.studies.summary_layers.states import state_recorder
 from lib.train import History, evaluate, resolve_device, train, train_config, train_data
 
+COLLAPSED_TIES = 0.99  # share of tied outputs (validation) from which a member counts as collapsed
+
 
 def lr_grid(low: float, high: float, n: int) -> tuple[float, ...]:
     """n log-spaced learning rates from low to high (4 significant digits); one rate if n = 1 or low = high."""

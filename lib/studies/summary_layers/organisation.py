@@ -6,6 +6,8 @@ from torch import Tensor
 
 from lib import probes
 
+FIG78_MIN_GAP = 0.02  # smallest test-accuracy gap that makes two networks a contrasting pair (paper: 0.063)
+
 
 def node_in_interval(w_summary: Tensor, w_out: Tensor) -> Tensor:
     """(C, H) bool: hidden node n alone (summary activations relu(w_{An}), relu(w_{Bn})) satisfies the ratio

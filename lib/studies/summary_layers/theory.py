@@ -98,3 +98,15 @@ def top_pairs(rates: np.ndarray, count: int) -> list[tuple[int, int, float]]:
     i, j = np.triu_indices(len(rates), k=1)
     order = np.argsort(-rates[i, j], kind="stable")[:count]
     return [(int(i[o]), int(j[o]), float(rates[i[o], j[o]])) for o in order]
+
+
+def eq17_failing_pairs(w_out: Tensor) -> list[tuple[int, int]]:
+    """Class pairs c_s < c_t with φ_{A c_s c_t} φ_{B c_t c_s} <= 0, i.e. that break eq. 17."""
+    product = probes.weight_gap_product(w_out)  # (C, C)
+    return [(int(s), int(t)) for s, t in torch.nonzero(product <= 0) if s < t]
+
+
+def class_accuracy(labels: Tensor, correct: Tensor, n_classes: int) -> np.ndarray:
+    """Per class, the share of its samples that are (strictly) correct: (C,)."""
+    counts = torch.bincount(labels.long(), minlength=n_classes).double()
+    return (torch.bincount(labels.long(), weights=correct.double(), minlength=n_classes) / counts).numpy()
