@@ -33,3 +33,11 @@ def test_every_figure_builds():
     ]
     assert all(isinstance(fig, Figure) for fig in built)
     plt.close("all")
+
+
+def test_sample_explorer_draws_the_contributions_of_one_sample():
+    import torch
+    hidden, w2 = torch.rand(3, 12), torch.randn(12, 2)
+    fig = figures.sample_explorer(1, hidden, w2, np.array([0.1, 0.7, 2.0]), [0, 2, 3], [0, 3, 3], LOW, HIGH)
+    assert isinstance(fig, Figure)
+    plt.close("all")

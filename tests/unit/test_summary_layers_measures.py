@@ -309,3 +309,42 @@ def test_records_put_each_claim_in_the_ledger_with_its_convergence():
     assert verdicts["davel2020.eq18.no_violations"] == "reproduced"
     assert verdicts["davel2020.fig7_8.organised_generalises_better"] == "not run"
     assert verdicts["davel2020.s5.boundary_pairs_most_confused"] == "differs"
+
+
+def test_pair_gaps_and_ratio_points_against_loops():
+    weights, (x, y) = random_weights(), random_inputs()
+    out = network.forward(weights, x)
+    phi_a, phi_b = theory.pair_gaps(weights.w3)
+    pairs = [(s, t) for s in range(5) for t in range(s + 1, 5)]
+    w = weights.w3
+    assert phi_a.tolist() == pytest.approx([float(w[0, s] - w[0, t]) for s, t in pairs])
+    assert phi_b.tolist() == pytest.approx([float(w[1, t] - w[1, s]) for s, t in pairs])
+    correct = scoring.strictly_correct(out.logits, y).numpy()
+    phi, alpha, positive, wrong = theory.ratio_points(np.arange(len(y)), out.summary, y, w, correct)
+    expected = []
+    for i in range(len(y)):
+        a_a, a_b = float(out.summary[i, 0]), float(out.summary[i, 1])
+        if a_b <= 0:
+            continue
+        c = int(y[i])
+        for m in range(5):
+            if m != c:
+                gap_a, gap_b = float(w[0, c] - w[0, m]), float(w[1, m] - w[1, c])
+                expected.append((gap_b / gap_a, a_a / a_b, gap_a > 0, not correct[i]))
+    assert len(expected) == len(phi) > 0
+    assert phi.tolist() == pytest.approx([e[0] for e in expected])
+    assert alpha.tolist() == pytest.approx([e[1] for e in expected])
+    assert positive.tolist() == [e[2] for e in expected] and wrong.tolist() == [e[3] for e in expected]
+
+
+def test_fan_in_range_and_grid_organisation():
+    w = torch.tensor([[3.0, 0.0], [4.0, 1.0]], dtype=torch.float64)
+    assert network.fan_in_range(w) == "1.000-5.000"
+    assert network.fan_in_range(w, torch.tensor([0.0, 1.0], dtype=torch.float64)) == "1.414-5.000"
+    net = summary_mlp(3, d_in=6, hidden=8, classes=5, seed=[1, 2, 3])
+    x, y = random_inputs()
+    found = organisation.grid_organisation(net, np.array([0, 2]), x.float(), y, 5)
+    assert np.isnan(found[1])
+    w, fraction, ratios, lo, hi = organisation.network_view(net, 2, x.float(), y, 5)
+    assert found[2] == pytest.approx(organisation.organisation(fraction, w.w2, w.w3))
+    assert fraction.shape == (5, 8) and ratios.shape == (8,) and lo.shape == hi.shape == (5,)

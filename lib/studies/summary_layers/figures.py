@@ -165,3 +165,11 @@ def explorer_figure(alpha: float, label: int, predicted: int, low: np.ndarray, h
     right.invert_yaxis()
     right.legend(fontsize=7)
     return fig
+
+
+def sample_explorer(i: int, hidden, w_summary, alpha: np.ndarray, labels, predicted, low: np.ndarray,
+                    high: np.ndarray) -> Figure:
+    """The explorer figure of evaluation sample i: its α-ratio against the class intervals and its hidden nodes'
+    contributions h_n w_{An}, h_n w_{Bn} (hidden (N, H), w_summary (H, 2) tensors; labels, predicted (N,))."""
+    contrib = (hidden[i].double()[:, None] * w_summary.double()).numpy()
+    return explorer_figure(float(alpha[i]), int(labels[i]), int(predicted[i]), low, high, contrib)

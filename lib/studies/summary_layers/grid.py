@@ -109,3 +109,10 @@ def select_member(val_acc: np.ndarray, n_lrs: int, n_seeds: int) -> tuple[int, i
     per_lr = val_acc.reshape(n_lrs, n_seeds)  # (L, S)
     i_lr = int(np.argmax(per_lr.mean(axis=1)))
     return i_lr, i_lr * n_seeds + int(np.argmax(per_lr[i_lr]))
+
+
+def split_tensors(pair: tuple[np.ndarray, np.ndarray], count: int | None = None) -> tuple[Tensor, Tensor]:
+    """Float images (N, 784) in [0, 1] and int64 labels of an MNIST split (images, labels), the first `count`."""
+    from lib import data
+    x, y = pair[0][:count], pair[1][:count]
+    return torch.from_numpy(data.as_float(x)), torch.from_numpy(np.array(y, dtype=np.int64))

@@ -60,3 +60,9 @@ def tied_samples(logits: Tensor) -> Tensor:
     """Samples whose largest logit is shared by several classes (e.g. a_A = a_B = 0 gives all-zero logits): (N,)."""
     top = logits.amax(dim=-1, keepdim=True)  # (N, 1)
     return (logits == top).sum(dim=-1) > 1
+
+
+def fan_in_range(w: Tensor, b: Tensor | None = None) -> str:
+    """'min-max' of the nodes' fan-in norms (columns of w, with the bias b where given), 3 decimals."""
+    sq = (w ** 2).sum(dim=0) + (0.0 if b is None else b ** 2)
+    return f"{sq.sqrt().min():.3f}-{sq.sqrt().max():.3f}"

@@ -5,6 +5,8 @@ import torch
 from torch import Tensor
 
 from lib import probes
+from lib.models import StackedNet
+from lib.studies.summary_layers.network import forward, member_weights
 
 FIG78_MIN_GAP = 0.02  # smallest test-accuracy gap that makes two networks a contrasting pair (paper: 0.063)
 
@@ -48,3 +50,21 @@ def node_contributions(hidden: Tensor, w_summary: Tensor) -> Tensor:
     """Each hidden node's contribution h_n w_{An}, h_n w_{Bn} to the summary pre-activations of one sample:
     hidden (H,), w_summary (H, 2) → (H, 2)."""
     return hidden.double()[:, None] * w_summary.double()
+
+
+def network_view(net: StackedNet, k: int, x: Tensor, y: Tensor, n_classes: int):
+    """Member k normalised: its weights, class × node activation fractions (C, H) on (x, y), its node-ratios (H,)
+    and the allowed α-ratio interval ends (C,) each (Fig. 7-8)."""
+    w = member_weights(net, k).normalised()
+    fraction = probes.class_activation_fraction(forward(w, x).hidden, y, n_classes)
+    lo, hi = (t.numpy() for t in probes.allowed_alpha_ratio_range(w.w3))
+    return w, fraction, probes.node_ratio(w.w2).numpy(), lo, hi
+
+
+def grid_organisation(net: StackedNet, members: np.ndarray, x: Tensor, y: Tensor, n_classes: int) -> np.ndarray:
+    """Organisation of each member of the grid on (x, y), nan for the members not in `members`: (K,)."""
+    found = np.full(net.k, np.nan)
+    for k in members:
+        w, fraction, *_ = network_view(net, int(k), x, y, n_classes)
+        found[int(k)] = organisation(fraction, w.w2, w.w3)
+    return found

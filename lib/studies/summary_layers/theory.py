@@ -110,3 +110,26 @@ def class_accuracy(labels: Tensor, correct: Tensor, n_classes: int) -> np.ndarra
     """Per class, the share of its samples that are (strictly) correct: (C,)."""
     counts = torch.bincount(labels.long(), minlength=n_classes).double()
     return (torch.bincount(labels.long(), weights=correct.double(), minlength=n_classes) / counts).numpy()
+
+
+def pair_gaps(w_out: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """φ_A(c_s, c_t) and φ_B(c_t, c_s) for the class pairs c_s < c_t (row-major order), (P,) each (Fig. 4)."""
+    phi = probes.weight_gaps(w_out.double()).numpy()
+    iu = np.triu_indices(w_out.shape[-1], k=1)
+    return phi[0][iu], phi[1].T[iu]
+
+
+def ratio_points(indices: np.ndarray, a_summary: Tensor, labels: Tensor, w_out: Tensor,
+                 correct: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(φ-ratio(c_i, c_m), α-ratio(i), φ_{A c_i c_m} > 0, i misclassified) for every sample i of `indices` with
+    a_B > 0 and every other class c_m (Fig. 5 / 9), flattened sample-major."""
+    n_classes = w_out.shape[-1]
+    indices = indices[(a_summary[indices, 1] > 0).numpy()]
+    ci = np.repeat(labels[indices].numpy(), n_classes)
+    cm = np.tile(np.arange(n_classes), len(indices))
+    keep = ci != cm
+    phi_ratio = probes.phi_ratio(w_out.double()).numpy()
+    phi_a = probes.weight_gaps(w_out.double())[0].numpy()
+    alpha = probes.alpha_ratio(a_summary).numpy()
+    return (phi_ratio[ci, cm][keep], np.repeat(alpha[indices], n_classes)[keep], (phi_a[ci, cm] > 0)[keep],
+            np.repeat(~correct[indices], n_classes)[keep])
