@@ -14,3 +14,38 @@ def test_source_notebook_is_valid_and_stripped(path):
     nbformat.validate(nb)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code and all(not c.outputs and c.execution_count is None for c in code)
+
+
+def code_lines(cell) -> list[str]:
+    """The lines of a code cell that are code (not blank, not comments)."""
+    return [line for line in cell.source.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebooks_are_thin_and_show_their_code(path):
+    """No function, class or lambda defined in a notebook (they live in lib with a test); every code cell is
+    available to the reader behind a toggle (hide-input), none removed."""
+    code = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    for cell in code:
+        text = "\n".join(code_lines(cell))
+        assert not ast_defines(text), f"{path.stem}: a notebook defines {ast_defines(text)}"
+        assert "remove-input" not in cell.metadata.get("tags", []), f"{path.stem}: a code cell is hidden for good"
+
+
+def ast_defines(text: str) -> list[str]:
+    """Names of the functions, classes and lambdas a cell defines."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.append(node.name)
+        elif isinstance(node, ast.Lambda):
+            found.append("lambda")
+    return found
+
+
+def test_the_whole_book_holds_at_most_1200_lines_of_notebook_code():
+    total = sum(len(code_lines(c)) for p in NOTEBOOKS for c in nbformat.read(p, as_version=4).cells
+                if c.cell_type == "code")
+    assert total <= 1200, f"{total} code lines in the notebooks"

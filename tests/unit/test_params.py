@@ -62,7 +62,8 @@ bad_values = st.one_of(st.text(max_size=5), st.booleans(), st.floats(allow_nan=T
 def test_any_value_is_either_accepted_as_allowed_or_refused_by_name(name, value):
     section, pname = name
     param = section_params(section)[pname]
-    if value is None or param.check(value):
+    read = read_value(value) if isinstance(value, str) else value  # text is read as papermill's -p gives it
+    if value is None or param.check(read):
         try:
             assert resolve(section, **{pname: value})
         except ParameterError as error:  # allowed alone, but it may break a rule that joins it with another

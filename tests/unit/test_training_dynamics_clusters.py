@@ -1,10 +1,11 @@
-"""training_dynamics.clusters (H&D §3, Fig. 1-2): node contributions sum to the network output; boundaries by brute force."""
+"""training_dynamics.clusters (H&D §3, Fig. 1-2): node contributions sum to the network output; boundaries by
+brute force."""
 
 import numpy as np
 import torch
 
-from lib.studies.training_dynamics import clusters as sc
 from lib.models import mlp
+from lib.studies.training_dynamics import clusters as sc
 
 
 def test_samples_are_seeded_sorted_and_noisy_around_the_function():

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from lib import probes
-from lib.studies.training_dynamics import grid as dynamics
 from lib.models import mlp
+from lib.studies.training_dynamics import grid as dynamics
 from lib.train import train_data
 
 

@@ -5,8 +5,8 @@ import itertools
 import pytest
 import torch
 
-from lib.studies.training_dynamics import margin as im
 from lib.models import mlp
+from lib.studies.training_dynamics import margin as im
 
 
 def tiny(seed=0, n=40, d=5, classes=3):

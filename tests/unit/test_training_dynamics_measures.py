@@ -1,7 +1,5 @@
 """training_dynamics.measures: the counts and shares the chapter reports, against loops on tiny grids."""
 
-import numpy as np
-import pandas as pd
 import pytest
 import torch
 
@@ -53,7 +51,7 @@ def test_deep_peak_and_rise_by_loop(tiny_result):
     shape = grid.Shape(3, 4)
     f = tiny_result.records[shape]["f"].numpy()[:, tiny_result.ids("mse")]  # (T, S, L)
     mean = f.mean(axis=1)
-    assert measures.deep_peak(tiny_result, shape) == pytest.approx(min(mean[:, l].max() for l in range(1, 2)))
+    assert measures.deep_peak(tiny_result, shape) == pytest.approx(min(mean[:, layer].max() for layer in range(1, 2)))
     layer_mean = mean.mean(axis=1)
     assert measures.f_rise(tiny_result, shape) == pytest.approx(layer_mean.max() - layer_mean[0])
 
@@ -107,3 +105,11 @@ def test_init_comparison_and_evidence(tiny_result):
 
 def test_loss_kinds():
     assert measures.loss_kinds("both") == ("ce", "mse") and measures.loss_kinds("mse") == ("mse",)
+
+
+def test_the_showcase_shapes_are_the_deepest_widest_and_the_widest_shallowest():
+    shapes = grid.grid((2, 9, 5), (80, 20, 320))
+    assert (measures.largest_shape(shapes).depth, measures.largest_shape(shapes).width) == (9, 320)
+    shallow = measures.widest_shallow_shape(shapes)
+    assert (shallow.depth, shallow.width) == (2, 320)
+    assert measures.widest_shallow_shape(grid.grid((5,), (20,))).width == 20

@@ -7,8 +7,13 @@ from matplotlib.figure import Figure
 
 from lib import plots
 from lib.studies.training_dynamics import clusters
-from lib.studies.training_dynamics.grid import MAX_INFORMATIVENESS_10, Shape, class_fraction, loss_curves
-from lib.studies.training_dynamics.grid import node_activation_fraction
+from lib.studies.training_dynamics.grid import (
+    MAX_INFORMATIVENESS_10,
+    Shape,
+    class_fraction,
+    loss_curves,
+    node_activation_fraction,
+)
 from lib.studies.training_dynamics.measures import LOSS_NAMES, GridResult
 
 LAYER_CMAP = "plasma"  # hidden-layer index, shallowest (dark) to deepest (light), in every layer plot

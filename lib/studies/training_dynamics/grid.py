@@ -15,8 +15,8 @@ import torch
 from lib import probes
 from lib.cache import cached_train
 from lib.data import MNIST, as_float, split_mnist
-from lib.studies.training_dynamics.findings import ShapeCurves, chance_loss
 from lib.models import StackedNet, mlp
+from lib.studies.training_dynamics.findings import ShapeCurves, chance_loss
 from lib.train import (
     MemberLoss,
     TrainConfig,

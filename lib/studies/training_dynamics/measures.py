@@ -165,6 +165,17 @@ def f_rise(result: GridResult, shape: grid.Shape, loss: str = "mse") -> float:
     return float(np.nanmax(f) - f[0])
 
 
+def largest_shape(shapes: list[grid.Shape]) -> grid.Shape:
+    """The deepest shape, the widest among those (the paper's 9×320 in the full grid): where eq. 4 is checked."""
+    return max(shapes, key=lambda s: (s.depth, s.width))
+
+
+def widest_shallow_shape(shapes: list[grid.Shape]) -> grid.Shape:
+    """The widest of the shallowest shapes (Fig. 10's 2×320 in the full grid)."""
+    shallowest = min(s.depth for s in shapes)
+    return max((s for s in shapes if s.depth == shallowest), key=lambda s: s.width)
+
+
 def figure_shapes(result: GridResult) -> tuple[grid.Shape | None, grid.Shape | None]:
     """The shapes of Fig. 9 (9×320) and Fig. 10 (2×320) when the run has them, else None each."""
     have = {(s.depth, s.width): s for s in result.shapes}
@@ -179,7 +190,8 @@ def record_claims(ledger: Ledger, result: GridResult, margin: dict, max_u: float
         if share is not None:
             ledger.record(f"hd2020.s6.finding{number}", share, converged=result.converged(keys),
                           note=("does not hold for " + ", ".join(missed)) if missed else "holds for every run")
-    for wide, claim in ((True, "hd2020.s5.error_below_5pct_width_ge_80"), (False, "hd2020.s5.error_below_7pct_width_20")):
+    for wide, claim in ((True, "hd2020.s5.error_below_5pct_width_ge_80"),
+                        (False, "hd2020.s5.error_below_7pct_width_20")):
         keys = [(s, loss) for s, loss in result.keys if (s.width >= 80 if wide else s.width == 20)]
         if keys:
             errors = [float(result.curves(s, loss).val_error[-1]) for s, loss in keys]
