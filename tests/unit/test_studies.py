@@ -4,6 +4,7 @@ in code before any run, and no study importing another."""
 import ast
 import re
 
+import nbformat
 import papermill
 import pytest
 
@@ -43,3 +44,12 @@ def test_claims_of_a_study_in_the_ledger_quote_the_paper(section):
         if claim.origin == "paper":
             assert claim.paper not in (None, ""), claim.id
 
+
+
+@pytest.mark.parametrize("section", [s for s in SECTIONS if study(s).in_ledger])
+def test_a_chapter_in_the_ledger_has_its_paper_vs_run_table_where_the_scorecard_links(section):
+    cells = nbformat.read(REPO_ROOT / "notebooks" / f"{section}.ipynb", as_version=4).cells
+    names = [c.metadata.get("mystnb", {}).get("figure", {}).get("name") for c in cells]
+    assert f"tab-{section}-paper-vs-run" in names
+    table = cells[names.index(f"tab-{section}-paper-vs-run")]
+    assert "paper_vs_run(" in table.source and "NBVAL_CHECK_OUTPUT" in table.source
