@@ -66,6 +66,7 @@ def write_json_atomic(path: Path, record: dict) -> None:
     try:
         with handle:
             handle.write(json.dumps(record, indent=2, allow_nan=False) + "\n")
+        os.chmod(handle.name, 0o644)  # a temp file is private (0600); the results are for everyone to read
         os.replace(handle.name, path)
     except (OSError, ValueError):
         Path(handle.name).unlink(missing_ok=True)

@@ -122,3 +122,16 @@ def test_reading_choices_need_evidence_for_every_choice():
 def test_claim_ids_are_unique_across_the_book():
     ids = [c.id for s in SECTIONS for c in study(s).claims]
     assert len(ids) == len(set(ids))
+
+
+def test_results_are_written_atomically_readable_and_without_leftovers(tmp_path, monkeypatch):
+    import json
+    import stat
+    from lib.params import resolve
+    from lib.results import write_results
+
+    monkeypatch.setenv("NODEWISE_RESULTS", str(tmp_path))
+    path = write_results("data", resolve("data", "smoke"), {"x": 1.0}, 0.0, claims=[one(claim(), 0.31)])
+    record = json.loads(path.read_text())
+    assert record["claims"][0]["verdict"] == "reproduced" and "paper" not in record
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644 and [p.name for p in tmp_path.iterdir()] == ["data.json"]
