@@ -1,6 +1,8 @@
 """The claims ledger: verdicts, criteria, ids, measurements over repeats, and the tables rendered from it."""
 
+import json
 import math
+import stat
 import statistics
 
 import pytest
@@ -17,7 +19,8 @@ from lib.claims import (
     within,
 )
 from lib.claims_table import paper_vs_run, reading_choices
-from lib.params import integer, param
+from lib.params import integer, param, resolve
+from lib.results import write_results
 from lib.studies import SECTIONS, study
 from lib.study import ReadingChoice, Study, no_cross_rules
 
@@ -125,11 +128,6 @@ def test_claim_ids_are_unique_across_the_book():
 
 
 def test_results_are_written_atomically_readable_and_without_leftovers(tmp_path, monkeypatch):
-    import json
-    import stat
-    from lib.params import resolve
-    from lib.results import write_results
-
     monkeypatch.setenv("NODEWISE_RESULTS", str(tmp_path))
     path = write_results("data", resolve("data", "smoke"), {"x": 1.0}, 0.0, claims=[one(claim(), 0.31)])
     record = json.loads(path.read_text())
