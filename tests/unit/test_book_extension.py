@@ -1,12 +1,17 @@
-"""The book's Sphinx extension: the student edition's removal of solutions and the scorecard's rows."""
+"""The book's Sphinx extension: section times, launch and repository buttons, the student edition's removal of
+solutions, and the scorecard's rows."""
 
 import importlib.util
 
+import pytest
 from docutils import nodes
 from docutils.core import publish_doctree
 
 from lib.paths import REPO_ROOT
 from lib.studies import SECTIONS
+
+RECORD = {"section": "data", "profile": "smoke", "elapsed_s": 20.5, "wall_s": 125.3, "load_average": 1.5,
+          "environment": {"device": "cpu (2 cores)", "threads": "1"}}
 
 
 def extension():
@@ -50,3 +55,56 @@ def test_scorecard_lists_every_claim_with_its_badge_and_a_link_to_its_chapter_ta
     assert isinstance(badge, nodes.inline) and badge["classes"] == ["verdict", "verdict-differs"]
     assert rows[0][5]["reftarget"] == "tab-data-paper-vs-run"
     assert ext.claim_rows({})[0][0].startswith("(no chapter")
+
+
+def test_section_times_rows_and_a_total_per_profile():
+    rows = extension().time_rows([RECORD, {**RECORD, "section": "bottleneck", "wall_s": 30.0},
+                                  {"section": "memorisation", "profile": "default", "elapsed_s": 7200.0}])
+    assert rows[0] == ["data", "smoke", "2 min 05 s", "cpu (2 cores)", "1", "1.5"]
+    assert rows[2] == ["memorisation", "default", "2 h 00 min", "?", "?", "?"]  # no runner stamp: elapsed_s
+    assert rows[3:] == [["all (smoke)", "smoke", "2 min 35 s", "", "", ""],
+                        ["all (default)", "default", "2 h 00 min", "", "", ""]]
+
+
+def test_launch_buttons_open_the_source_notebook_not_the_executed_copy():
+    executed = "https://colab.research.google.com/github/o/r/blob/main/book/data.ipynb"
+    context = {"header_buttons": [{"label": "launch-buttons", "buttons": [{"url": executed}]},
+                                  {"label": "download-buttons", "buttons": [{"url": "../_sources/book/data.ipynb"}]}]}
+    extension().launch_source_notebooks(None, "book/data", "page.html", context, None)
+    assert context["header_buttons"][0]["buttons"][0]["url"].endswith("/blob/main/notebooks/data.ipynb")
+    assert context["header_buttons"][1]["buttons"][0]["url"] == "../_sources/book/data.ipynb"
+
+
+@pytest.mark.parametrize(("environ", "origin", "url"), [
+    ({"NODEWISE_REPOSITORY": "https://github.com/a/nodewise/"}, "git@github.com:b/c.git", "https://github.com/a/nodewise"),
+    ({"GITHUB_REPOSITORY": "a/nodewise", "GITHUB_SERVER_URL": "https://github.com"}, None,
+     "https://github.com/a/nodewise"),
+    ({}, "https://github.com/a/nodewise.git", "https://github.com/a/nodewise"),
+    ({}, "git@github.com:a/node.wise.git", "https://github.com/a/node.wise"),
+    ({}, "ssh://git@github.com/a/nodewise", "https://github.com/a/nodewise"),
+    ({}, "/work/main", None),  # a local clone: no public repository to launch from
+    ({}, "https://gitlab.com/a/nodewise.git", None),  # Binder/Colab links here are GitHub-only
+    ({}, None, None),
+])
+def test_repository_url_from_the_environment_or_a_github_remote(environ, origin, url):
+    assert extension().repository_url(environ, origin) == url
+
+
+def test_without_a_repository_the_book_drops_the_buttons_instead_of_linking_nowhere(monkeypatch, tmp_path):
+    ext = extension()
+    for name in ("NODEWISE_REPOSITORY", "GITHUB_REPOSITORY"):
+        monkeypatch.delenv(name, raising=False)
+
+    class App:
+        srcdir = str(tmp_path)  # not a git checkout
+
+    class Config:
+        html_theme_options = {"launch_buttons": {"binderhub_url": "https://mybinder.org"}, "repository_url": ""}
+
+    ext.configure_repository(App, Config)
+    assert Config.html_theme_options["launch_buttons"] == {} and not Config.html_theme_options["use_repository_button"]
+    monkeypatch.setenv("NODEWISE_REPOSITORY", "https://github.com/a/nodewise")
+    Config.html_theme_options = {"launch_buttons": {"binderhub_url": "https://mybinder.org"}}
+    ext.configure_repository(App, Config)
+    assert Config.html_theme_options["repository_url"] == "https://github.com/a/nodewise"
+    assert Config.html_theme_options["launch_buttons"] and Config.html_theme_options["use_repository_button"]

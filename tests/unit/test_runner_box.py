@@ -1,6 +1,5 @@
 """The re-run box lib.runner puts at the top of each executed page (lib.book), and the wall time it records."""
 
-import importlib.util
 import json
 import re
 
@@ -99,64 +98,3 @@ def test_stamp_results_adds_the_runners_wall_time(tmp_path, monkeypatch):
     stored = json.loads((tmp_path / "data.json").read_text())
     assert stored == record and stored["wall_s"] == 12.35 and stored["elapsed_s"] == 3.0
     assert stored["load_average"] >= 0
-
-
-def book_extension():
-    """book/_ext/nodewise_book.py, imported as Sphinx imports it (a local extension, not a package)."""
-    spec = importlib.util.spec_from_file_location("nodewise_book", REPO_ROOT / "book" / "_ext" / "nodewise_book.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_section_times_rows_and_a_total_per_profile():
-    rows = book_extension().time_rows([RECORD, {**RECORD, "section": "bottleneck", "wall_s": 30.0},
-                                       {"section": "memorisation", "profile": "default", "elapsed_s": 7200.0}])
-    assert rows[0] == ["data", "smoke", "2 min 05 s", "cpu (2 cores)", "1", "1.5"]
-    assert rows[2] == ["memorisation", "default", "2 h 00 min", "?", "?", "?"]  # no runner stamp: elapsed_s
-    assert rows[3:] == [["all (smoke)", "smoke", "2 min 35 s", "", "", ""],
-                        ["all (default)", "default", "2 h 00 min", "", "", ""]]
-
-
-def test_launch_buttons_open_the_source_notebook_not_the_executed_copy():
-    executed = "https://colab.research.google.com/github/o/r/blob/main/book/data.ipynb"
-    context = {"header_buttons": [{"label": "launch-buttons", "buttons": [{"url": executed}]},
-                                  {"label": "download-buttons", "buttons": [{"url": "../_sources/book/data.ipynb"}]}]}
-    book_extension().launch_source_notebooks(None, "book/data", "page.html", context, None)
-    assert context["header_buttons"][0]["buttons"][0]["url"].endswith("/blob/main/notebooks/data.ipynb")
-    assert context["header_buttons"][1]["buttons"][0]["url"] == "../_sources/book/data.ipynb"
-
-
-@pytest.mark.parametrize(("environ", "origin", "url"), [
-    ({"NODEWISE_REPOSITORY": "https://github.com/a/nodewise/"}, "git@github.com:b/c.git", "https://github.com/a/nodewise"),
-    ({"GITHUB_REPOSITORY": "a/nodewise", "GITHUB_SERVER_URL": "https://github.com"}, None,
-     "https://github.com/a/nodewise"),
-    ({}, "https://github.com/a/nodewise.git", "https://github.com/a/nodewise"),
-    ({}, "git@github.com:a/node.wise.git", "https://github.com/a/node.wise"),
-    ({}, "ssh://git@github.com/a/nodewise", "https://github.com/a/nodewise"),
-    ({}, "/work/main", None),  # a local clone: no public repository to launch from
-    ({}, "https://gitlab.com/a/nodewise.git", None),  # Binder/Colab links here are GitHub-only
-    ({}, None, None),
-])
-def test_repository_url_from_the_environment_or_a_github_remote(environ, origin, url):
-    assert book_extension().repository_url(environ, origin) == url
-
-
-def test_without_a_repository_the_book_drops_the_buttons_instead_of_linking_nowhere(monkeypatch, tmp_path):
-    ext = book_extension()
-    for name in ("NODEWISE_REPOSITORY", "GITHUB_REPOSITORY"):
-        monkeypatch.delenv(name, raising=False)
-
-    class App:
-        srcdir = str(tmp_path)  # not a git checkout
-
-    class Config:
-        html_theme_options = {"launch_buttons": {"binderhub_url": "https://mybinder.org"}, "repository_url": ""}
-
-    ext.configure_repository(App, Config)
-    assert Config.html_theme_options["launch_buttons"] == {} and not Config.html_theme_options["use_repository_button"]
-    monkeypatch.setenv("NODEWISE_REPOSITORY", "https://github.com/a/nodewise")
-    Config.html_theme_options = {"launch_buttons": {"binderhub_url": "https://mybinder.org"}}
-    ext.configure_repository(App, Config)
-    assert Config.html_theme_options["repository_url"] == "https://github.com/a/nodewise"
-    assert Config.html_theme_options["launch_buttons"] and Config.html_theme_options["use_repository_button"]
