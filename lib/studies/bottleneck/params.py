@@ -1,5 +1,6 @@
 """Parameters of the bottleneck section: per-profile values, allowed values and cross-parameter rules."""
 
+from lib.data.jumps import SIGMA_ESTIMATE
 from lib.params import choice, integer, number, number_or_range, param
 
 P_SETS = {"table": (2, 4, 10), "core": (2, 4, 6, 10), "all": tuple(range(2, 11))}
@@ -10,7 +11,7 @@ PARAMS = (
     param("n_val", 300, 6000, 6000, integer(60, 100000), "validation signals (thesis §4.2.1: 6000)"),
     param("n_test", 600, 6000, 6000, integer(60, 100000), "test signals (thesis §4.2.1: 6000)"),
     param("theta", 3.0, 3.0, 3.0, number(0.1, 100.0), "jump size θ (thesis §3.1: 3)"),
-    param("sigma", 1.05, 1.05, 1.05, number_or_range(0.0, 10.0),
+    param("sigma", SIGMA_ESTIMATE, SIGMA_ESTIMATE, SIGMA_ESTIMATE, number_or_range(0.0, 10.0),
           "noise σ, a value or a range (not stated; the jump-detection chapter's σ, as 'same data')"),
     param("p_set", "table", "core", "all", choice("table", "core", "all"),
           "bottleneck widths: 'table' = 2, 4, 10 (Table 4.1), 'core' = 2, 4, 6, 10, 'all' = 2..10 (Fig. 4.3-4.5)"),

@@ -1,5 +1,6 @@
 """Parameters of the jump-detection section: per-profile values, allowed values and cross-parameter rules."""
 
+from lib.data.jumps import SIGMA_ESTIMATE
 from lib.params import choice, integer, number, param
 
 PARAMS = (
@@ -8,7 +9,7 @@ PARAMS = (
     param("n_val", 300, 6000, 6000, integer(60, 100000), "validation signals (thesis §3.1: 6000)"),
     param("n_test", 600, 6000, 6000, integer(60, 100000), "test signals (thesis §3.1: 6000)"),
     param("theta", 3.0, 3.0, 3.0, number(0.1, 100.0), "jump size θ (thesis §3.1: 3)"),
-    param("sigma", 1.03, 1.03, 1.03, number(0.0, 10.0),
+    param("sigma", SIGMA_ESTIMATE, SIGMA_ESTIMATE, SIGMA_ESTIMATE, number(0.0, 10.0),
           "noise σ of every signal (not stated; estimated from the baseline against Table 3.1, see the σ scan)"),
     param("scan_low", 0.85, 0.85, 0.8, number(0.0, 10.0), "lowest σ of the baseline scan against Table 3.1"),
     param("scan_high", 1.2, 1.2, 1.3, number(0.0, 10.0), "highest σ of the baseline scan"),

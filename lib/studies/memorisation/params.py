@@ -1,5 +1,6 @@
 """Parameters of the memorisation section: per-profile values, allowed values and cross-parameter rules."""
 
+from lib.data.jumps import SIGMA_ESTIMATE
 from lib.params import choice, integer, number, number_or_range, param
 
 PARAMS = (
@@ -11,7 +12,7 @@ PARAMS = (
     param("n_test", 600, 6000, 60000, integer(120, 200000),
           "true-labelled test signals, equal per position (thesis §3.3.3: 60000, 1000 per position)"),
     param("theta", 3.0, 3.0, 3.0, number(0.0, 100.0), "jump size θ (thesis eq. 3.1)"),
-    param("sigma", 1.03, 1.03, 1.03, number_or_range(0.0, 100.0),
+    param("sigma", SIGMA_ESTIMATE, SIGMA_ESTIMATE, SIGMA_ESTIMATE, number_or_range(0.0, 100.0),
           "noise σ, the jump-detection chapter's estimate of the thesis's σ (thesis: 'ranging from 0.5 to 2')"),
     param("hidden", 16, 100, 100, integer(2, 4096), "nodes per hidden layer, 3 hidden layers (thesis: 100)"),
     param("optimizer", "sgd", "sgd", "sgd", choice("sgd", "adam"), "optimiser (thesis: SGD without momentum)"),
