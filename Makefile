@@ -9,10 +9,10 @@ EXECUTED := $(SECTIONS:%=book/%.ipynb)
 LIB := $(shell find lib -name '*.py')
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book test section sweep bench clean help
+.PHONY: install book pdf test section sweep bench clean help
 
 help:
-	@echo "make book | make test | make section S=<name> P=\"key=value ...\" [PUBLISH=1] | make sweep S=<name> GRID=\"key=v1,v2\" | make bench | make clean"
+	@echo "make book | make pdf | make test | make section S=<name> P=\"key=value ...\" [PUBLISH=1] | make sweep S=<name> GRID=\"key=v1,v2\" | make bench | make clean"
 	@echo "sections: $(SECTIONS)"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -37,6 +37,10 @@ else
 	$(BIN)/jupyter-book build . -n -W --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 endif
+
+# The whole book as one PDF (_build/nodewise.pdf), printed from the HTML build by headless Chromium.
+pdf: book
+	$(BIN)/python -m scripts.book_pdf
 
 test: $(STAMP)
 	$(BIN)/python -m scripts.vendor_assets

@@ -12,6 +12,8 @@
   only in figures, and Sphinx numbers a table only when it is a docutils table, which raw HTML is not.
 - The `section-times` directive: a table of each section's profile and wall time, read from results/*.json at
   build time, so the times printed in the book are the ones measured for it.
+- Alt text of figures: an image inside a captioned figure gets the caption as its alt text (myst-nb gives notebook
+  outputs none, and a screen reader would read the hashed file name).
 - The student edition (`make book EDITION=student`, i.e. NODEWISE_EDITION=student): every admonition titled
   "Solution" is left out of the pages, the exercises stay.
 - The `scorecard` directive: the claims ledger of every chapter, read from results/*.json at build time — the
@@ -126,6 +128,27 @@ def visit_numbered_table(self, node) -> None:
 
 def depart_numbered_table(self, node) -> None:
     self.body.append("</div>\n")
+
+
+class FigureAltText(SphinxTransform):
+    """Give every image of a captioned figure the caption as alt text, unless it has its own."""
+
+    default_priority = 205
+
+    def apply(self, **kwargs) -> None:
+        caption_alt_text(self.document)
+
+
+def caption_alt_text(document: nodes.document) -> int:
+    """Set the alt text of images in captioned figures that have none to the caption; how many were set."""
+    count = 0
+    for figure in document.findall(nodes.figure):
+        captions = list(figure.findall(nodes.caption))
+        for image in figure.findall(nodes.image) if captions else ():
+            if not image.get("alt"):
+                image["alt"] = " ".join(captions[0].astext().split())
+                count += 1
+    return count
 
 
 EDITION_ENV = "NODEWISE_EDITION"
@@ -307,5 +330,6 @@ def setup(app):
     app.add_directive("scorecard", Scorecard)
     app.add_enumerable_node(numbered_table, "table", html=(visit_numbered_table, depart_numbered_table))
     app.add_transform(NotebookTables)
+    app.add_transform(FigureAltText)
     app.add_transform(StudentEdition)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -231,6 +231,21 @@ def broken_link(href: str, page_url: str, site: str, root: Path, cache: dict) ->
     return None
 
 
+def low_resolution(page_url: str, src: str, site: str, root: Path) -> str | None:
+    """Why a PNG of the site is below the book's resolution (lib.plots.FIGURE_DPI), else None."""
+    from PIL import Image
+
+    from lib.plots import FIGURE_DPI
+
+    url = urllib.parse.urlsplit(urllib.parse.urljoin(page_url, src))
+    path = root / urllib.parse.unquote(url.path).lstrip("/")
+    if not url.geturl().startswith(site) or path.suffix.lower() != ".png" or not path.is_file():
+        return None
+    with Image.open(path) as image:
+        dpi = image.info.get("dpi", (72, 72))[0]
+    return f"{src} at {dpi:.0f} dpi (below {FIGURE_DPI})" if dpi < FIGURE_DPI - 0.5 else None
+
+
 def check_page(browser, site: str, root: Path, page_path: str, ids: dict, counts: dict) -> list[str]:
     """Every check on one page; the problems found, each prefixed with the page."""
     page, errors, outside = open_page(browser, f"{site}/{page_path}")
@@ -243,6 +258,10 @@ def check_page(browser, site: str, root: Path, page_path: str, ids: dict, counts
     images = page.eval_on_selector_all("article img", "is => is.map(i => [i.getAttribute('src'), "
                                                       "i.complete && i.naturalWidth > 0])")
     problems += [f"image not loaded: {src}" for src, loaded in images if not loaded]
+    problems += [f"figure {why}" for src, _ in images if (why := low_resolution(page.url, src, site, root))]
+    problems += [f"image without alt text: {src}" for src, alt in page.eval_on_selector_all(
+        "article figure img", "is => is.map(i => [i.getAttribute('src'), i.getAttribute('alt') || ''])")
+        if not alt.strip() or Path(src).stem in alt]
     text = page.evaluate(VISIBLE_TEXT)
     problems += [f"raw TeX {token!r} in the text" for token in RAW_MATH if token in text]
     problems += [f"raw TeX {m!r} in the text" for m in INLINE_TEX.findall(text)]
@@ -288,3 +307,24 @@ def test_data_chapter_shows_its_figures_with_captions_and_rendered_math(served_b
     assert "thesis Fig. 3.1" in captions and "thesis Fig. 3.2" in captions
     assert all(img.evaluate("i => i.naturalWidth > 0") for img in page.locator("figure img").all())
     assert "Paper vs this run" in page.inner_text("article")
+
+
+@pytest.mark.browser
+def test_make_pdf_prints_every_page_with_its_figures(built_book, browser, tmp_path):
+    """The PDF of the smoke book (scripts/book_pdf.py, `make pdf`): at least a page per book page, and at least as
+    many embedded images as the HTML pages show figures."""
+    from bs4 import BeautifulSoup
+    from pypdf import PdfReader
+
+    from scripts import book_pdf
+
+    root = built_book.parent.parent
+    out = tmp_path / "book.pdf"
+    assert book_pdf.main(["--html", str(built_book), "--toc", str(root / "_toc.yml"), "--output", str(out)]) == 0
+    pages = book_pdf.page_order(root / "_toc.yml")
+    figures = sum(len(BeautifulSoup((built_book / p).read_text(errors="replace"), "html.parser")
+                      .select("article figure img")) for p in pages)
+    reader = PdfReader(out)
+    images = sum(len(page.images) for page in reader.pages)
+    assert len(reader.pages) >= len(pages) and figures > 0
+    assert images >= figures, f"{images} images in the PDF, {figures} figures in the HTML"

@@ -108,3 +108,11 @@ def test_without_a_repository_the_book_drops_the_buttons_instead_of_linking_nowh
     ext.configure_repository(App, Config)
     assert Config.html_theme_options["repository_url"] == "https://github.com/a/nodewise"
     assert Config.html_theme_options["launch_buttons"] and Config.html_theme_options["use_repository_button"]
+
+
+def test_figures_get_their_caption_as_alt_text_unless_they_have_one():
+    doctree = publish_doctree(".. figure:: a.png\n\n   The error against   *depth*.\n\n"
+                              ".. figure:: b.png\n   :alt: own words\n\n   A caption.\n\n.. image:: c.png\n")
+    assert extension().caption_alt_text(doctree) == 1
+    alts = [image.get("alt") for image in doctree.findall(nodes.image)]
+    assert alts == ["The error against depth.", "own words", None]
