@@ -12,6 +12,8 @@
   only in figures, and Sphinx numbers a table only when it is a docutils table, which raw HTML is not.
 - The `section-times` directive: a table of each section's profile and wall time, read from results/*.json at
   build time, so the times printed in the book are the ones measured for it.
+- Short table cells do not wrap: in a notebook's HTML table, a cell of a few characters (a number, "0.31 ± 0.01")
+  gets the class `nw-short` (no line breaks, _static/nodewise.css); the table scrolls in its container instead.
 - Alt text of figures: an image inside a captioned figure gets the caption as its alt text (myst-nb gives notebook
   outputs none, and a screen reader would read the hashed file name).
 - The student edition (`make book EDITION=student`, i.e. NODEWISE_EDITION=student): every admonition titled
@@ -149,6 +151,32 @@ def caption_alt_text(document: nodes.document) -> int:
                 image["alt"] = " ".join(captions[0].astext().split())
                 count += 1
     return count
+
+
+SHORT_CELL = 32  # characters: a cell this short is a value, kept on one line
+
+
+class ShortCells(SphinxTransform):
+    """Mark the short cells of notebook HTML tables so that a value such as "0.31 ± 0.01" never wraps."""
+
+    default_priority = 206
+
+    def apply(self, **kwargs) -> None:
+        for raw in self.document.findall(nodes.raw):
+            if "html" in raw.get("format", "").split() and "<td" in raw.astext():
+                marked = mark_short_cells(raw.astext())
+                raw.replace_self(nodes.raw(marked, marked, **raw.attributes))
+
+
+def mark_short_cells(markup: str) -> str:
+    """HTML with class nw-short added to every td/th whose text has at most SHORT_CELL characters."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    for cell in soup.find_all(["td", "th"]):
+        if len(cell.get_text(" ", strip=True)) <= SHORT_CELL:
+            cell["class"] = [*cell.get("class", []), "nw-short"]
+    return str(soup)
 
 
 EDITION_ENV = "NODEWISE_EDITION"
@@ -331,5 +359,6 @@ def setup(app):
     app.add_enumerable_node(numbered_table, "table", html=(visit_numbered_table, depart_numbered_table))
     app.add_transform(NotebookTables)
     app.add_transform(FigureAltText)
+    app.add_transform(ShortCells)
     app.add_transform(StudentEdition)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -211,6 +211,20 @@ COMPARISON_ROWS = """() => [...document.querySelectorAll("article section")]
   .flatMap(s => [...s.querySelectorAll("table tbody tr")]).length"""
 
 
+# Tables of the article wider than the article with no scrolling box around them (a reader cannot reach their
+# right-hand columns), and cells that show a missing value.
+OVERFLOWING_TABLES = """() => {
+  const article = document.querySelector("article");
+  const scrolls = e => { for (let a = e.parentElement; a && a !== article.parentElement; a = a.parentElement) {
+    if (["auto", "scroll"].includes(getComputedStyle(a).overflowX)) return true; } return false; };
+  return [...article.querySelectorAll("table")]
+    .filter(t => t.getBoundingClientRect().right > article.getBoundingClientRect().right + 1 && !scrolls(t))
+    .map(t => (t.querySelector("caption, th")?.textContent || t.textContent).trim().slice(0, 50));
+}"""
+MISSING_CELLS = """() => [...document.querySelectorAll("article td")].map(td => td.textContent.trim())
+  .filter(t => ["nan", "NaN", "None", "<NA>", "NaT"].includes(t))"""
+
+
 def page_ids(path: Path, cache: dict) -> set[str]:
     """The id attributes of a built HTML file."""
     if path not in cache:
@@ -266,6 +280,7 @@ def check_page(browser, site: str, root: Path, page_path: str, ids: dict, counts
     problems += [f"raw TeX {token!r} in the text" for token in RAW_MATH if token in text]
     problems += [f"raw TeX {m!r} in the text" for m in INLINE_TEX.findall(text)]
     problems += [f"math not typeset: {m!r}" for m in page.evaluate(UNTYPESET)]
+    problems += [f"a table cell shows {t!r}" for t in page.evaluate(MISSING_CELLS)]
     if page_path.removeprefix("book/").removesuffix(".html") in SECTIONS and not page.evaluate(COMPARISON_ROWS):
         problems.append("no table under a 'Paper vs this run' heading")
     hrefs = set(page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))"))
@@ -328,3 +343,15 @@ def test_make_pdf_prints_every_page_with_its_figures(built_book, browser, tmp_pa
     images = sum(len(page.images) for page in reader.pages)
     assert len(reader.pages) >= len(pages) and figures > 0
     assert images >= figures, f"{images} images in the PDF, {figures} figures in the HTML"
+
+
+@pytest.mark.browser
+def test_tables_scroll_rather_than_overflow_on_a_phone(served_book, browser):
+    """At 400 px every table fits the article or sits in a box that scrolls sideways (none is clipped)."""
+    problems = []
+    for section in SECTIONS:
+        page = browser.new_page(viewport={"width": 400, "height": 800})
+        page.goto(f"{served_book}/book/{section}.html", wait_until="networkidle")
+        problems += [f"{section}: table {t!r} overflows the page" for t in page.evaluate(OVERFLOWING_TABLES)]
+        page.close()
+    assert not problems, "\n".join(problems)

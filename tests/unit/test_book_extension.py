@@ -116,3 +116,11 @@ def test_figures_get_their_caption_as_alt_text_unless_they_have_one():
     assert extension().caption_alt_text(doctree) == 1
     alts = [image.get("alt") for image in doctree.findall(nodes.image)]
     assert alts == ["The error against depth.", "own words", None]
+
+
+def test_short_table_cells_are_marked_to_stay_on_one_line_and_long_ones_wrap():
+    markup = ("<table><tr><th>L1</th><td>0.3123 ± 0.0123 (n = 3)</td>"
+              "<td>f turns at step 364, loss falls from step 19 (1.28 decades)</td></tr></table>")
+    marked = extension().mark_short_cells(markup)
+    assert marked.count('class="nw-short"') == 2
+    assert '<td>f turns at step 364' in marked and "0.3123 ± 0.0123 (n = 3)" in marked
