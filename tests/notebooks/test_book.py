@@ -221,6 +221,13 @@ OVERFLOWING_TABLES = """() => {
     .filter(t => t.getBoundingClientRect().right > article.getBoundingClientRect().right + 1 && !scrolls(t))
     .map(t => (t.querySelector("caption, th")?.textContent || t.textContent).trim().slice(0, 50));
 }"""
+# Every kernel-free explorer (lib.explorer): move its slider to another position; did its picture change?
+EXPLORERS_RESPOND = """() => [...document.querySelectorAll(".nw-explorer")].map(e => {
+  const r = e.querySelector("input[type=range]"), i = e.querySelector("img"), before = i.src;
+  r.value = r.value === r.max ? r.min : r.max;
+  r.dispatchEvent(new Event("input"));
+  return [e.id, i.src !== before];
+})"""
 MISSING_CELLS = """() => [...document.querySelectorAll("article td")].map(td => td.textContent.trim())
   .filter(t => ["nan", "NaN", "None", "<NA>", "NaT"].includes(t))"""
 
@@ -281,6 +288,10 @@ def check_page(browser, site: str, root: Path, page_path: str, ids: dict, counts
     problems += [f"raw TeX {m!r} in the text" for m in INLINE_TEX.findall(text)]
     problems += [f"math not typeset: {m!r}" for m in page.evaluate(UNTYPESET)]
     problems += [f"a table cell shows {t!r}" for t in page.evaluate(MISSING_CELLS)]
+    explorers = page.evaluate(EXPLORERS_RESPOND)
+    problems += [f"explorer {name} did not change its picture when its slider moved"
+                 for name, changed in explorers if not changed]
+    counts["explorers"] += len(explorers)
     if page_path.removeprefix("book/").removesuffix(".html") in SECTIONS and not page.evaluate(COMPARISON_ROWS):
         problems.append("no table under a 'Paper vs this run' heading")
     hrefs = set(page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))"))
@@ -302,7 +313,7 @@ def test_every_page_reads_offline_with_images_math_tables_and_working_links(serv
     started = time.perf_counter()
     pages = ["index.html", *sorted(str(p.relative_to(built_book)) for p in (built_book / "book").glob("*.html"))]
     assert {f"book/{s}.html" for s in SECTIONS} <= set(pages)
-    counts, ids, problems = {"pages": len(pages), "images": 0, "links": 0, "math": 0}, {}, []
+    counts, ids, problems = {"pages": len(pages), "images": 0, "links": 0, "math": 0, "explorers": 0}, {}, []
     for page_path in pages:
         problems += check_page(browser, served_book, built_book, page_path, ids, counts)
     counts["seconds"] = round(time.perf_counter() - started, 1)

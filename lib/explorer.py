@@ -1,0 +1,46 @@
+"""Explorers that work in the static book: a slider over precomputed pictures, switched in the browser without a
+kernel (the live ipywidgets version needs one; the rendered book has none)."""
+
+import base64
+import hashlib
+import html
+import io
+import json
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+from IPython.display import HTML
+from matplotlib.figure import Figure
+
+from lib.plots import FIGURE_DPI
+
+
+def png_data_url(fig: Figure) -> str:
+    """A figure as a base64 PNG data URL at the book's resolution; the figure is closed."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def frames_explorer(frames: Mapping[object, Figure], control: str, alt: str, start: object | None = None) -> HTML:
+    """A slider named `control` over the keys of `frames` (in their order) that shows the picture drawn for each
+    key; `alt` describes the pictures, `start` is the key shown first (default the first)."""
+    if not frames:
+        raise ValueError("frames: expected at least one (key, figure) pair, got none")
+    keys = list(frames)
+    if start is not None and start not in keys:
+        raise ValueError(f"start: expected one of the frame keys {keys}, got {start!r}")
+    first = keys.index(start) if start is not None else 0
+    sources = [png_data_url(fig) for fig in frames.values()]
+    labels = [str(k) for k in keys]
+    name = "nw-explorer-" + hashlib.sha1(json.dumps([control, labels, sources]).encode()).hexdigest()[:10]
+    script = (f"const e=document.getElementById('{name}'),s={json.dumps(sources)},l={json.dumps(labels)};"
+              "const r=e.querySelector('input'),i=e.querySelector('img'),o=e.querySelector('output');"
+              "r.addEventListener('input',()=>{i.src=s[r.value];o.textContent=l[r.value];});")
+    return HTML(
+        f'<div class="nw-explorer" id="{name}">'
+        f'<label>{html.escape(control)} <input type="range" min="0" max="{len(keys) - 1}" step="1" value="{first}" '
+        f'aria-label="{html.escape(control)}"> <output>{html.escape(labels[first])}</output></label>'
+        f'<img src="{sources[first]}" alt="{html.escape(alt)}" style="max-width:100%">'
+        f"<script>{script}</script></div>")
