@@ -321,6 +321,7 @@ def test_every_page_reads_offline_with_images_math_tables_and_working_links(serv
     print(f"browser: {counts['pages']} pages, {counts['images']} images, {counts['math']} typeset formulas, "
           f"{counts['links']} internal links checked in {counts['seconds']} s; screenshots in {SCREENSHOTS}")
     assert not problems, "\n".join(problems)
+    assert counts["explorers"] >= 1, "the book has no kernel-free explorer left to check"
 
 
 @pytest.mark.browser

@@ -42,3 +42,33 @@ def test_record_claims_fills_every_claim_and_unconverged_networks_never_differ(t
                          for layers in evals["MNIST 6x100"]["trained"].layers.values())
     assert "6×100:" in experiments.depth_sentence(evals, nets)
     assert np.all(np.asarray(ppl["MNIST"]["trained"]) <= 1) and torch.is_tensor(focus.run.history.val_loss)
+
+
+def test_grid_table_lists_every_searched_point_and_marks_the_lowest_mean_validation_loss(tmp_path, monkeypatch):
+    monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
+    focus = ms.train_grid(TASK, 6, Cfg, optimizers=("adam", "sgd"), lrs=None)
+    single = ms.train_grid(TASK, 1, Cfg, optimizers=("adam",), lrs=(1e-3,))
+    nets = experiments.Networks(TASK, TASK, focus, {1: single, 6: focus}, single, 1)
+    rows = experiments.grid_table(nets)
+    # the single-point networks have nothing to compare and are left out
+    assert rows["network"] == ["MNIST 6x100", "MNIST 6x100", "FMNIST 6x100", "FMNIST 6x100"]
+    mnist = {(o, lr): loss for n, o, lr, loss in zip(rows["network"], rows["optimiser"], rows["learning rate"],
+                                                     rows["validation loss (mean best)"]) if n == "MNIST 6x100"}
+    assert set(mnist) == {("adam", 1e-3), ("sgd", 0.1)}
+    chosen = [(o, lr) for n, o, lr, c in zip(rows["network"], rows["optimiser"], rows["learning rate"],
+                                             rows["chosen"]) if n == "MNIST 6x100" and c == "yes"]
+    assert chosen == [min(mnist, key=mnist.get)] == [(focus.optimizer, focus.lr)]
+
+
+def test_searched_grid_is_the_whole_grid_or_the_focus_choice():
+    class Focus:
+        optimizer, lr = "sgd", 0.1
+
+    class All(Cfg):
+        grid_on = "all"
+
+    class OnFocus(Cfg):
+        grid_on = "focus"
+
+    assert experiments.searched(All, Focus) == {}
+    assert experiments.searched(OnFocus, Focus) == {"optimizers": ("sgd",), "lrs": (0.1,)}

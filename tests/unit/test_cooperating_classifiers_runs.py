@@ -78,3 +78,10 @@ def test_best_in_grid_averages_each_values_seeds():
                                torch.zeros(6), torch.zeros(6), 2, 2)
     # best per member 2.5, 0.9 | 1.5, 1.4 | 0.5, 8.0 -> means 1.7, 1.45, 4.25 (the 0.5 member alone is not enough)
     assert cr.best_in_grid(history, 3) == 1
+
+
+def test_runs_without_early_stopping_skip_validation_while_training():
+    stopping = cr.RunSpec(1, 10, 2, 0, 60, patience=3)
+    fitting = cr.RunSpec(1, 10, 2, 0, 60, patience=None, restore_best=False)
+    assert cr.engine_config(stopping).eval_every == 1
+    assert cr.engine_config(fitting).eval_every is None

@@ -45,6 +45,35 @@ def activation_patterns(grid: ms.GridRun, task: cr.Task, per_class: int = 20) ->
     return fig
 
 
+def patterns_frame(net, member: int, task: cr.Task, title: str, per_class: int = 20) -> Figure:
+    """Binary patterns (on = z > 0) of every hidden layer of one member for `per_class` test images per class,
+    laid out in rows of three layers (a frame of the training explorer)."""
+    rows = torch.cat([torch.nonzero(task.y_test == c)[:per_class, 0] for c in range(10)])
+    layers = cr.hidden_values(net, task.x_test[rows], "pre")
+    ncols = min(3, len(layers))
+    nrows = -(-len(layers) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.4 * ncols, 2.3 * nrows), sharey=True, squeeze=False)
+    for ax in axes.flat[len(layers):]:
+        ax.set_visible(False)
+    for layer, (ax, z) in enumerate(zip(axes.flat, layers)):
+        ax.imshow(probes.binary_activations(z[member]).numpy(), cmap=CMAPS["fraction"], aspect="auto",
+                  interpolation="nearest")
+        ax.set(title=f"layer {layer + 1}", xticks=[0, z.shape[-1] - 1],
+               yticks=np.arange(per_class // 2, 10 * per_class, per_class), yticklabels=range(10))
+        ax.grid(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("test image (class)")
+    fig.suptitle(title)
+    return fig
+
+
+def snapshot_patterns(grid: ms.GridRun, task: cr.Task) -> dict[int, Figure]:
+    """One patterns frame per weight snapshot of the first chosen member, keyed by training step."""
+    m = grid.members[0]
+    return {step: patterns_frame(cr.at_snapshot(grid.spec, state), m, task, f"after {step} training steps")
+            for step, state in sorted(grid.run.snapshots.items())}
+
+
 def perplexity(ppl: dict[str, dict[str, np.ndarray]]) -> Figure:
     """P(c, l)/N_c per hidden layer, trained (solid) and untrained (dashed), one panel per data set."""
     fig, axes = plt.subplots(1, len(ppl), figsize=(4.5 * len(ppl), 3.2), sharey=True, squeeze=False)

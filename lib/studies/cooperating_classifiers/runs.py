@@ -121,9 +121,11 @@ def training_labels(spec: RunSpec, task: Task) -> tuple[torch.Tensor, torch.Tens
 
 
 def engine_config(spec: RunSpec) -> train.TrainConfig:
-    """The engine's settings for this run (early stopping on the validation loss, evaluated every epoch)."""
+    """The engine's settings for this run: early stopping on the validation loss, evaluated every epoch; a run
+    without early stopping (label corruption) is never evaluated on the validation set while it trains."""
     return train.train_config(spec.optimizer, spec.lr, batch_size=spec.batch_size, max_epochs=spec.max_epochs,
-                              patience=spec.patience, restore_best=spec.restore_best, seed=spec.seed)
+                              patience=spec.patience, eval_every=None if spec.patience is None else 1,
+                              restore_best=spec.restore_best, seed=spec.seed)
 
 
 def cache_config(spec: RunSpec, task: Task) -> dict:

@@ -1,0 +1,34 @@
+"""The training explorer's frames: one per weight snapshot, every hidden layer drawn."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from lib.studies.cooperating_classifiers import figures  # noqa: E402
+from lib.studies.cooperating_classifiers import measures as ms  # noqa: E402
+from lib.studies.cooperating_classifiers import runs as cr  # noqa: E402
+
+TASK = cr.Task(torch.rand(60, 784), torch.arange(60) % 10, torch.rand(20, 784), torch.arange(20) % 10,
+               torch.rand(40, 784), torch.arange(40) % 10, "fake-sha")
+
+
+class Cfg:
+    seed, n_seeds, n_train, optimizers, adam_lrs, sgd_lrs = 0, 1, 60, ("adam",), (1e-2,), (0.1,)
+    max_epochs, patience, sigmoid_epochs = 2, 1, 2
+
+
+def test_one_frame_per_snapshot_with_every_layer_and_the_weights_of_that_step(tmp_path, monkeypatch):
+    monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
+    grid = ms.train_grid(TASK, 4, Cfg, snapshot_steps=(0, 1, 2))
+    frames = figures.snapshot_patterns(grid, TASK)
+    assert list(frames) == [0, 1, 2]
+    for step, fig in frames.items():
+        shown = [ax for ax in fig.axes if ax.get_visible()]
+        assert len(shown) == 4 and fig._suptitle.get_text() == f"after {step} training steps"
+    first = frames[0].axes[0].images[0].get_array()
+    expected = (cr.hidden_values(cr.at_snapshot(grid.spec, grid.run.snapshots[0]),
+                                 TASK.x_test[torch.cat([torch.nonzero(TASK.y_test == c)[:20, 0] for c in range(10)])],
+                                 "pre")[0][grid.members[0]] > 0).float().numpy()
+    assert np.array_equal(np.asarray(first), expected)
