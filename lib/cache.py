@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from lib import checkpoint
 from lib.models import StackedNet
 from lib.paths import cache_dir
 from lib.train import History, TrainConfig, TrainData, TrainResult, resolve_device, train
@@ -116,8 +117,11 @@ def cached_train(config: dict, build_and_train: Callable[[], dict]) -> dict:
     path = model_path(config_key(config))
     payload = load_verified(path, config_text)
     if payload is None:
-        payload = {**build_and_train(), "config": config_text}
+        stem = path.with_suffix("")
+        with checkpoint.saving_to(stem, config_text):
+            payload = {**build_and_train(), "config": config_text}
         write_atomic(path, encode(payload))
+        checkpoint.discard(stem)
     return payload
 
 

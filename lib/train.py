@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from lib import checkpoint
 from lib.models import StackedNet
 from lib.progress import training_bar, training_done, training_update
 from lib.scoring import strictly_correct
@@ -290,6 +291,13 @@ class SGD:
         """Freeze the members where active (K,) is False."""
         self.rate = self.lr * active.view(-1, 1, 1)
 
+    def state(self) -> dict:
+        """Nothing beyond the rates, which set_active restores."""
+        return {}
+
+    def resume(self, state: dict) -> None:
+        """Plain SGD keeps no moments."""
+
     @torch.no_grad()
     def step(self, params: list[torch.Tensor], grads: Sequence[torch.Tensor]) -> None:
         """One update of every parameter (K, a, b)."""
@@ -319,6 +327,16 @@ class Adam:
         """Freeze the members where active (K,) is False: no moment update, no move."""
         self.members = [k for k, on in enumerate(active.tolist()) if on]
         self.whole = len(self.members) == len(self.lrs) and len(set(self.lrs)) == 1
+
+    def state(self) -> dict:
+        """The moments and the step count (lib.checkpoint)."""
+        return {"m": [t.cpu() for t in self.m], "v": [t.cpu() for t in self.v], "t": self.t.cpu()}
+
+    @torch.no_grad()
+    def resume(self, state: dict) -> None:
+        """Continue from saved moments and step count."""
+        for mine, saved in zip([*self.m, *self.v, self.t], [*state["m"], *state["v"], state["t"]]):
+            mine.copy_(saved)
 
     @torch.no_grad()
     def step(self, params: list[torch.Tensor], grads: Sequence[torch.Tensor]) -> None:
@@ -370,6 +388,20 @@ class EarlyStopping:
             stop = self.active & (self.wait >= self.patience)
             self.stopped_epoch = torch.where(stop, epoch, self.stopped_epoch)
             self.active = self.active & ~stop
+
+    FIELDS = ("best_loss", "wait", "active", "best_epoch", "stopped_epoch")
+
+    def state(self) -> dict:
+        """Best weights, losses, counters and flags (lib.checkpoint)."""
+        return {"best": [t.cpu() for t in self.best], **{name: getattr(self, name).cpu() for name in self.FIELDS}}
+
+    @torch.no_grad()
+    def resume(self, state: dict) -> None:
+        """Continue from a saved state."""
+        for mine, saved in zip(self.best, state["best"]):
+            mine.copy_(saved)
+        for name in self.FIELDS:
+            setattr(self, name, state[name].to(getattr(self, name).device))
 
     @torch.no_grad()
     def restore(self, params: list[torch.Tensor]) -> None:
@@ -472,6 +504,29 @@ class _Loop:
         return (self.epoch >= self.cfg.max_epochs or self.out_of_steps()
                 or not bool(self.stopping.active.any()))
 
+    def state(self) -> dict:
+        """Everything needed to continue this call exactly where it is (lib.checkpoint)."""
+        return {"params": [p.detach().cpu() for p in self.params], "optimizer": self.optimizer.state(),
+                "stopping": self.stopping.state(), "generators": [g.get_state() for g in self.generators],
+                "step": self.step, "epoch": self.epoch, "train_loss": [t.cpu() for t in self.train_loss],
+                "evals": [[step, epoch, loss.cpu(), error.cpu()] for step, epoch, loss, error in self.evals]}
+
+    @torch.no_grad()
+    def resume(self, state: dict) -> None:
+        """Continue from a saved state: weights, optimizer, stopping, generators, counters and history."""
+        device = self.params[0].device
+        for param, saved in zip(self.params, state["params"]):
+            param.copy_(saved)
+        self.optimizer.resume(state["optimizer"])
+        self.stopping.resume(state["stopping"])
+        self.optimizer.set_active(self.stopping.active)
+        for generator_, saved in zip(self.generators, state["generators"]):
+            generator_.set_state(saved)
+        self.step, self.epoch = int(state["step"]), int(state["epoch"])
+        self.train_loss = [t.to(device) for t in state["train_loss"]]
+        self.evals = [(int(step), int(epoch), loss.to(device), error.to(device))
+                      for step, epoch, loss, error in state["evals"]]
+
     def history(self) -> History:
         """The record of this run, on the CPU."""
         steps, epochs, val_loss, val_error = zip(*self.evals) if self.evals else ((), (), (), ())
@@ -493,14 +548,26 @@ def train(net: StackedNet, data: TrainData, cfg: TrainConfig,
     device = resolve_device(cfg.device)
     net.to(device)
     loop = _Loop(net, data.to(device), cfg, callbacks)
+    fingerprint = f"{net.arch} {cfg.as_dict()} {tuple(data.x_train.shape)} {tuple(data.y_train.shape)}"
+    target = None if callbacks else checkpoint.next_call(fingerprint)  # callbacks hold state it cannot keep
+    saved = checkpoint.load(target) if target else None
+    if saved is not None:
+        loop.resume(saved)
     bar = training_bar(net.k, cfg.max_epochs)
-    run_callbacks(loop.callbacks, 0, net)
+    if saved is None:
+        run_callbacks(loop.callbacks, 0, net)
+    elif bar is not None:
+        bar.update(loop.epoch)
     while not loop.finished():
         loop.run_epoch()
         if loop.due_for_evaluation():
             loop.evaluate()
+        if target and target.due():
+            checkpoint.save(target, loop.state())
         training_update(bar, loop.best_val_loss(), int(loop.stopping.active.sum()))
     training_done(bar)
+    if target:
+        checkpoint.save(target, loop.state())  # a finished call: a resumed run returns from it at once
     if cfg.restore_best and cfg.eval_every is not None:
         loop.stopping.restore(loop.params)
     return TrainResult(net, loop.history())
