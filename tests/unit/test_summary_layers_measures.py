@@ -10,7 +10,7 @@ import torch
 
 from lib import probes, scoring
 from lib.models import summary_mlp
-from lib.studies.summary_layers import grid, network, organisation, states, theory
+from lib.studies.summary_layers import analysis, grid, network, organisation, states, theory
 
 
 def random_weights(seed: int = 0, d_in: int = 6, hidden: int = 8, classes: int = 5) -> network.SummaryWeights:
@@ -220,7 +220,7 @@ def test_train_grid_trains_each_member_with_its_own_rate_and_caches(tmp_path, mo
     gen = torch.Generator().manual_seed(0)
     x, y = torch.rand(120, 6, generator=gen), torch.randint(3, (120,), generator=gen)
     spec = grid.GridSpec(hidden=5, lrs=(0.0, 0.1), seeds=(3,), batch_size=20, max_epochs=2, patience=2, device="cpu")
-    net, history, found_states = grid.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
+    net, history, found_states, wedges = grid.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
     init = grid.build_grid_net(spec, 6, 3)
     assert torch.equal(net.layers[0].weight[0], init.layers[0].weight[0])  # lr = 0: unchanged
     assert not torch.equal(net.layers[0].weight[1], init.layers[0].weight[1])
@@ -230,7 +230,8 @@ def test_train_grid_trains_each_member_with_its_own_rate_and_caches(tmp_path, mo
     assert torch.allclose(found_states.sum(dim=-1), torch.ones(3, 2, dtype=torch.float64))
     assert torch.equal(found_states[0], at_init)
     assert torch.equal(found_states[2, 0], at_init[0])  # the lr = 0 member never moves
-    again, _, states_again = grid.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
+    assert wedges.shape == (3, 2) and torch.equal(wedges[0], theory.wedge_classes(init.layers[-1].weight).sum(-1))
+    again, _, states_again, _ = grid.train_grid(spec, x[:80], y[:80], x[80:], y[80:], data_id="random-120")
     assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
     assert torch.equal(found_states, states_again)
     assert grid.accuracies(net, x, y).shape == (2,)
@@ -296,19 +297,22 @@ def test_records_put_each_claim_in_the_ledger_with_its_convergence():
     acc = {"train": np.array([0.9, 0.99]), "test": np.array([0.88, 0.95])}
     chosen = record.chosen_network(300, acc, 1, history, (0.1, 0.1), (0, 1))
     record.record_table1(ledger, {300: chosen})
-    record.record_theory(ledger, logit_change=1e-13, logit_scale=10.0, agree=10, samples=10, eq17=(44, 45),
-                         eq18=(100, 0), analysed_converged=True)
-    record.record_networks(ledger, organised=None, pair_converged=True, above=4, above_boundary=3,
-                           analysed_converged=True)
+    x, y = random_inputs()
+    an = analysis.analyse(summary_mlp(1, d_in=6, hidden=8, classes=5, seed=[3]), 0, x.float(), y)
+    record.record_theory(ledger, an, analysed_converged=True)
+    above, on_boundary = an.pairs_above()
+    record.record_networks(ledger, organised=None, pair_converged=True, analysis=an, analysed_converged=True)
     verdicts = {c["id"]: c["verdict"] for c in ledger.evaluate()}
     assert verdicts["davel2020.t1.h300.test_acc"] == "not converged"  # member 1 did not converge
     assert verdicts["davel2020.t1.h100.test_acc"] == "not run"
     assert verdicts["davel2020.s3.3.normalisation_invariant"] == "reproduced"
     assert verdicts["davel2020.eq12.agreement"] == "reproduced"
-    assert verdicts["davel2020.eq17.all_pairs_positive"] == "differs"
+    eq17 = theory.eq17_positive_pairs(an.normed.w3)
+    assert verdicts["davel2020.eq17.all_pairs_positive"] == ("reproduced" if eq17[0] == eq17[1] else "differs")
     assert verdicts["davel2020.eq18.no_violations"] == "reproduced"
     assert verdicts["davel2020.fig7_8.organised_generalises_better"] == "not run"
-    assert verdicts["davel2020.s5.boundary_pairs_most_confused"] == "differs"
+    expected = "not run" if not above else ("reproduced" if on_boundary == len(above) else "differs")
+    assert verdicts["davel2020.s5.boundary_pairs_most_confused"] == expected
 
 
 def test_pair_gaps_and_ratio_points_against_loops():

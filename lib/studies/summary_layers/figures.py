@@ -173,3 +173,25 @@ def sample_explorer(i: int, hidden, w_summary, alpha: np.ndarray, labels, predic
     contributions h_n w_{An}, h_n w_{Bn} (hidden (N, H), w_summary (H, 2) tensors; labels, predicted (N,))."""
     contrib = (hidden[i].double()[:, None] * w_summary.double()).numpy()
     return explorer_figure(float(alpha[i]), int(labels[i]), int(predicted[i]), low, high, contrib)
+
+
+def learning_curves(grids: dict) -> Figure:
+    """Per H (columns): validation error per epoch of every network of the grid; share of validation images with
+    both summary nodes off; classes with a wedge of angles (colour: learning rate, line style: seed)."""
+    from lib.studies.summary_layers.states import STATES
+    fig, axes = plt.subplots(3, len(grids), figsize=(5.2 * len(grids), 7.8), squeeze=False, sharex="col")
+    for col, (h, g) in enumerate(grids.items()):
+        lrs, seeds = g.spec.members()
+        colours = plt.get_cmap(CMAPS["position"])(np.linspace(0, 0.9, len(g.spec.lrs)))
+        both_off = g.states[..., STATES.index("both off")].numpy()  # (E + 1, K), epoch 0 = initialisation
+        for k in range(g.net.k):
+            style = dict(color=colours[g.spec.lrs.index(lrs[k])], marker="o", ms=3, ls=("-", "--", ":", "-.")[k % 4],
+                         label=f"lr {lrs[k]:g}, seed {seeds[k]}")
+            axes[0, col].plot(g.history.eval_epoch.numpy(), g.history.val_error[:, k].numpy(), **style)
+            axes[1, col].plot(np.arange(len(both_off)), both_off[:, k], **style)
+            axes[2, col].plot(np.arange(len(g.wedges)), g.wedges[:, k].numpy(), **style)
+        axes[0, col].set(title=f"H = {h}", ylabel="validation error (fraction)")
+        axes[1, col].set(ylabel="val. images with $a_A = a_B = 0$", ylim=(-0.02, 1.02))
+        axes[2, col].set(xlabel="epoch (0 = initialisation)", ylabel="classes with a wedge", ylim=(0, 10.5))
+        axes[0, col].legend(fontsize=7)
+    return fig

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from lib.cache import cached_train, history_of, result_payload
-from lib.models import StackedNet, summary_mlp
+from lib.models import StackedNet, mlp, summary_mlp
 from lib.studies.summary_layers.states import state_recorder
 from lib.train import History, evaluate, resolve_device, train, train_config, train_data
 
@@ -51,10 +51,11 @@ def build_grid_net(spec: GridSpec, d_in: int, classes: int) -> StackedNet:
 
 
 def train_grid(spec: GridSpec, x_train: Tensor, y_train: Tensor, x_val: Tensor, y_val: Tensor,
-               data_id: str) -> tuple[StackedNet, History, Tensor]:
+               data_id: str) -> tuple[StackedNet, History, Tensor, Tensor]:
     """Train (or load from the model cache) the grid with plain SGD, CE loss and early stopping on (x_val, y_val);
-    also the share of the validation images in each summary state (STATES) before training and after every
-    epoch, (E + 1, K, 4), from the weights of that moment (not the restored best ones).
+    also, before training and after every epoch, from the weights of that moment (not the restored best ones),
+    the share of the validation images in each summary state (STATES), (E + 1, K, 4), and the number of classes
+    with a wedge of angles (theory.wedge_classes), (E + 1, K).
 
     data_id must identify the training and validation data (checksum, split, subset size): it is part of the key.
     """
@@ -65,19 +66,20 @@ def train_grid(spec: GridSpec, x_train: Tensor, y_train: Tensor, x_val: Tensor, 
     net = build_grid_net(spec, x_train.shape[1], int(y_train.max()) + 1)
     device = resolve_device(spec.device)
     key = {"section": "summary_layers", "data": data_id, "arch": net.arch, "train": cfg.as_dict(),
-           "device": str(device), "record": "summary states of the validation images per epoch"}
+           "device": str(device), "record": "summary states of the validation images and wedge classes per epoch"}
 
     def run() -> dict:
         record: list[Tensor] = []
+        wedges: list[Tensor] = []
         per_epoch = -(-len(x_train) // spec.batch_size)  # steps per epoch
         steps = [per_epoch * e for e in range(spec.max_epochs + 1)]
         result = train(net, train_data(x_train, y_train, x_val, y_val), cfg,
-                       callbacks=[(steps, state_recorder(x_val.to(device), record))])
-        return {**result_payload(result), "summary_states": torch.stack(record)}
+                       callbacks=[(steps, state_recorder(x_val.to(device), record, wedges))])
+        return {**result_payload(result), "summary_states": torch.stack(record), "wedges": torch.stack(wedges)}
 
     payload = cached_train(key, run)
     net.load_state_dict(payload["state"])
-    return net.cpu(), history_of(payload), payload["summary_states"]
+    return net.cpu(), history_of(payload), payload["summary_states"], payload["wedges"]
 
 
 def accuracies(net: StackedNet, x: Tensor, y: Tensor) -> np.ndarray:
@@ -109,6 +111,95 @@ def select_member(val_acc: np.ndarray, n_lrs: int, n_seeds: int) -> tuple[int, i
     per_lr = val_acc.reshape(n_lrs, n_seeds)  # (L, S)
     i_lr = int(np.argmax(per_lr.mean(axis=1)))
     return i_lr, i_lr * n_seeds + int(np.argmax(per_lr[i_lr]))
+
+
+@dataclass(frozen=True)
+class Data:
+    """MNIST 55k/5k/10k as float tensors in [0, 1]: the first n_train training and n_eval test images, the
+    5,000 validation images (Davel 2020 §4.1), and data_id, the identity the model cache keys on."""
+
+    x_train: Tensor
+    y_train: Tensor
+    x_val: Tensor
+    y_val: Tensor
+    x_eval: Tensor
+    y_eval: Tensor
+    data_id: str
+
+    def parts(self) -> dict[str, tuple[Tensor, Tensor]]:
+        """{'train', 'val', 'test'} → (x, y)."""
+        return {"train": (self.x_train, self.y_train), "val": (self.x_val, self.y_val),
+                "test": (self.x_eval, self.y_eval)}
+
+
+def load_data(n_train: int, n_eval: int) -> Data:
+    """The chapter's MNIST tensors (see Data)."""
+    from lib import data
+    mnist = data.load_mnist()
+    splits = data.split_mnist(mnist, "55k/5k/10k")
+    return Data(*split_tensors(splits.train, n_train), *split_tensors(splits.val), *split_tensors(splits.test, n_eval),
+                f"mnist:{mnist.sha256}:55k/5k/10k:train[:{n_train}]")
+
+
+@dataclass(frozen=True)
+class TrainedGrid:
+    """One H's trained grid: networks, history, summary states (E + 1, K, 4) and wedge classes (E + 1, K) per
+    epoch, strict accuracies per
+    part, the chosen member, and which members neither diverged nor collapsed (usable)."""
+
+    spec: GridSpec
+    net: StackedNet
+    history: History
+    states: Tensor
+    wedges: Tensor
+    acc: dict[str, np.ndarray]
+    chosen: int
+    ties_val: np.ndarray
+    finite: np.ndarray
+
+    @property
+    def usable(self) -> np.ndarray:
+        """(K,) bool: finite parameters and fewer than COLLAPSED_TIES tied validation outputs."""
+        return self.finite & (self.ties_val < COLLAPSED_TIES)
+
+
+def trained_grid(spec: GridSpec, d: Data) -> TrainedGrid:
+    """Train (or load) the grid of `spec` on `d`, score every member strictly and choose one on validation."""
+    net, history, states, wedges = train_grid(spec, d.x_train, d.y_train, d.x_val, d.y_val, d.data_id)
+    acc = {part: accuracies(net, x, y) for part, (x, y) in d.parts().items()}
+    _, chosen = select_member(acc["val"], len(spec.lrs), len(spec.seeds))
+    return TrainedGrid(spec, net, history, states, wedges, acc, chosen, tie_share(net, d.x_val), finite_members(net))
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The grid of one H without the summary layer: its history, strict accuracies per part, the chosen member."""
+
+    spec: GridSpec
+    history: History
+    acc: dict[str, np.ndarray]
+    chosen: int
+
+
+def train_baseline(spec: GridSpec, d: Data) -> "Baseline":
+    """The same grid and protocol without the summary layer: d_in-H-C ReLU networks, bias in the first layer only,
+    He init (the baseline for Davel 2020 §4.1's "does not prevent the networks from achieving fairly good
+    accuracy"), from the model cache when there; the member is chosen on validation accuracy as for the summary
+    networks."""
+    x_train, y_train, x_val, y_val = d.x_train, d.y_train, d.x_val, d.y_val
+    lrs, seeds = spec.members()
+    cfg = train_config("sgd", lr=list(lrs), loss="ce", batch_size=spec.batch_size, max_epochs=spec.max_epochs,
+                       patience=spec.patience, eval_every=1, restore_best=True, seed=list(seeds),
+                       device=spec.device)
+    net = mlp(len(seeds), [x_train.shape[1], spec.hidden, int(y_train.max()) + 1], bias="first", init="he",
+              seed=list(seeds))
+    device = resolve_device(spec.device)
+    key = {"section": "summary_layers", "study": "baseline", "data": d.data_id, "arch": net.arch,
+           "train": cfg.as_dict(), "device": str(device)}
+    payload = cached_train(key, lambda: result_payload(train(net, train_data(x_train, y_train, x_val, y_val), cfg)))
+    net.load_state_dict(payload["state"])
+    acc = {part: accuracies(net.cpu(), x, y) for part, (x, y) in d.parts().items()}
+    return Baseline(spec, history_of(payload), acc, select_member(acc["val"], len(spec.lrs), len(spec.seeds))[1])
 
 
 def split_tensors(pair: tuple[np.ndarray, np.ndarray], count: int | None = None) -> tuple[Tensor, Tensor]:

@@ -1,20 +1,24 @@
 """Parameters of the summary-layers section: per-profile values, allowed values and cross-parameter rules."""
 
-from lib.params import int_list, integer, number, param
+from lib.params import int_list, integer, number, number_list, param
 
 PARAMS = (
     param("seed", 0, 0, 0, integer(0, 2**31 - 1), "first training seed; the grid uses seed, seed+1, ..."),
-    param("hidden_sizes", (16,), (300,), (100, 300, 600),
+    param("hidden_sizes", (16,), (100, 300, 600), (100, 300, 600),
           int_list(2, 4096, 6),
           "functional hidden-layer sizes H (Davel 2020 Table 1: 100, 300, 600)"),
     param("analysed_hidden", 16, 300, 300, integer(2, 4096), "H of the analysed network (Davel 2020: 300)"),
-    param("lr_low", 0.1, 0.03, 0.01, number(1e-5, 10.0), "smallest SGD learning rate of the log-spaced grid"),
-    param("lr_high", 0.3, 0.1, 0.3, number(1e-5, 10.0), "largest SGD learning rate of the grid"),
-    param("n_lr", 2, 2, 6, integer(1, 20), "learning rates in the grid (not stated in Davel 2020)"),
+    param("lr_low", 0.1, 0.1, 0.01, number(1e-5, 10.0), "smallest SGD learning rate of the log-spaced grid"),
+    param("lr_high", 0.3, 0.1, 0.1, number(1e-5, 10.0), "largest SGD learning rate of the grid"),
+    param("n_lr", 2, 1, 3, integer(1, 20), "learning rates in the grid (not stated in Davel 2020)"),
     param("n_seeds", 1, 3, 3, integer(1, 10), "training seeds per learning rate (Davel 2020 §4.1: 3)"),
     param("batch_size", 64, 64, 64, integer(1, 55000), "SGD mini-batch size (not stated in Davel 2020)"),
-    param("max_epochs", 2, 25, 300, integer(1, 10000), "epoch cap (the paper trains until convergence)"),
+    param("max_epochs", 2, 5, 300, integer(1, 10000), "epoch cap (the paper trains until convergence)"),
     param("patience", 1, 5, 20, integer(1, 1000), "epochs without a lower validation loss before stopping"),
+    param("screen_lrs", (0.1,), (0.01, 0.03, 0.1), (0.01, 0.03, 0.1), number_list(1e-5, 10.0),
+          "learning rates of the screening runs (one row each)"),
+    param("screen_seeds", 2, 4, 20, integer(1, 100), "seeds per setting in the screening runs"),
+    param("screen_steps", 20, 500, 2000, integer(1, 100000), "SGD steps of a screening run"),
     param("n_train", 1000, 55000, 55000, integer(100, 55000), "MNIST training images (55k/5k/10k split)"),
     param("n_eval", 500, 10000, 10000, integer(100, 10000), "test images analysed (Davel 2020: all 10000)"),
     param("n_scatter", 100, 1000, 1000, integer(10, 10000), "samples in Fig. 5 and pairs in Fig. 10 (1000)"),

@@ -8,6 +8,7 @@ from torch import Tensor
 
 from lib.models import StackedNet
 from lib.scoring import strictly_correct
+from lib.studies.summary_layers.theory import wedge_classes
 
 STATES = ("both on", "only A off", "only B off", "both off")
 
@@ -30,11 +31,14 @@ def state_accuracy(states: Tensor, correct: Tensor) -> Tensor:
     return (onehot * correct.double()[..., None]).sum(dim=-2) / onehot.sum(dim=-2)
 
 
-def state_recorder(x_probe: Tensor, record: list[Tensor]) -> Callable[[int, StackedNet], None]:
-    """A training callback appending the share of x_probe in each summary state, (K, 4) on the CPU, to record."""
+def state_recorder(x_probe: Tensor, record: list[Tensor], wedges: list[Tensor]) -> Callable[[int, StackedNet], None]:
+    """A training callback appending the share of x_probe in each summary state, (K, 4), to `record` and the number
+    of classes with a wedge of angles (theory.wedge_classes), (K,), to `wedges`, on the CPU."""
     def record_states(step: int, net: StackedNet) -> None:
         _, post = net(x_probe, return_hidden=True)
         record.append(state_shares(summary_states(post[-1])).cpu())
+        wedges.append(wedge_classes(net.layers[-1].weight.detach())  # (K, 2, C) →
+                      .sum(dim=-1).cpu())
     return record_states
 
 

@@ -57,6 +57,15 @@ def eq13_classes(w_out: Tensor) -> list[int]:
     return [int(c) for c in torch.nonzero(((phi_a > 0) | ~off).all(dim=1)).flatten()]
 
 
+def wedge_classes(w_out: Tensor) -> Tensor:
+    """(..., C) bool: classes that some point (a_A, a_B) >= 0 other than the origin classifies correctly, i.e.
+    whose allowed α-ratio interval meets [0, ∞] (eq. 12-13). With no output bias the class depends only on the
+    angle of (a_A, a_B), so a class without such a wedge of angles cannot be classified, whatever the layers
+    below do. w_out: (..., 2, C)."""
+    low, high = probes.allowed_alpha_ratio_range(w_out)  # (..., C)
+    return (low < high) & (high > 0)
+
+
 def zero_b_fraction(a_summary: Tensor, labels: Tensor, n_classes: int) -> np.ndarray:
     """Per class, the fraction of its samples with a_B = 0 < a_A (the eq. 13 case: α-ratio infinite), (C,).
 
