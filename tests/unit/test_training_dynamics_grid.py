@@ -1,5 +1,6 @@
 """training_dynamics.grid: measurement wiring, seed summaries and the cached grid run, against loops on tiny data."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -9,7 +10,7 @@ import torch
 from lib import probes
 from lib.models import mlp
 from lib.studies.training_dynamics import grid as dynamics
-from lib.train import train_data
+from lib.train import evaluate, train_data
 
 
 def tiny_data(seed=0, n_train=120, n_val=90, d=12, classes=4):
@@ -52,10 +53,11 @@ def test_seed_summary_matches_a_loop():
                 assert s.se[t, j] == pytest.approx(sd / math.sqrt(len(vals)))
 
 
-def test_recorder_matches_probes_on_every_hidden_layer():
+def test_recorder_matches_probes_and_evaluate_on_every_hidden_layer():
     data = tiny_data()
     net = mlp(3, [12, 6, 6, 4], bias="first", seed=1)
-    rec = dynamics.ProbeRecorder(data.x_val, data.y_val, ("ce", "mse", "ce"), n_classes=4)
+    losses = ("ce", "mse", "ce")
+    rec = dynamics.ProbeRecorder(data.x_val, data.y_val, losses, n_classes=4)
     with torch.no_grad():
         rec(0, net)
     out = rec.record()
@@ -64,12 +66,32 @@ def test_recorder_matches_probes_on_every_hidden_layer():
         torch.testing.assert_close(out["f"][0, :, layer], probes.layer_activation_fraction(a, data.y_val, 4))
         torch.testing.assert_close(out["p"][0, :, layer], probes.layer_predictability(a, data.y_val, 4),
                                    equal_nan=True)
+        torch.testing.assert_close(out["u"][0, :, layer], probes.layer_informativeness(a, data.y_val, 4),
+                                   equal_nan=True)
         a_list, y_list = a.tolist(), data.y_val.tolist()
         for k in range(3):
             for c in range(4):
                 for i in range(6):
                     count = sum(1 for s in range(len(y_list)) if y_list[s] == c and a_list[k][s][i] > 0)
                     assert int(out["sizes"][0, k, layer, c, i]) == count
+    loss, error = evaluate(net, data.x_val, data.y_val, losses)
+    torch.testing.assert_close(out["val_loss"][0], loss)
+    torch.testing.assert_close(out["val_error"][0], error)
+
+
+def test_layer_measures_match_the_probes_with_dead_and_always_on_nodes_and_an_empty_class():
+    gen = torch.Generator().manual_seed(3)
+    a = torch.rand(2, 40, 7, generator=gen) - 0.5  # (K, N, n)
+    a[0, :, 0] = -1.0  # dead
+    a[1, :, 2] = 1.0  # always on
+    labels = torch.randint(0, 3, (40,), generator=gen)  # class 3 of 4 is empty
+    sizes = probes.sample_set_sizes(a, labels, 4)  # (K, C, n)
+    out = dynamics.layer_measures(sizes, probes.class_sizes(labels, 4))
+    torch.testing.assert_close(out["f"], probes.layer_activation_fraction(a, labels, 4))
+    torch.testing.assert_close(out["p"], probes.layer_predictability(a, labels, 4), equal_nan=True)
+    torch.testing.assert_close(out["u"], probes.layer_informativeness(a, labels, 4), equal_nan=True)
+    dead = dynamics.layer_measures(torch.zeros(1, 4, 3), probes.class_sizes(labels, 4))
+    assert all(math.isnan(float(dead[name][0])) for name in ("f", "p", "u"))
 
 
 def test_node_activation_fraction_matches_a_loop():
@@ -112,3 +134,19 @@ def test_shape_curves_carry_chance_and_width():
     curves = dynamics.shape_curves(record, [0, 1], 1, loss="ce", width=4)
     assert curves.chance == pytest.approx(math.log(2)) and curves.width == 4
     assert math.isnan(dynamics.shape_curves(record, [0], 1).chance)
+
+
+def test_a_stopped_run_is_the_prefix_of_the_full_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
+    data = tiny_data()
+    full = dynamics.GridRun(dynamics.members(("ce", "mse"), 1), epochs=2, batch_size=30, lr=1e-2, init="torch",
+                            classes=4, measurements=6)
+    short = dataclasses.replace(full, stop=5)
+    assert short.measure_steps(120) == tuple(s for s in full.measure_steps(120) if s <= 5)
+    assert short.total_steps(120) == short.measure_steps(120)[-1] <= 5 and full.total_steps(120) == 8
+    whole = dynamics.train_shape(dynamics.Shape(3, 5), data, full, {"name": "tiny"})
+    part = dynamics.train_shape(dynamics.Shape(3, 5), data, short, {"name": "tiny"})
+    cut = dynamics.truncate(whole, short.total_steps(120))
+    assert set(cut) == set(part) and cut["steps"].tolist() == list(short.measure_steps(120))
+    for name, value in part.items():
+        torch.testing.assert_close(cut[name], value, equal_nan=True)

@@ -1,5 +1,8 @@
 """training_dynamics.measures: the counts and shares the chapter reports, against loops on tiny grids."""
 
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 import torch
 
@@ -65,7 +68,10 @@ def test_record_claims_fills_the_ledger_and_tables_have_every_run(tiny_result):
     assert rows["hd2020.s5.error_below_7pct_width_20"]["verdict"] == "not run"  # widths 4 and 5 only
     assert rows["hd2020.eq4.margin_prediction"]["verdict"] == "reproduced"
     converged = tiny_result.converged()
-    assert all(rows[f"hd2020.s6.finding{n}"]["converged"] == converged for n in (1, 2, 5, 7))
+    assert all(rows[f"hd2020.s6.finding{n}"]["converged"] == converged for n in (5, 7))
+    for n in (1, 2, 3):  # early-phase claims: covered once f has turned in every run behind them
+        keys = measures.claim_keys(tiny_result, f"hd2020.s6.finding{n}")
+        assert rows[f"hd2020.s6.finding{n}"]["converged"] == (not measures.turned(tiny_result, keys))
     assert len(measures.findings_table(tiny_result)) == 4 and len(measures.onset_sensitivity(tiny_result)) == 4
     assert len(measures.findings_details(tiny_result)) == 4 * 7
     assert isinstance(measures.fail_reasons(tiny_result), str)
@@ -99,6 +105,8 @@ def test_margin_summary_counts_by_loop():
 def test_init_comparison_and_evidence(tiny_result):
     table = measures.init_comparison({"torch": tiny_result, "he": tiny_result})
     assert list(table["init"]) == ["torch", "he"] and "(1)" in table.columns and "initial MSE loss" in table.columns
+    assert table["Fig. 9 per seed"][0] == measures.seed_range(measures.deep_peak_per_seed(tiny_result,
+                                                                                          grid.Shape(3, 4)))
     text = measures.init_evidence(table)
     assert text.startswith("torch: findings held in") and "; he: " in text
 
@@ -113,3 +121,67 @@ def test_the_showcase_shapes_are_the_deepest_widest_and_the_widest_shallowest():
     shallow = measures.widest_shallow_shape(shapes)
     assert (shallow.depth, shallow.width) == (2, 320)
     assert measures.widest_shallow_shape(grid.grid((5,), (20,))).width == 20
+
+
+def test_turned_lists_runs_whose_f_still_rises_at_the_last_point(tiny_result):
+    late = measures.turned(tiny_result, tiny_result.keys)
+    for shape, loss in tiny_result.keys:
+        f = tiny_result.curves(shape, loss).f.mean(axis=1)
+        assert (f"{shape.label} {measures.LOSS_NAMES[loss]}" in late) == bool(f.argmax() == len(f) - 1)
+
+
+def test_phase_of_early_claims_reads_the_turn_and_the_others_convergence(tiny_result, monkeypatch):
+    keys = tiny_result.keys
+    monkeypatch.setattr(measures, "turned", lambda result, keys: [])
+    assert measures.phase_of(tiny_result, "hd2020.s6.finding1", keys)[0] is True
+    assert measures.phase_of(tiny_result, "hd2020.s6.finding6", keys)[0] == tiny_result.converged(keys)
+    monkeypatch.setattr(measures, "turned", lambda result, keys: ["2×5 MSE"])
+    covered, why = measures.phase_of(tiny_result, "hd2020.fig10.mse_2x320_no_rise", keys)
+    assert covered is False and "2×5 MSE" in why
+
+
+def test_claim_keys_and_phase_table(tiny_result):
+    assert measures.claim_keys(tiny_result, "hd2020.s6.finding4") == [(grid.Shape(3, 4), "ce"),
+                                                                       (grid.Shape(3, 4), "mse")]
+    assert measures.claim_keys(tiny_result, "hd2020.s5.error_below_7pct_width_20") == []
+    assert measures.claim_keys(tiny_result, "hd2020.fig9.mse_deep_layers_near_all_samples") == []
+    table = measures.phase_table(tiny_result, CLAIMS)
+    assert len(table) == sum(c.origin == "paper" for c in CLAIMS)
+    assert set(table["speaks of"]) == {"the beginning of training", "the trained networks"}
+    assert list(table.loc[table["why"] == "no run of this grid measures it", "this run covers it"]) == ["no"] * 4
+
+
+def test_per_seed_measures_by_loop(tiny_result):
+    shape = grid.Shape(3, 4)
+    f = tiny_result.records[shape]["f"].numpy()[:, tiny_result.ids("mse")]  # (T, S, L)
+    for s in range(f.shape[1]):
+        assert measures.deep_peak_per_seed(tiny_result, shape)[s] == pytest.approx(f[:, s, 1:].max(axis=0).min())
+        layer_mean = f[:, s].mean(axis=1)
+        assert measures.f_rise_per_seed(tiny_result, shape)[s] == pytest.approx(layer_mean.max() - layer_mean[0])
+    assert measures.seed_range(np.array([0.5, 0.25, 1.0])) == "0.583 (0.250–1.000)"
+
+
+def test_the_comparison_reads_the_grids_own_init_from_the_grid(tiny_result):
+    data = tiny_data()
+    shapes = [grid.Shape(3, 4)]
+    runs = measures.compare_inits(("torch", "he"), shapes, tiny_result, data, {"name": "tiny"}, stop=5, n_seeds=2,
+                                  seed=0, epochs=2, batch_size=30, lr=1e-2, measurements=5)
+    trained = measures.train_grid(shapes, ("ce", "mse"), data, {"name": "tiny"}, n_seeds=2, seed=0, epochs=2,
+                                  batch_size=30, lr=1e-2, init="torch", measurements=5, stop=5)
+    assert runs["torch"].total_steps == trained.total_steps <= 5 and runs["he"].run.init == "he"
+    for name, value in trained.records[shapes[0]].items():
+        torch.testing.assert_close(runs["torch"].records[shapes[0]][name], value, equal_nan=True)
+    assert runs["he"].records[shapes[0]]["steps"].tolist() == trained.records[shapes[0]]["steps"].tolist()
+
+
+def test_time_shapes_projects_grid_and_comparison():
+    paper = SimpleNamespace(depths=(2, 3), widths=(4,), n_seeds=1, epochs=2, n_train=120, n_val=60, batch_size=30,
+                            lr=1e-3, measurements=5, compare_steps=4, compare_depths=(3,), compare_widths=(4,),
+                            compare_inits=("torch", "he", "glorot"), init="torch")
+    table = measures.time_shapes(tiny_data(d=784), paper, init="torch", seed=0, timing_steps=2, probe_images=30)
+    assert list(table["shape"]) == ["2×4", "3×4"] and list(table["networks"]) == [2, 2]
+    assert table["comparison hours"][0] == 0 and table["comparison hours"][1] > 0
+    row = table.iloc[1]
+    steps, points = 2 * 4, len(grid.GridRun(grid.members(("ce",), 1), 2, 30, 1e-3, "torch", 5).measure_steps(120))
+    assert row["grid hours"] == pytest.approx((row["ms per step"] / 1000 * steps + row["s per measurement"] * points)
+                                              / 3600)

@@ -26,3 +26,13 @@ def test_choice_list():
     _, ok = choice_list("a", "b")
     assert ok(("a",)) and ok(["b", "a"])
     assert not ok(()) and not ok(("a", "a")) and not ok(("c",)) and not ok("a") and not ok([["a"]])
+
+
+def test_the_comparison_must_be_a_prefix_of_the_grid_on_its_shapes():
+    with pytest.raises(ParameterError) as error:
+        resolve("training_dynamics", "smoke", compare_steps=21, compare_widths=(8, 16))
+    found = str(error.value).splitlines()[1:]
+    assert len(found) == 2
+    assert any("'compare_steps'" in m and "compare_steps <= 20" in m for m in found)
+    assert any("'compare_widths'" in m and "3×16" in m and "2×16" in m for m in found)
+    assert check(resolve("training_dynamics", "smoke", compare_steps=20)) == []

@@ -21,7 +21,7 @@ from lib.train import (
     MemberLoss,
     TrainConfig,
     TrainData,
-    evaluate,
+    error_count,
     log_steps,
     resolve_device,
     train,
@@ -78,45 +78,72 @@ def members(losses: Sequence[str], n_seeds: int, seed: int = 0) -> Members:
 
 
 class ProbeRecorder:
-    """Engine callback fn(step, net): validation loss and error, per-class sample-set sizes (eq. 8) and the layer
-    probes f_l, p_l, u_l (eq. 16-17) of every member and hidden layer, on the validation set."""
+    """Engine callback fn(step, net): validation loss and error, and per-class sample-set sizes (eq. 8) of every
+    member and hidden layer, from one forward pass over the validation images; f_l, p_l, u_l (eq. 16-17) follow
+    from the sizes alone (layer_measures)."""
 
     def __init__(self, x_val: torch.Tensor, y_val: torch.Tensor, losses: Sequence[str], n_classes: int = 10):
         self.x, self.y, self.n_classes = x_val, y_val, n_classes
         self.criterion = MemberLoss(tuple(losses), len(losses), x_val.device)
+        self.onehot_t = probes.class_one_hot(y_val, n_classes).T.contiguous()  # (C, N)
         self.rows: list[dict[str, torch.Tensor]] = []
         self.steps: list[int] = []
 
     def __call__(self, step: int, net: StackedNet) -> None:
         """Record one measurement point (called by lib.train without gradients)."""
-        loss, error = evaluate(net, self.x, self.y, self.criterion)  # (K,), (K,)
-        layers = [self.layer_probes(a) for a in hidden_activations(net, self.x)]
-        row = {name: torch.stack([layer[name] for layer in layers], dim=1) for name in layers[0]}  # (K, L, ...)
-        self.rows.append({"val_loss": loss.cpu(), "val_error": error.cpu(), **row})
+        h, sizes = self.x, []
+        for layer in net.layers[:-1]:
+            h = torch.relu(layer(h))  # (K, N, n_l)
+            sizes.append(self.onehot_t @ (h > 0).to(torch.float32))  # (K, C, n_l): |Ŝ^(c)_{l,i}|, eq. 8
+        logits = net.layers[-1](h)  # (K, N, C)
+        y = self.y.expand(net.k, -1)  # (K, N)
+        self.rows.append({"val_loss": self.criterion(logits, y).cpu(),
+                          "val_error": (error_count(logits, y).to(torch.float32) / len(self.y)).cpu(),
+                          "sizes": torch.stack(sizes, dim=1).to(torch.int32).cpu()})  # (K, L, C, n)
         self.steps.append(int(step))
-
-    def layer_probes(self, a: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Sample-set sizes (K, C, n) and f_l, p_l, u_l (K,) of one hidden layer's activations a (K, N, n)."""
-        y, c = self.y, self.n_classes
-        return {"sizes": probes.sample_set_sizes(a, y, c).to(torch.int32).cpu(),
-                "f": probes.layer_activation_fraction(a, y, c).cpu(),
-                "p": probes.layer_predictability(a, y, c).cpu(),
-                "u": probes.layer_informativeness(a, y, c).cpu()}
 
     def record(self) -> dict[str, torch.Tensor]:
         """Everything measured, stacked over measurement points T (cacheable tensors)."""
         out = {name: torch.stack([row[name] for row in self.rows]) for name in self.rows[0]}
         out["steps"] = torch.tensor(self.steps, dtype=torch.long)  # (T,)
         out["class_sizes"] = probes.class_sizes(self.y, self.n_classes).cpu()  # (C,)
+        out.update(layer_measures(out["sizes"], out["class_sizes"]))
         return out  # val_loss, val_error (T, K); sizes (T, K, L, C, n); f, p, u (T, K, L)
 
 
-def hidden_activations(net: StackedNet, x: torch.Tensor):
-    """Post-ReLU activations (K, N, n_l) of each hidden layer in turn, one layer held at a time."""
-    h = x
-    for layer in net.layers[:-1]:
-        h = torch.relu(layer(h))  # (K, N, n_l)
-        yield h
+def layer_measures(sizes: torch.Tensor, class_sizes: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Layer activation fraction f_l over live nodes (eq. 16), predictability p_l and informativeness u_l over
+    nodes neither dead nor always on (eq. 17), from per-class sample-set sizes (..., C, n) and |S_c| (C,): the
+    kernels of lib.probes without the activations. Returns (...,) float64 each."""
+    on = sizes.to(torch.float64)  # (..., C, n)
+    n_c = class_sizes.to(torch.float64)  # (C,)
+    total, n = on.sum(dim=-2), n_c.sum()  # (..., n) |Ŝ_{l,i}|, |S|
+    present = n_c > 0
+    f_node = (on[..., present, :] / n_c[present, None]).mean(dim=-2)  # (..., n) eq. 9, 16 left
+    e = torch.stack([n_c[:, None] - on, on], dim=-3) / n  # (..., 2, C, n) eq. 10-11
+    p_node = 1.0 + _e_log_e_over(e, e.sum(dim=-3, keepdim=True)) / math.log(2.0)  # eq. 12, 14
+    u_node = 1.0 + _e_log_e_over(e, e.sum(dim=-2, keepdim=True)) / math.log(len(n_c))  # eq. 13, 15
+    live, defined = total > 0, (total > 0) & (total < n)
+    return {"f": _mean_over(f_node, live), "p": _mean_over(p_node, defined), "u": _mean_over(u_node, defined)}
+
+
+def _e_log_e_over(e: torch.Tensor, marginal: torch.Tensor) -> torch.Tensor:
+    """Σ e·log(e / marginal) over ẑ and c, with 0·log 0 = 0: (..., 2, C, n) → (..., n)."""
+    return (torch.xlogy(e, e) - torch.xlogy(e, marginal.expand_as(e))).sum(dim=(-3, -2))
+
+
+def _mean_over(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of x over the last axis where mask holds; NaN where it never does."""
+    count = mask.sum(dim=-1)
+    total = torch.where(mask, x, torch.zeros_like(x)).sum(dim=-1)
+    return torch.where(count > 0, total / count.clamp(min=1), torch.full_like(total, math.nan))
+
+
+def truncate(record: dict[str, torch.Tensor], last_step: int) -> dict[str, torch.Tensor]:
+    """The measurement points of a record up to training step `last_step`: the record of the same run stopped
+    there (the grid's run read as a shorter one)."""
+    keep = record["steps"] <= last_step  # (T,)
+    return {name: (value if name == "class_sizes" else value[keep]) for name, value in record.items()}
 
 
 def node_activation_fraction(record: dict[str, torch.Tensor]) -> np.ndarray:
@@ -160,45 +187,55 @@ def loss_curves(record: dict[str, torch.Tensor], member_ids: Sequence[int], name
 
 @dataclass(frozen=True)
 class GridRun:
-    """How every shape of the grid is trained (H&D §4.1) and measured (§4.2)."""
+    """How every shape of the grid is trained (H&D §4.1) and measured (§4.2); `stop` ends the run early, at the
+    last measurement step of the full run not beyond it, so that a stopped run is a prefix of the full one."""
 
     members: Members
     epochs: int
     batch_size: int
     lr: float
     init: str
-    measurements: int  # log-spaced measurement points, step 0 and the last step included
+    measurements: int  # log-spaced measurement points of the full run, step 0 and its last step included
     classes: int = 10
+    stop: int | None = None  # training step to stop at (None: all epochs)
 
     def steps_per_epoch(self, n_train: int) -> int:
         """Mini-batches per epoch (the last one may be smaller)."""
         return math.ceil(n_train / self.batch_size)
 
     def measure_steps(self, n_train: int) -> tuple[int, ...]:
-        """Log-spaced measurement steps over the whole run (lib.train.log_steps)."""
-        return log_steps(self.epochs * self.steps_per_epoch(n_train), self.measurements)
+        """Log-spaced measurement steps over the full run (lib.train.log_steps), those up to `stop` if set."""
+        steps = log_steps(self.epochs * self.steps_per_epoch(n_train), self.measurements)
+        return steps if self.stop is None else tuple(s for s in steps if s <= self.stop)
 
-    def train_config(self) -> TrainConfig:
-        """Adam with the paper's defaults, no early stopping: every member trains all epochs (§4.1)."""
+    def total_steps(self, n_train: int) -> int:
+        """The training step the run ends at: its last measurement."""
+        return self.measure_steps(n_train)[-1]
+
+    def train_config(self, n_train: int) -> TrainConfig:
+        """Adam with the paper's defaults, no early stopping: every member trains all epochs (§4.1), or up to the
+        last measurement before `stop`."""
+        last = None if self.stop is None else max(self.total_steps(n_train), 1)
         return train_config("adam", self.lr, self.members.losses, batch_size=self.batch_size,
-                            max_epochs=self.epochs, eval_every=None, restore_best=False,
+                            max_epochs=self.epochs, max_steps=last, eval_every=None, restore_best=False,
                             seed=self.members.seeds, betas=(0.9, 0.999), eps=1e-8)
 
 
 def train_shape(shape: Shape, data: TrainData, run: GridRun, data_id: dict) -> dict[str, torch.Tensor]:
     """Train the K members of one shape in one engine call with probes at log-spaced steps (model cache)."""
-    steps = run.measure_steps(len(data.x_train))
+    n_train = len(data.x_train)
+    steps = run.measure_steps(n_train)
     net_seeds = list(run.members.seeds)
     sizes = shape.sizes(data.x_train.shape[1], run.classes)
-    config = {"section": "training_dynamics", "version": 1, "data": data_id, "sizes": sizes,
-              "bias": "first", "init": run.init, "net_seeds": net_seeds, "train": run.train_config().as_dict(),
+    config = {"section": "training_dynamics", "version": 2, "data": data_id, "sizes": sizes,
+              "bias": "first", "init": run.init, "net_seeds": net_seeds, "train": run.train_config(n_train).as_dict(),
               "device": str(resolve_device("auto")), "measure_steps": list(steps)}
 
     def build() -> dict:
         net = mlp(len(net_seeds), sizes, bias="first", init=run.init, seed=net_seeds)
         device = resolve_device("auto")
         recorder = ProbeRecorder(data.x_val.to(device), data.y_val.to(device), run.members.losses, run.classes)
-        train(net, data, run.train_config(), callbacks=[(steps, recorder)])
+        train(net, data, run.train_config(n_train), callbacks=[(steps, recorder)])
         return {"record": recorder.record()}
 
     return cached_train(config, build)["record"]

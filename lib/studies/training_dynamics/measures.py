@@ -1,7 +1,7 @@
 """What the chapter computes from its runs: the grid and its findings, the inclusion-margin counts, the
 initialisation comparison, the claims it records and the timing projection of the `paper` profile."""
 
-import math
+import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
@@ -15,7 +15,7 @@ from lib.models import mlp
 from lib.studies.training_dynamics import findings as fnd
 from lib.studies.training_dynamics import grid
 from lib.studies.training_dynamics import margin as mg
-from lib.studies.training_dynamics.claims import DEEP_NEAR_ALL, NO_RISE
+from lib.studies.training_dynamics.claims import DEEP_NEAR_ALL, EARLY_PHASE, NO_RISE
 from lib.train import TrainData, resolve_device, train, train_config
 
 LOSS_NAMES = {"ce": "cross-entropy", "mse": "MSE"}
@@ -58,12 +58,22 @@ class GridResult:
 
 
 def train_grid(shapes, losses, data: TrainData, data_id: dict, *, n_seeds: int, seed: int, epochs: int,
-               batch_size: int, lr: float, init: str, measurements: int) -> GridResult:
-    """Train (or read from the model cache) every shape with every loss and seed, probes at log-spaced steps."""
+               batch_size: int, lr: float, init: str, measurements: int, stop: int | None = None) -> GridResult:
+    """Train (or read from the model cache) every shape with every loss and seed, probes at log-spaced steps;
+    `stop` ends every run at the last measurement step of the full run not beyond it."""
     run = grid.GridRun(grid.members(losses, n_seeds, seed), epochs=epochs, batch_size=batch_size, lr=lr,
-                       init=init, measurements=measurements)
+                       init=init, measurements=measurements, stop=stop)
     records = {shape: grid.train_shape(shape, data, run, data_id) for shape in shapes}
-    return GridResult(list(shapes), tuple(losses), run, epochs * run.steps_per_epoch(len(data.x_train)), records)
+    return GridResult(list(shapes), tuple(losses), run, run.total_steps(len(data.x_train)), records)
+
+
+def stopped(result: GridResult, shapes, stop: int) -> GridResult:
+    """The given shapes of a grid read as runs stopped at `stop` (grid.truncate): the same members, seeds and
+    batches, so equal to training them again with `stop` (train_grid)."""
+    run = dataclasses.replace(result.run, stop=stop)
+    records = {shape: grid.truncate(result.records[shape], stop) for shape in shapes}
+    last = int(next(iter(records.values()))["steps"][-1])
+    return GridResult(list(shapes), result.losses, run, last, records, result.thresholds)
 
 
 def paper_expects(shape: grid.Shape, loss: str, number: int) -> bool | None:
@@ -182,31 +192,82 @@ def figure_shapes(result: GridResult) -> tuple[grid.Shape | None, grid.Shape | N
     return have.get((9, 320)), have.get((2, 320))
 
 
+def turned(result: GridResult, keys) -> list[str]:
+    """The runs among `keys` whose layer-averaged f still rises at the last measurement point: those where the
+    run has not yet passed the rise and turn of f that the early-phase claims speak of."""
+    late = []
+    for shape, loss in keys:
+        f = np.nanmean(result.curves(shape, loss).f, axis=1)  # (T,)
+        if int(np.nanargmax(f)) == len(f) - 1 and len(f) > 1:
+            late.append(f"{shape.label} {LOSS_NAMES[loss]}")
+    return late
+
+
+def phase_of(result: GridResult, claim_id: str, keys) -> tuple[bool, str]:
+    """(whether this run can speak for the claim, why): an early-phase claim (claims.EARLY_PHASE) once f has turned
+    in every run behind it; any other claim only when every network behind it reached its validation minimum."""
+    if claim_id in EARLY_PHASE:
+        late = turned(result, keys)
+        return (not late, f"early-phase claim; f has turned by step {result.total_steps:,} in every run behind it"
+                if not late else "early-phase claim, but f still rises at the last step in " + ", ".join(late))
+    return (result.converged(keys), "needs the trained networks (the paper: 200 epochs)")
+
+
+def claim_keys(result: GridResult, claim_id: str) -> list[tuple[grid.Shape, str]]:
+    """The (shape, loss) runs of this grid a paper claim is measured on; empty where the run has none."""
+    if claim_id.startswith("hd2020.s6.finding"):
+        number = int(claim_id[-1])
+        return [(s, loss) for s, loss in result.keys if paper_expects(s, loss, number)]
+    if claim_id == "hd2020.s5.error_below_5pct_width_ge_80":
+        return [(s, loss) for s, loss in result.keys if s.width >= 80]
+    if claim_id == "hd2020.s5.error_below_7pct_width_20":
+        return [(s, loss) for s, loss in result.keys if s.width == 20]
+    deep, shallow = figure_shapes(result)
+    shape = {"hd2020.fig9.mse_deep_layers_near_all_samples": deep, "hd2020.fig10.mse_2x320_no_rise": shallow}[claim_id]
+    return [(shape, "mse")] if shape is not None and "mse" in result.losses else []
+
+
 def record_claims(ledger: Ledger, result: GridResult, margin: dict, max_u: float) -> None:
-    """Record this run's measurement of every claim; a claim on trained networks carries their convergence."""
+    """Record this run's measurement of every claim: an early-phase claim carries whether the run covers its
+    phase (phase_of), any other claim on trained networks their convergence."""
     for number in range(1, 8):
+        claim_id = f"hd2020.s6.finding{number}"
         share, missed = finding_share(result, number)
-        keys = [(s, loss) for s, loss in result.keys if paper_expects(s, loss, number)]
         if share is not None:
-            ledger.record(f"hd2020.s6.finding{number}", share, converged=result.converged(keys),
-                          note=("does not hold for " + ", ".join(missed)) if missed else "holds for every run")
-    for wide, claim in ((True, "hd2020.s5.error_below_5pct_width_ge_80"),
-                        (False, "hd2020.s5.error_below_7pct_width_20")):
-        keys = [(s, loss) for s, loss in result.keys if (s.width >= 80 if wide else s.width == 20)]
+            covered, why = phase_of(result, claim_id, claim_keys(result, claim_id))
+            held = "; does not hold for " + ", ".join(missed) if missed else "; holds for every run"
+            ledger.record(claim_id, share, converged=covered, note=why + held)
+    for claim_id in ("hd2020.s5.error_below_5pct_width_ge_80", "hd2020.s5.error_below_7pct_width_20"):
+        keys = claim_keys(result, claim_id)
         if keys:
             errors = [float(result.curves(s, loss).val_error[-1]) for s, loss in keys]
-            ledger.record(claim, max(errors), converged=result.converged(keys),
-                          note=f"largest of {len(keys)} seed-averaged runs")
-    deep, shallow = figure_shapes(result)
-    if deep is not None and "mse" in result.losses:
-        ledger.record("hd2020.fig9.mse_deep_layers_near_all_samples", deep_peak(result, deep),
-                      converged=result.converged([(deep, "mse")]), note=f"{deep.label} MSE, threshold {DEEP_NEAR_ALL}")
-    if shallow is not None and "mse" in result.losses:
-        ledger.record("hd2020.fig10.mse_2x320_no_rise", f_rise(result, shallow),
-                      converged=result.converged([(shallow, "mse")]), note=f"{shallow.label} MSE, threshold {NO_RISE}")
+            covered, why = phase_of(result, claim_id, keys)
+            ledger.record(claim_id, max(errors), converged=covered,
+                          note=f"{why}; largest of {len(keys)} seed-averaged runs")
+    for claim_id, value, threshold in (("hd2020.fig9.mse_deep_layers_near_all_samples", deep_peak, DEEP_NEAR_ALL),
+                                       ("hd2020.fig10.mse_2x320_no_rise", f_rise, NO_RISE)):
+        keys = claim_keys(result, claim_id)
+        if keys:
+            covered, why = phase_of(result, claim_id, keys)
+            ledger.record(claim_id, value(result, keys[0][0]), converged=covered,
+                          note=f"{why}; {keys[0][0].label} MSE, threshold {threshold}")
     ledger.record("hd2020.eq4.margin_prediction", margin["agreement"],
                   note=f"{margin['pairs']:,} predictions, {margin['misses']} misses")
     ledger.record("hd2020.s5.3.u_bound", max_u, note="a bound on what one binary node can carry, trained or not")
+
+
+def phase_table(result: GridResult, claims) -> pd.DataFrame:
+    """Per paper claim: the phase of training it speaks of, and whether this run covers it and why (phase_of)."""
+    rows = []
+    for claim in claims:
+        if claim.origin == "beyond":
+            continue
+        keys = claim_keys(result, claim.id)
+        covered, why = phase_of(result, claim.id, keys) if keys else (False, "no run of this grid measures it")
+        rows.append({"claim": claim.id, "speaks of": ("the beginning of training" if claim.id in EARLY_PHASE
+                                                      else "the trained networks"),
+                     "this run covers it": "yes" if covered else "no", "why": why})
+    return pd.DataFrame(rows)
 
 
 def largest_u(result: GridResult) -> float:
@@ -214,9 +275,27 @@ def largest_u(result: GridResult) -> float:
     return max(float(np.nanmax(r["u"].numpy())) for r in result.records.values())
 
 
+def seed_range(values: np.ndarray) -> str:
+    """Mean over seeds with the smallest and largest seed: 'mean (min–max)'."""
+    return f"{np.mean(values):.3f} ({np.min(values):.3f}–{np.max(values):.3f})"
+
+
+def deep_peak_per_seed(result: GridResult, shape: grid.Shape, loss: str = "mse") -> np.ndarray:
+    """deep_peak of each seed on its own: (S,)."""
+    f = result.records[shape]["f"].numpy()[:, result.ids(loss)]  # (T, S, L)
+    return np.nanmax(f[:, :, shape.hidden // 2:], axis=0).min(axis=1)
+
+
+def f_rise_per_seed(result: GridResult, shape: grid.Shape, loss: str = "mse") -> np.ndarray:
+    """f_rise of each seed on its own: (S,)."""
+    f = np.nanmean(result.records[shape]["f"].numpy()[:, result.ids(loss)], axis=2)  # (T, S)
+    return np.nanmax(f, axis=0) - f[0]
+
+
 def init_comparison(results: dict[str, GridResult]) -> pd.DataFrame:
     """Per initialisation: the share of runs where each finding holds (as the claims count it), the Fig. 9 and
-    Fig. 10 measures where the comparison has those shapes, and the initial MSE loss."""
+    Fig. 10 measures where the comparison has those shapes (seed mean, and the range over seeds), and the
+    initial MSE loss."""
     rows = []
     for init, result in results.items():
         row = {"init": init}
@@ -228,8 +307,10 @@ def init_comparison(results: dict[str, GridResult]) -> pd.DataFrame:
         if "mse" in result.losses:
             row[f"Fig. 9: deep peak f ({deep.label} MSE)" if deep else "Fig. 9"] = (
                 round(deep_peak(result, deep), 3) if deep else "n/a")
+            row["Fig. 9 per seed"] = seed_range(deep_peak_per_seed(result, deep)) if deep else "n/a"
             row[f"Fig. 10: rise of f ({shallow.label} MSE)" if shallow else "Fig. 10"] = (
                 round(f_rise(result, shallow), 3) if shallow else "n/a")
+            row["Fig. 10 per seed"] = seed_range(f_rise_per_seed(result, shallow)) if shallow else "n/a"
             row["initial MSE loss"] = round(float(np.mean([r["val_loss"][0, result.ids("mse")].mean().item()
                                                           for r in result.records.values()])), 3)
         rows.append(row)
@@ -267,20 +348,30 @@ def busiest(steps: list[mg.MarginStep]) -> tuple[int, int]:
     return step, node
 
 
-def time_shapes(data: TrainData, *, init: str, seed: int, timing_steps: int, probe_images: int) -> pd.DataFrame:
-    """Each paper shape timed on this machine: seconds per engine step (6 members) and per measurement (scaled to
-    12,000 images), and the projected hours of 200 epochs with 60 measurements. A projection, not a run."""
+def time_shapes(data: TrainData, paper, *, init: str, seed: int, timing_steps: int,
+                probe_images: int) -> pd.DataFrame:
+    """Each shape of the `paper` profile (resolved parameters `paper`) timed on this machine: seconds per engine
+    step of its 2 · n_seeds members (after one untimed warm-up step) and per measurement (timed on probe_images
+    validation images, scaled to paper.n_val), and the projected hours of the paper's grid and of the other
+    initialisations of its comparison. A projection, not a run."""
     device = resolve_device("auto")
-    members = grid.members(("ce", "mse"), 3, seed)
-    paper_steps = 200 * math.ceil(48000 / 60)
+    members = grid.members(("ce", "mse"), paper.n_seeds, seed)
+    run = grid.GridRun(members, epochs=paper.epochs, batch_size=paper.batch_size, lr=paper.lr, init=init,
+                       measurements=paper.measurements)
+    steps, points = paper.epochs * run.steps_per_epoch(paper.n_train), len(run.measure_steps(paper.n_train))
+    compared = dataclasses.replace(run, stop=paper.compare_steps)
+    compare_steps, compare_points = compared.total_steps(paper.n_train), len(compared.measure_steps(paper.n_train))
+    compare_shapes = set(grid.grid(paper.compare_depths, paper.compare_widths))
+    others = len([i for i in paper.compare_inits if i != paper.init])
     rows = []
-    for shape in grid.grid((2, 5, 9), (20, 80, 320)):
-        net = mlp(6, shape.sizes(), bias="first", init=init, seed=list(members.seeds))
-        config = train_config("adam", 1e-3, members.losses, batch_size=60, max_epochs=1, max_steps=timing_steps,
-                              eval_every=None, restore_best=False, seed=members.seeds)
-        begin = time.perf_counter()
-        train(net, data, config)
-        _synchronise(device)
+    for shape in grid.grid(paper.depths, paper.widths):
+        net = mlp(len(members.seeds), shape.sizes(), bias="first", init=init, seed=list(members.seeds))
+        for count in (1, timing_steps):  # the first call warms up (allocations, kernels) and is not timed
+            config = train_config("adam", paper.lr, members.losses, batch_size=paper.batch_size, max_epochs=1,
+                                  max_steps=count, eval_every=None, restore_best=False, seed=members.seeds)
+            begin = time.perf_counter()
+            train(net, data, config)
+            _synchronise(device)
         per_step = (time.perf_counter() - begin) / timing_steps
         recorder = grid.ProbeRecorder(data.x_val[:probe_images].to(device), data.y_val[:probe_images].to(device),
                                       members.losses)
@@ -288,9 +379,11 @@ def time_shapes(data: TrainData, *, init: str, seed: int, timing_steps: int, pro
         with torch.no_grad():
             recorder(0, net)
         _synchronise(device)
-        per_point = (time.perf_counter() - begin) * 12000 / probe_images
-        rows.append({"shape": shape.label, "ms per step": 1000 * per_step, "s per measurement": per_point,
-                     "projected hours": (per_step * paper_steps + per_point * 60) / 3600})
+        per_point = (time.perf_counter() - begin) * paper.n_val / probe_images
+        compare = others * (per_step * compare_steps + per_point * compare_points) if shape in compare_shapes else 0.0
+        rows.append({"shape": shape.label, "networks": len(members.seeds), "ms per step": 1000 * per_step,
+                     "s per measurement": per_point, "grid hours": (per_step * steps + per_point * points) / 3600,
+                     "comparison hours": compare / 3600})
     return pd.DataFrame(rows)
 
 
@@ -305,9 +398,13 @@ def where(device: torch.device) -> str:
             else f"CPU, {torch.get_num_threads()} threads, {os.cpu_count()} cores")
 
 
-def compare_inits(inits, shapes, losses, data: TrainData, data_id: dict, **run) -> dict[str, GridResult]:
-    """The same grid trained under each initialisation (the reading choice `init`), same seeds and batches."""
-    return {init: train_grid(shapes, losses, data, data_id, init=init, **run) for init in inits}
+def compare_inits(inits, shapes, result: GridResult, data: TrainData, data_id: dict, *, stop: int,
+                  **run) -> dict[str, GridResult]:
+    """The comparison shapes under each initialisation (the reading choice `init`) with the grid's seeds, batches
+    and measurement steps, up to `stop`: the grid's own initialisation read from the grid (stopped), the others
+    trained."""
+    return {init: (stopped(result, shapes, stop) if init == result.run.init else
+                   train_grid(shapes, result.losses, data, data_id, init=init, stop=stop, **run)) for init in inits}
 
 
 def init_evidence(comparison: pd.DataFrame) -> str:
