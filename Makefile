@@ -9,10 +9,10 @@ EXECUTED := $(SECTIONS:%=book/%.ipynb)
 LIB := $(shell find lib -name '*.py')
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book pdf test section sweep bench clean help
+.PHONY: install book pdf test section paper sweep bench clean help
 
 help:
-	@echo "make book | make pdf | make test | make section S=<name> P=\"key=value ...\" [PUBLISH=1] | make sweep S=<name> GRID=\"key=v1,v2\" | make bench | make clean"
+	@echo "make book | make pdf | make test | make section S=<name> P=\"key=value ...\" [PUBLISH=1] | make paper [S=<name>] | make sweep S=<name> GRID=\"key=v1,v2\" | make bench | make clean"
 	@echo "sections: $(SECTIONS)"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -52,6 +52,14 @@ section: export NODEWISE_P = $(P)
 section: $(STAMP)
 	@test -n "$(S)" || { echo "usage: make section S=<name> P=\"key=value ...\" [PUBLISH=1]; sections: $(SECTIONS)"; exit 2; }
 	$(BIN)/python -m lib.runner $(S) --params "$$NODEWISE_P" $(if $(PUBLISH),--publish)
+
+# The papers' full scale (profile "paper") of one section, or of every section in the book's order, into
+# runs/<section>/<run-id>/ with progress bars and ETAs. A killed run continues where it stopped: finished networks
+# come from the model cache, the one in training from its checkpoint (lib/checkpoint.py).
+paper: export NODEWISE_P = $(P)
+paper: $(STAMP)
+	@for s in $(if $(S),$(S),$$($(BIN)/python -c 'from lib.studies import SECTIONS; print(*SECTIONS)')); do \
+	  $(BIN)/python -m lib.runner $$s --params "profile=paper $$NODEWISE_P" || exit $$?; done
 
 # A parameter grid as papermill runs on Dask (a LocalCluster, or $$NODEWISE_SCHEDULER): GRID="seed=0,1 sigma=0.5,1.0"
 sweep: export NODEWISE_P = $(P)

@@ -14,6 +14,7 @@ from lib.results import to_json
 from lib.studies import SECTIONS, study
 
 MAKE = re.compile(r'make (?:section|sweep) S=(\w+)(?: P="([^"]*)")?')
+PAPER = re.compile(r'make paper S=(\w+)(?: P="([^"]*)")?')
 RUNNER = re.compile(r"-m lib\.runner (\w+)((?: [\w]+=[^\s`]+)*)")
 PAPERMILL = re.compile(r"papermill notebooks/(\w+)\.ipynb \S+((?: -p [^\s`]+ [^\s`]+)*)")
 
@@ -34,6 +35,7 @@ def commands(text: str) -> list[tuple[str, dict, bool]]:
     followed by a line starting "error:" is an example of a refusal. Placeholders (`key=value`) are left out."""
     found = []
     for pattern, read in ((MAKE, lambda p: runner.parse_assignments(split_assignments(p or ""))),
+                          (PAPER, lambda p: runner.parse_assignments(split_assignments(f"profile=paper {p or ''}"))),
                           (RUNNER, lambda a: runner.parse_assignments(a.split())), (PAPERMILL, papermill_values)):
         for match in pattern.finditer(text):
             section, rest = match.groups()
@@ -82,3 +84,4 @@ def test_the_command_patterns_find_what_they_should():
     assert commands(text) == [("data", {"sigma": (0.5, 2.0), "n_tsne": 400}, False),
                               ("data", {"sigma": 1.5}, False), ("data", {"sigma": 1.5}, False)]
     assert commands('$ make section S=data P="sigma=-1"\nerror: section ...') == [("data", {"sigma": -1}, True)]
+    assert commands('`make paper S=data P="seed=2"`') == [("data", {"profile": "paper", "seed": 2}, False)]
