@@ -55,11 +55,13 @@ section: $(STAMP)
 
 # The papers' full scale (profile "paper") of one section, or of every section in the book's order, into
 # runs/<section>/<run-id>/ with progress bars and ETAs. A killed run continues where it stopped: finished networks
-# come from the model cache, the one in training from its checkpoint (lib/checkpoint.py).
+# come from the model cache, the one in training from its checkpoint (lib/checkpoint.py). REFERENCE=1 commits each
+# finished run as the section's reference run, results/reference/<section>.json (lib/reference.py).
 paper: export NODEWISE_P = $(P)
 paper: $(STAMP)
 	@for s in $(if $(S),$(S),$$($(BIN)/python -c 'from lib.studies import SECTIONS; print(*SECTIONS)')); do \
-	  $(BIN)/python -m lib.runner $$s --params "profile=paper $$NODEWISE_P" || exit $$?; done
+	  $(BIN)/python -m lib.runner $$s --params "profile=paper $$NODEWISE_P" || exit $$?; \
+	  $(if $(REFERENCE),$(BIN)/python -m lib.reference $$s "$$(ls -td runs/$$s/*/ | head -1)" || exit $$?;) done
 
 # A parameter grid as papermill runs on Dask (a LocalCluster, or $$NODEWISE_SCHEDULER): GRID="seed=0,1 sigma=0.5,1.0"
 sweep: export NODEWISE_P = $(P)

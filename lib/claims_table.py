@@ -7,6 +7,7 @@ from typing import Any
 from IPython.display import HTML
 
 from lib.claims import format_value
+from lib.reference import claim_verdicts, is_stale, load_reference
 from lib.study import Study
 
 
@@ -22,15 +23,30 @@ def html_table(header: list[str], rows: list[list[str]], css_class: str) -> HTML
     return HTML(f'<table class="table {css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
 
 
-def paper_vs_run(claims: list[dict]) -> HTML:
-    """One row per claim of the ledger: claim, source, statement, paper, this run, verdict, note."""
+def paper_vs_run(claims: list[dict], section: str | None = None) -> HTML:
+    """One row per claim of the ledger: claim, source, statement, paper, this run, verdict, note; and, when the
+    section has a committed reference run of its `paper` profile (lib.reference), what that run measured."""
+    reference = load_reference(section) if section else None
     rows = [[(' class="claim-id"', html.escape(c["id"])), ("", html.escape(c["source"])),
              ("", html.escape(c["statement"])),
              ("", "— (beyond the paper)" if c["origin"] == "beyond" else html.escape(format_value(c["paper"]))),
              ("", html.escape(format_value(c["measured"]))), ("", verdict_badge(c["verdict"])),
              ("", html.escape(c["note"]))] for c in claims]
-    return html_table(["claim", "source", "statement", "paper", "this run", "verdict", "note"], rows,
-                      "claims-table")
+    header = ["claim", "source", "statement", "paper", "this run", "verdict", "note"]
+    if reference is not None:
+        found, stale = claim_verdicts(reference), is_stale(reference)
+        header.append("paper profile (reference run)")
+        for row, claim in zip(rows, claims):
+            row.append(("", reference_cell(found.get(claim["id"]), stale)))
+    return html_table(header, rows, "claims-table")
+
+
+def reference_cell(claim: dict | None, stale: bool) -> str:
+    """What the reference run measured for a claim, with its verdict badge (and a stale mark), as HTML."""
+    if claim is None:
+        return "— (not in the reference run)"
+    cell = f"{html.escape(format_value(claim['measured']))} {verdict_badge(claim['verdict'])}"
+    return cell + (" (stale: the paper profile changed since)" if stale else "")
 
 
 def reading_choices(study: Study, config: Any, evidence: dict[str, str]) -> HTML:

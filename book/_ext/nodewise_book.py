@@ -36,6 +36,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from lib.book import format_duration
 from lib.claims import VERDICTS, counts, format_value
+from lib.reference import claim_verdicts, is_stale, load_reference
 from lib.studies import SECTIONS, study
 
 
@@ -277,8 +278,9 @@ def badge(verdict: str) -> nodes.Node:
     return nodes.inline(text=verdict, classes=["verdict", f"verdict-{verdict.replace(' ', '-')}"])
 
 
-def summary_rows(records: dict[str, dict]) -> list[list]:
-    """Per chapter: its link, then the number of claims and the count per verdict, or why there are none."""
+def summary_rows(records: dict[str, dict], references: dict[str, dict | None]) -> list[list]:
+    """Per chapter: its link, then the number of claims and the count per verdict, or why there are none; last,
+    the verdicts of its reference run of the `paper` profile (lib.reference), if it has one."""
     rows = []
     for section in SECTIONS:
         record = records.get(section)
@@ -290,18 +292,32 @@ def summary_rows(records: dict[str, dict]) -> list[list]:
             found = counts(record["claims"])
             rows.append([chapter_link(section), record["profile"], str(len(record["claims"])),
                          *(str(found[v]) for v in VERDICTS)])
+        rows[-1].append(reference_summary(references.get(section)))
     return rows
 
 
-def claim_rows(records: dict[str, dict]) -> list[list]:
-    """Every claim of every chapter in the ledger: id, statement, paper, this run, verdict, its chapter's table."""
+def reference_summary(reference: dict | None) -> str:
+    """A reference run's verdict counts in words, its date and device; "none" without one."""
+    if reference is None:
+        return "none"
+    found = counts(reference["claims"])
+    words = ", ".join(f"{n} {v}" for v, n in found.items() if n)
+    meta = reference["reference"]
+    return f"{words} ({meta['date']}, {meta['device']}{'; stale' if is_stale(reference) else ''})"
+
+
+def claim_rows(records: dict[str, dict], references: dict[str, dict | None]) -> list[list]:
+    """Every claim of every chapter in the ledger: id, statement, paper, this run, verdict, the verdict of the
+    chapter's reference run of the `paper` profile ("—" without one), its chapter's table."""
     rows = []
     for section in SECTIONS:
+        reference = claim_verdicts(references.get(section))
         for claim in records.get(section, {}).get("claims", []):
             paper = "— (beyond the paper)" if claim["origin"] == "beyond" else format_value(claim["paper"])
+            ref = reference.get(claim["id"])
             rows.append([nodes.literal(text=claim["id"]), claim["statement"], paper, format_value(claim["measured"]),
-                         badge(claim["verdict"]), ledger_link(section)])
-    return rows or [["(no chapter in the ledger yet)", "", "", "", "", ""]]
+                         badge(claim["verdict"]), badge(ref["verdict"]) if ref else "—", ledger_link(section)])
+    return rows or [["(no chapter in the ledger yet)", "", "", "", "", "", ""]]
 
 
 class Scorecard(SphinxDirective):
@@ -314,12 +330,13 @@ class Scorecard(SphinxDirective):
 
     def run(self):
         records = results_records(self)
+        references = {section: load_reference(section) for section in SECTIONS}
         if self.options.get("part", "summary") == "summary":
-            header = ["chapter", "profile", "claims", *VERDICTS]
-            rows = summary_rows(records)
+            header = ["chapter", "profile", "claims", *VERDICTS, "paper profile (reference run)"]
+            rows = summary_rows(records, references)
         else:
-            header = ["claim", "statement", "paper", "this run", "verdict", "chapter table"]
-            rows = claim_rows(records)
+            header = ["claim", "statement", "paper", "this run", "verdict", "reference run", "chapter table"]
+            rows = claim_rows(records, references)
         table = table_node(header, rows, self.arguments[0] if self.arguments else None, "scorecard")
         self.add_name(table)
         return [table]

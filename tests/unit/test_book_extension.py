@@ -39,22 +39,29 @@ def test_scorecard_counts_verdicts_per_chapter_and_says_why_a_chapter_has_none()
     ext = extension()
     records = {"data": {"profile": "default", "claims": [claim("reproduced"), claim("not converged")]},
                "jump_detection": {"profile": "default", "paper": {}}}
-    rows = ext.summary_rows(records)
+    reference = {"section": "data", "parameters": {}, "claims": [claim("reproduced"), claim("reproduced")],
+                 "reference": {"date": "2026-11-30", "device": "cpu (2 cores)"}}
+    rows = ext.summary_rows(records, {"data": reference})
     assert len(rows) == len(SECTIONS)
     cells = [[c if isinstance(c, str) else c.astext() for c in row] for row in rows]
-    assert cells[0] == ["Data", "default", "2", "1", "0", "1", "0"]
+    assert cells[0] == ["Data", "default", "2", "1", "0", "1", "0",
+                        "2 reproduced (2026-11-30, cpu (2 cores); stale)"]  # {} is not the paper profile
     assert cells[1][1] == "not yet in the ledger" and cells[2][1] == "not run yet"
+    assert cells[1][-1] == cells[2][-1] == "none"
 
 
 def test_scorecard_lists_every_claim_with_its_badge_and_a_link_to_its_chapter_table():
     ext = extension()
-    rows = ext.claim_rows({"data": {"claims": [claim("differs"), claim("reproduced", origin="beyond")]}})
+    rows = ext.claim_rows({"data": {"claims": [claim("differs"), claim("reproduced", origin="beyond")]}},
+                          {"data": {"claims": [claim("reproduced")]}})
     assert [r[2] for r in rows] == ["0.3083", "— (beyond the paper)"]
     assert rows[0][3] == "0.31 ± 0.01 (n = 3)"
     badge = rows[0][4]
     assert isinstance(badge, nodes.inline) and badge["classes"] == ["verdict", "verdict-differs"]
-    assert rows[0][5]["reftarget"] == "tab-data-paper-vs-run"
-    assert ext.claim_rows({})[0][0].startswith("(no chapter")
+    assert rows[0][5]["classes"] == ["verdict", "verdict-reproduced"], "the reference run's verdict, by claim id"
+    assert rows[0][6]["reftarget"] == "tab-data-paper-vs-run"
+    assert ext.claim_rows({"data": {"claims": [claim("differs")]}}, {})[0][5] == "—"
+    assert ext.claim_rows({}, {})[0][0].startswith("(no chapter")
 
 
 def test_section_times_rows_and_a_total_per_profile():
