@@ -104,8 +104,9 @@ def test_on_axis_worst_compares_class_means():
 
 
 def test_network_runs_and_codes_on_a_tiny_trained_stack():
-    cfg = SimpleNamespace(seed=0, n_train=200, n_val=100, n_test=100, theta=3.0, sigma=1.05, p_set="table",
-                          n_seeds=1, lr=0.01, batch_size=100, max_epochs=1, patience=1)
+    cfg = SimpleNamespace(seed=0, n_train=200, n_val=100, n_test=100, theta=3.0, sigma=1.0, p_set="table",
+                          n_seeds=1, lr=0.01, batch_size=100, max_epochs=1, narrow_epochs=1, patience=1,
+                          init="glorot")
     trained = networks.train_all(cfg)
     runs = networks.network_runs(trained)
     assert len(runs) == 2 * len(P_SETS["table"])
@@ -168,12 +169,13 @@ def test_findings_single_out_the_impossible_table_7_1_entry():
 
 
 def test_cross_parameter_rules_name_the_parameters():
-    cfg = SimpleNamespace(batch_size=500, n_train=100, patience=10, max_epochs=5, sep_trials=10, claim_trials=5)
+    cfg = SimpleNamespace(batch_size=500, n_train=100, patience=10, max_epochs=5, narrow_epochs=10,
+                          init_epochs=10, sep_trials=10, claim_trials=5)
     messages = check(cfg)
     assert len(messages) == 3
     assert "'batch_size' and 'n_train'" in messages[0] and "'patience' and 'max_epochs'" in messages[1]
-    assert not check(SimpleNamespace(batch_size=100, n_train=100, patience=5, max_epochs=5, sep_trials=5,
-                                     claim_trials=5))
+    assert not check(SimpleNamespace(batch_size=100, n_train=100, patience=5, max_epochs=5, narrow_epochs=5,
+                                     init_epochs=5, sep_trials=5, claim_trials=5))
 
 
 

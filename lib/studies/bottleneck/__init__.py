@@ -21,9 +21,12 @@ STUDY = Study(
     reading_choices=(
         ReadingChoice("sigma", "noise σ of the signals", "\"ranging from 0.5 to 2\" (§3.1), not stated for ch. 4",
                       ("a value from 0 to 10", "a range (a, b)")),
-        ReadingChoice("max_epochs", "epoch cap of the bottleneck runs",
+        ReadingChoice("init", "weight initialisation", "not stated", ("glorot", "he", "torch")),
+        ReadingChoice("max_epochs", "epoch cap of the wide bottlenecks (p ≥ 5)",
                       "early stopping \"when the cross-entropy loss of the validation data starts to increase\"; "
                       "over 1400 epochs in ch. 3", ("1 to 100000",)),
+        ReadingChoice("narrow_epochs", "epoch cap of the narrow bottlenecks (p ≤ 4)",
+                      "early stopping only, as above", ("1 to 100000",)),
         ReadingChoice("init_control", "output layer of the control arm in the initialisation test",
                       "not run in the thesis (§4.3.5 only suggests it)", ("zero", "glorot")),
     ),

@@ -1,5 +1,6 @@
 """Beyond the thesis (§4.3.5's suggestion): the least-squares map (eq. 4.1) as the initial output layer of the
-trained shallow networks, against a control arm whose output layer starts at the same scale."""
+widest trained shallow networks (they reach their validation minimum), against a control arm whose output layer
+starts at the same scale."""
 
 from dataclasses import dataclass
 
@@ -14,8 +15,9 @@ from lib.studies.bottleneck.networks import Trained
 
 @dataclass
 class InitRun:
-    """Both arms (LS first, then control) of every shallow network: start values, histories and the table."""
+    """Both arms (LS first, then control) of every retrained network: which, start values, histories, table."""
 
+    members: bn.Members  # the retrained (p, seed), each arm in this order
     start_loss: np.ndarray  # (2K,)
     start_error: np.ndarray  # (2K,)
     history: train.History
@@ -23,23 +25,24 @@ class InitRun:
 
 
 def run(trained: Trained, cfg) -> InitRun:
-    """Retrain every shallow network from its trained first layer with an LS or a control output layer."""
-    members, splits = trained.members, trained.splits
-    source = bn.cache_config(members, False, trained.data_id, trained.train_cfg, "glorot")
-    start = bn.initialisation_arms(trained.nets["shallow"], members, members, cfg.theta, control=cfg.init_control)
-    arms_cfg = bn.member_config(bn.Members(members.ps * 2, members.seeds), lr=cfg.lr, batch_size=cfg.batch_size,
+    """Retrain the widest shallow networks from their trained first layer with an LS or a control output layer."""
+    widest = max(trained.members.ps)
+    chosen, splits = bn.Members((widest,), trained.members.seeds), trained.splits
+    start = bn.initialisation_arms(trained.nets["shallow"], trained.members, chosen, cfg.theta, init=trained.init,
+                                   control=cfg.init_control)
+    arms_cfg = bn.member_config(bn.Members(chosen.ps * 2, chosen.seeds), lr=cfg.lr, batch_size=cfg.batch_size,
                                 max_epochs=cfg.init_epochs, patience=cfg.patience, eval_every=1)
     x_val, y_val = torch.from_numpy(splits.val.x), torch.from_numpy(splits.val.y)
     start_loss, start_error = (t.numpy() for t in train.evaluate(start, x_val, y_val, "ce"))
-    _, history = bn.train_initialisation_arms(start, members, source, splits, arms_cfg, cfg.theta,
-                                              control=cfg.init_control)
-    return InitRun(start_loss, start_error, history, arms_table(members, start_loss, start_error, history))
+    _, history = bn.train_initialisation_arms(start, chosen, trained.source_config(widest, False), splits, arms_cfg,
+                                              cfg.theta, control=cfg.init_control)
+    return InitRun(chosen, start_loss, start_error, history, arms_table(chosen, start_loss, start_error, history))
 
 
 def arms_table(members: bn.Members, start_loss: np.ndarray, start_error: np.ndarray,
                history: train.History) -> pd.DataFrame:
     """One row per network: both arms' start, best loss, best epoch, convergence and steps to the control's best."""
-    val_loss, steps = history.val_loss.numpy(), history.eval_step.numpy()
+    val_loss, steps = history.val_loss.numpy(), history.eval_step.numpy()  # (V, 2K), (V,)
     rows = []
     for m, (p, s) in enumerate(members.pairs):
         ls, control = m, members.k + m

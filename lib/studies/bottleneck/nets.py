@@ -94,6 +94,57 @@ def train_bottlenecks(members: Members, deep: bool, splits: JumpSplits, data_id:
     return net.eval(), cache.history_of(payload)
 
 
+NARROW = 4  # p <= NARROW: the narrow bottlenecks, trained in their own engine call with their own cap
+
+
+def width_groups(members: Members) -> list[Members]:
+    """The members split into narrow (p <= 4) and wide (p >= 5) bottlenecks, each trained in one engine call
+    with its own epoch cap (a stack runs until its last member stops, so one stack for both would train the
+    wide ones to the narrow ones' cap): [narrow, wide], empty groups left out."""
+    narrow = tuple(p for p in members.ps if p <= NARROW)
+    wide = tuple(p for p in members.ps if p > NARROW)
+    return [Members(ps, members.seeds) for ps in (narrow, wide) if ps]
+
+
+@torch.no_grad()
+def merge_stacks(parts: list[models.StackedNet], groups: list[Members], members: Members,
+                 deep: bool) -> models.StackedNet:
+    """One padded stack holding every member of `members` from the group stacks that trained them."""
+    net = models.bottleneck(members.k, max(members.ps), deep=deep)
+    for part, group in zip(parts, groups):
+        for g, pair in enumerate(group.pairs):
+            m = members.pairs.index(pair)
+            for layer, source in zip(net.layers, part.layers):
+                load_block(layer, m, *block(source, g))
+    return net.eval()
+
+
+def merge_histories(histories: list[train.History], groups: list[Members], members: Members) -> train.History:
+    """The groups' histories as one, in the order of `members`; epochs a group did not train are NaN.
+
+    Every group evaluates once per epoch on the same data and batch size, so evaluation v is epoch v + 1 and
+    step (v + 1) * steps per epoch in all of them; the longest group's epochs and steps are kept.
+    """
+    longest = max(histories, key=lambda h: len(h.eval_epoch))
+    order = [members.pairs.index(pair) for group in groups for pair in group.pairs]
+
+    def stacked(name: str, rows: int) -> torch.Tensor:
+        out = torch.full((rows, members.k), float("nan"))
+        columns = torch.cat([torch.nn.functional.pad(getattr(h, name), (0, 0, 0, rows - len(getattr(h, name))),
+                                                     value=float("nan")) for h in histories], dim=1)
+        out[:, order] = columns
+        return out
+
+    def member(name: str) -> torch.Tensor:
+        out = torch.zeros(members.k, dtype=torch.long)
+        out[order] = torch.cat([getattr(h, name) for h in histories])
+        return out
+
+    return train.History(stacked("train_loss", len(longest.train_loss)), stacked("val_loss", len(longest.val_loss)),
+                         stacked("val_error", len(longest.val_error)), longest.eval_step, longest.eval_epoch,
+                         member("best_epoch"), member("stopped_epoch"), longest.steps, longest.epochs)
+
+
 @torch.no_grad()
 def bottleneck_codes(net: models.StackedNet, x: np.ndarray, deep: bool) -> torch.Tensor:
     """Post-ReLU bottleneck activations of every member: (K, N, max p)."""
@@ -118,6 +169,11 @@ def origin_share(codes: torch.Tensor, members: Members) -> np.ndarray:
     """Share of samples whose code is 0 in all of a member's p nodes: they all reach the same output: (K,)."""
     return np.array([float((codes[m, :, :p] <= 0).all(dim=1).double().mean())
                      for m, (p, _) in enumerate(members.pairs)])
+
+
+def origin_share_at_init(members: Members, deep: bool, x: np.ndarray, init: str = "glorot") -> np.ndarray:
+    """Share of signals x at the all-zero bottleneck code of each untrained member (before any SGD step): (K,)."""
+    return origin_share(bottleneck_codes(padded_bottlenecks(members, deep, init), x, deep), members)
 
 
 def on_axis_fraction(codes: np.ndarray, labels: np.ndarray, classes: int) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lib import data, probes, train
+from lib import data, models, probes
 from lib.jump_errors import error_measures, predicted_positions
 from lib.studies.bottleneck import nets as bn
 from lib.studies.bottleneck.params import P_SETS
@@ -19,28 +19,49 @@ COLLAPSE_SHARE = 0.1  # a network is 'collapsed' when at least this share of val
 
 @dataclass
 class Trained:
-    """Both depths' stacks, their histories, the members they hold, the data and the training settings."""
+    """Both depths' stacks (all members, merged from the width groups), their histories, the members they hold,
+    the data and the width groups with the training settings of each."""
 
     splits: data.JumpSplits
     members: bn.Members
     data_id: dict
-    train_cfg: train.TrainConfig
+    groups: list  # [(Members, TrainConfig)], narrow first
     nets: dict  # depth name → StackedNet
     histories: dict  # depth name → History
+    init: str  # the weight initialisation (lib.models.INITS)
+
+    def source_config(self, p: int, deep: bool) -> dict:
+        """The model-cache key of the group stack that trained width p (what a retraining starts from)."""
+        group, cfg = next((g, c) for g, c in self.groups if p in g.ps)
+        return bn.cache_config(group, deep, self.data_id, cfg, self.init)
+
+
+def group_configs(members: bn.Members, cfg) -> list:
+    """Each width group with its training settings: the thesis's SGD, cap narrow_epochs (p <= 4) or max_epochs."""
+    return [(group, bn.member_config(group, lr=cfg.lr, batch_size=cfg.batch_size, patience=cfg.patience,
+                                     max_epochs=cfg.narrow_epochs if max(group.ps) <= bn.NARROW else cfg.max_epochs,
+                                     eval_every=1))
+            for group in bn.width_groups(members)]
+
+
+def jump_data(cfg) -> tuple[data.JumpSplits, dict]:
+    """The thesis §3.1 splits of this run and their identity in the model-cache key."""
+    splits = data.jump_splits(cfg.n_train, cfg.n_val, cfg.n_test, seed=cfg.seed, theta=cfg.theta, sigma=cfg.sigma)
+    return splits, {"seed": cfg.seed, "sizes": [cfg.n_train, cfg.n_val, cfg.n_test], "theta": cfg.theta,
+                    "sigma": cfg.sigma, "generator": "lib.data.jump_splits"}
 
 
 def train_all(cfg) -> Trained:
-    """All (p, seed) of each depth in one engine call per depth (or from the model cache)."""
-    splits = data.jump_splits(cfg.n_train, cfg.n_val, cfg.n_test, seed=cfg.seed, theta=cfg.theta, sigma=cfg.sigma)
-    data_id = {"seed": cfg.seed, "sizes": [cfg.n_train, cfg.n_val, cfg.n_test], "theta": cfg.theta,
-               "sigma": cfg.sigma, "generator": "lib.data.jump_splits"}
+    """All (p, seed) of each depth, one engine call per width group (or from the model cache), merged."""
+    splits, data_id = jump_data(cfg)
     members = bn.Members(P_SETS[cfg.p_set], tuple(range(cfg.n_seeds)))
-    train_cfg = bn.member_config(members, lr=cfg.lr, batch_size=cfg.batch_size, max_epochs=cfg.max_epochs,
-                                 patience=cfg.patience, eval_every=1)
+    groups = group_configs(members, cfg)
     nets, histories = {}, {}
     for depth in DEPTHS:
-        nets[depth], histories[depth] = bn.train_bottlenecks(members, depth == "deep", splits, data_id, train_cfg)
-    return Trained(splits, members, data_id, train_cfg, nets, histories)
+        parts = [bn.train_bottlenecks(group, depth == "deep", splits, data_id, c, cfg.init) for group, c in groups]
+        nets[depth] = bn.merge_stacks([net for net, _ in parts], [g for g, _ in groups], members, depth == "deep")
+        histories[depth] = bn.merge_histories([h for _, h in parts], [g for g, _ in groups], members)
+    return Trained(splits, members, data_id, groups, nets, histories, cfg.init)
 
 
 @torch.no_grad()
@@ -67,7 +88,7 @@ def network_runs(trained: Trained) -> pd.DataFrame:
         live, origin = bn.live_counts(codes, members), bn.origin_share(codes, members)
         shares = bn.active_shares(codes, members)
         dead = dead_hidden_nodes(net, splits.val.x, members, deep)
-        best_loss = history.val_loss.min(dim=0).values.numpy()
+        best_loss = np.nanmin(history.val_loss.numpy(), axis=0)
         for m, (p, s) in enumerate(members.pairs):
             rows.append({"depth": depth, "p": p, "seed": s, "dead bottleneck nodes": int(p - live[m]),
                          "dead hidden nodes": int(dead[m]), "least active node": float(np.nanmin(shares[m])),
@@ -106,14 +127,6 @@ def network_name(depth: str, p: int) -> str:
     return f"shallow 100-{p}-60" if depth == "shallow" else f"deep 100-25-{p}-25-60"
 
 
-def tail_ratio(history: train.History) -> np.ndarray:
-    """Validation loss at the end over that at 80 % of the run, per member (< 1: still falling): (K,)."""
-    v = history.val_loss.numpy()
-    if len(v) < 5:
-        return np.ones(v.shape[1])
-    return v[-1] / v[int(0.8 * len(v)) - 1]
-
-
 def origin_table(trained: Trained) -> pd.DataFrame:
     """Narrowest networks: share of test signals at the all-zero code, L1 there and elsewhere, its share of L1."""
     rows, splits, members = [], trained.splits, trained.members
@@ -132,6 +145,26 @@ def origin_table(trained: Trained) -> pd.DataFrame:
                          "L1 elsewhere": float(error[~at_origin].mean()) if (~at_origin).any() else 0.0,
                          "share of all L1 error from the origin":
                              float(error[at_origin].sum() / max(error.sum(), 1e-12))})
+    return pd.DataFrame(rows).set_index("network")
+
+
+def origin_at_init(trained: Trained, seeds: int = 20) -> pd.DataFrame:
+    """Per depth and p: the mean share of validation signals at the all-zero code of `seeds` untrained networks
+    under each initialisation (not stated in the thesis) beside 2^-p, the share if the p nodes were independent
+    fair coins, and beside the trained networks' mean share."""
+    rows, x = [], trained.splits.val.x
+    for depth in DEPTHS:
+        members = bn.Members(trained.members.ps, tuple(range(seeds)))
+        trained_share = bn.origin_share(bn.bottleneck_codes(trained.nets[depth], x, depth == "deep"),
+                                        trained.members)
+        at_init = {init: bn.origin_share_at_init(members, depth == "deep", x, init) for init in models.INITS}
+        for i, p in enumerate(members.ps):
+            own = slice(i * seeds, (i + 1) * seeds)
+            row = {"network": network_name(depth, p), "2^-p": 2.0 ** -p}
+            row.update({f"at init, {init}": float(share[own].mean()) for init, share in at_init.items()})
+            row["trained"] = float(np.mean([trained_share[m] for m, (q, _) in enumerate(trained.members.pairs)
+                                            if q == p]))
+            rows.append(row)
     return pd.DataFrame(rows).set_index("network")
 
 

@@ -16,13 +16,17 @@ PARAMS = (
     param("p_set", "table", "core", "all", choice("table", "core", "all"),
           "bottleneck widths: 'table' = 2, 4, 10 (Table 4.1), 'core' = 2, 4, 6, 10, 'all' = 2..10 (Fig. 4.3-4.5)"),
     param("n_seeds", 1, 3, 5, integer(1, 50), "network seeds per (depth, p), all in one engine call per depth"),
+    param("init", "glorot", "glorot", "glorot", choice("glorot", "he", "torch"),
+          "weight initialisation (not stated; glorot: the Keras default of the thesis's time)"),
     param("lr", 0.01, 0.01, 0.01, number(1e-6, 10.0), "SGD learning rate (thesis §4.2.1: 0.01)"),
     param("batch_size", 100, 100, 100, integer(1, 100000), "batch size (thesis §4.2.1: 100)"),
-    param("max_epochs", 2, 600, 3000, integer(1, 100000),
-          "epoch cap (the thesis stops early only and trained past 1400 epochs; default: what fits the budget)"),
+    param("max_epochs", 2, 1000, 3000, integer(1, 100000),
+          "epoch cap of the wide bottlenecks p >= 5 (the thesis stops early only; they stop well before it)"),
+    param("narrow_epochs", 2, 100, 3000, integer(1, 100000),
+          "epoch cap of the narrow bottlenecks p <= 4 (they need far more epochs than the default budget holds)"),
     param("patience", 1, 50, 200, integer(1, 100000),
           "epochs without a lower validation loss before stopping (long: narrow bottlenecks learn in steps)"),
-    param("init_epochs", 2, 100, 1000, integer(1, 100000), "epoch cap of the output-initialisation runs"),
+    param("init_epochs", 2, 600, 1000, integer(1, 100000), "epoch cap of the output-initialisation runs"),
     param("init_control", "zero", "zero", "zero", choice("zero", "glorot"),
           "output layer of the control arm: 'zero' (starts at ln 60 like least squares) or a fresh Glorot draw"),
     param("mc_trials", 200, 2000, 100000, integer(10, 10**9), "Monte-Carlo trials per (p, n) cell (Fig. 4.14)"),
@@ -34,7 +38,7 @@ PARAMS = (
 
 
 def check(cfg) -> list[str]:
-    """Rules that join two parameters: the data splits hold whole batches, patience is below the caps."""
+    """Rules that join two parameters: the data splits hold whole batches, patience is below every cap."""
     found = []
     if cfg.batch_size > cfg.n_train:
         found.append(f"parameters 'batch_size' and 'n_train': batch_size = {cfg.batch_size} exceeds n_train = "
@@ -42,6 +46,12 @@ def check(cfg) -> list[str]:
     if cfg.patience > cfg.max_epochs:
         found.append(f"parameters 'patience' and 'max_epochs': patience = {cfg.patience} exceeds max_epochs = "
                      f"{cfg.max_epochs}, so no network could stop early (converge); allowed: patience <= max_epochs")
+    if cfg.patience > cfg.narrow_epochs:
+        found.append(f"parameters 'patience' and 'narrow_epochs': patience = {cfg.patience} exceeds narrow_epochs = "
+                     f"{cfg.narrow_epochs}, so no narrow network could stop early; allowed: patience <= narrow_epochs")
+    if cfg.patience > cfg.init_epochs:
+        found.append(f"parameters 'patience' and 'init_epochs': patience = {cfg.patience} exceeds init_epochs = "
+                     f"{cfg.init_epochs}, so no initialisation arm could stop early; allowed: patience <= init_epochs")
     if cfg.sep_trials > cfg.claim_trials:
         found.append(f"parameters 'sep_trials' and 'claim_trials': sep_trials = {cfg.sep_trials} exceeds "
                      f"claim_trials = {cfg.claim_trials}; allowed: sep_trials <= claim_trials")
