@@ -1,22 +1,27 @@
 """Memorisation runs and claims: the analysed epoch, convergence of each kind of network, the per-network
 predicates, and the claims recorded as 'not converged' when a network stopped at its cap."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from lib.params import resolve
-from lib.studies.memorisation import STUDY, check, measures, runs
+from lib.studies.memorisation import STUDY, check, figures, measures, runs
+from lib.studies.memorisation.params import thesis_epochs
 
 
-def record(train_acc, val_loss):
+def record(train_acc, val_loss, epoch=None):
+    epoch = np.arange(1, len(train_acc) + 1) if epoch is None else epoch
     return {"train_acc": torch.tensor(train_acc, dtype=torch.float64),
-            "val_loss": torch.tensor(val_loss, dtype=torch.float64)}
+            "val_loss": torch.tensor(val_loss, dtype=torch.float64), "epoch": torch.tensor(epoch)}
 
 
 def test_analysed_epoch_and_convergence_of_memorising_networks():
     rec = record([[0.5, 0.2], [1.0, 0.4], [1.0, 0.9]], [[1, 1], [1, 1], [1, 1]])
     np.testing.assert_array_equal(runs.analysed_epoch(rec, "memorising"), [2, 3])  # never at 100%: last epoch
     np.testing.assert_array_equal(runs.converged(rec, "memorising", patience=5), [True, False])
+    checked = record([[0.5, np.nan], [1.0, 0.4], [np.nan, 0.9]], np.ones((3, 2)), epoch=[4, 8, 12])
+    np.testing.assert_array_equal(runs.analysed_epoch(checked, "memorising"), [8, 12])  # checks every 4 epochs
 
 
 def test_learning_networks_converge_when_patience_ran_out_before_the_cap():
@@ -25,6 +30,17 @@ def test_learning_networks_converge_when_patience_ran_out_before_the_cap():
     np.testing.assert_array_equal(runs.analysed_epoch(rec, "learning"), [2, 5])
     np.testing.assert_array_equal(runs.converged(rec, "learning", patience=3), [True, False])
     np.testing.assert_array_equal(runs.converged(rec, "learning", patience=4), [False, False])
+    checked = record(np.full((5, 2), np.nan), val, epoch=[3, 6, 9, 12, 15])  # patience counts checks
+    np.testing.assert_array_equal(runs.analysed_epoch(checked, "learning"), [6, 15])
+    np.testing.assert_array_equal(runs.converged(checked, "learning", patience=3), [True, False])
+
+
+def test_mnist_networks_are_checked_once_per_thesis_epoch():
+    assert thesis_epochs(48000, 1000) == 1  # the thesis's own epoch: 48 steps
+    assert thesis_epochs(3000, 1000) == 16  # 3 steps per epoch: 16 epochs = 48 steps
+    assert thesis_epochs(6000, 100) == 1  # 60 steps per epoch, already longer
+    cfg = resolve("memorisation", "default")
+    assert runs.mnist_training(cfg).every == thesis_epochs(cfg.mnist_train, cfg.mnist_batch_size)
 
 
 def test_per_network_predicates_on_examples():
@@ -39,6 +55,15 @@ def test_check_names_the_parameters_of_each_broken_rule():
     assert check(cfg) == []
     broken = check(cfg.__class__(**{**vars(cfg), "n_val": 130, "n_tsne": 400}))
     assert any("'n_val'" in m for m in broken) and any("'n_tsne' and 'n_train'" in m for m in broken)
+
+
+def test_averaged_digit_averages_the_first_1000_fives_of_the_whole_training_split():
+    x, y = runs.mnist_training_split()
+    assert x.shape == (48000, 784) and 0 <= x.min() and x.max() <= 1 and (y == 5).sum() > 1000
+    fig = figures.averaged_digit(x, y)
+    np.testing.assert_allclose(fig.axes[1].images[0].get_array(), x[y == 5][:1000].mean(0).reshape(28, 28),
+                               rtol=1e-5)
+    plt.close(fig)
 
 
 def test_smoke_run_records_every_claim_and_unconverged_networks_never_differ():

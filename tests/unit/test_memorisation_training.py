@@ -37,7 +37,7 @@ def test_first_epoch_at_matches_a_loop():
     np.testing.assert_array_equal(first_epoch_at(acc), expected)
 
 
-def tiny_run(stop=True, max_epochs=300, patience=None):
+def tiny_run(stop=True, max_epochs=300, patience=None, every=1, curve_every=1):
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(40, 10, generator=gen)
     y = torch.randint(0, 5, (40,), generator=gen)  # random labels: nothing to learn, only to memorise
@@ -46,7 +46,8 @@ def tiny_run(stop=True, max_epochs=300, patience=None):
     cfg = train_config("adam", lr=0.01, batch_size=10, max_epochs=max_epochs, eval_every=None, restore_best=False,
                        device="cpu", seed=2)
     data = train_data(x, y, xv, yv)
-    return net, data, train_to_memorise(net, data, EvalSet(xv, yv), cfg, stop=stop, patience=patience)
+    return net, data, train_to_memorise(net, data, EvalSet(xv, yv), cfg, stop=stop, patience=patience, every=every,
+                                        curve_every=curve_every)
 
 
 def test_train_to_memorise_stops_at_100_percent_and_keeps_the_snapshots():
@@ -89,3 +90,18 @@ def test_train_to_memorise_without_stop_runs_to_the_cap_and_refuses_engine_evalu
                       torch.zeros(4, dtype=torch.long))
     with pytest.raises(ValueError, match="eval_every"):
         train_to_memorise(net, data, EvalSet(data.x_val, data.y_val), train_config(max_epochs=1))
+
+
+def test_checks_score_what_the_stop_needs_and_the_curves_only_every_curve_every_epochs():
+    _, _, memorising = tiny_run(max_epochs=40, every=2, curve_every=6)
+    epochs = memorising["epoch"].numpy()
+    np.testing.assert_array_equal(epochs, np.arange(2, 2 * len(epochs) + 1, 2))
+    curve = epochs % 6 == 0
+    assert np.isfinite(memorising["train_acc"].numpy()).all()  # the stop at 100% needs it at every check
+    for name in ("val_loss", "test_acc"):
+        np.testing.assert_array_equal(np.isfinite(memorising[name].numpy()).all(1), curve)
+    _, _, learning = tiny_run(stop=False, max_epochs=40, patience=50, every=2, curve_every=6)
+    assert np.isfinite(learning["val_loss"].numpy()).all()  # the patience needs it at every check
+    np.testing.assert_array_equal(np.isfinite(learning["train_acc"].numpy()).all(1), learning["epoch"] % 6 == 0)
+    with pytest.raises(ValueError, match="curve_every"):
+        tiny_run(every=2, curve_every=3)

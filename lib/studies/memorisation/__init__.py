@@ -20,7 +20,8 @@ STUDY = Study(
         ReadingChoice("n_test", "signals the deviations are measured on", "1000 per position (§3.3.3)",
                       ("60 to 200000, a multiple of 60",)),
         ReadingChoice("perplexity", "t-SNE perplexity of Fig. 6.5, 6.6", "not stated", ("2 to 200",)),
-        ReadingChoice("mnist_batch_size", "MNIST batch size in this profile", "1000",
-                      ("1 to 100000",)),
+        ReadingChoice("mnist_patience", "when the MNIST learning network stops (checked every 48 steps, one "
+                      "thesis epoch)", "\"when the cross-entropy loss of the validation data starts to increase\"",
+                      ("1 to 1000 thesis epochs",)),
     ),
 )

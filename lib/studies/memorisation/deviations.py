@@ -9,8 +9,6 @@ import torch
 from lib import probes
 from lib.models import StackedNet
 
-DEVIATION_METRICS = ("euclidean", "normalised_euclidean", "cosine", "correlation")
-
 
 @torch.no_grad()
 def layer_representations(net: StackedNet, x: torch.Tensor) -> list[torch.Tensor]:
@@ -32,17 +30,19 @@ def deviation_profile(layers: list[torch.Tensor], labels: torch.Tensor, n_classe
                       pairs: str = "adjacent") -> DeviationProfile:
     """Activation level and inner/inter-class deviations of every layer (K, N, n_l) for every metric.
 
-    Layers of equal width are stacked along the leading dim and measured in one call per kernel.
+    Layers of equal width are stacked along the leading dim and measured in one call per kernel; the normalised
+    Euclidean deviations are the Euclidean ones divided by the level (eq. 6.5, 6.6), not measured twice.
     """
     level = _per_layer(layers, lambda a: probes.activation_level(a, labels, n_classes))
     inner, inter = {}, {}
     inter["euclidean_debiased"] = _per_layer(layers, lambda a: debiased_inter_class(a, labels, n_classes, pairs))
-    inter["normalised_euclidean_debiased"] = inter["euclidean_debiased"] / level
-    for metric in DEVIATION_METRICS:
+    for metric in ("euclidean", "cosine", "correlation"):
         inner[metric] = _per_layer(
             layers, lambda a, m=metric: probes.inner_class_deviation(a, labels, n_classes, m).mean)
         inter[metric] = _per_layer(
             layers, lambda a, m=metric: probes.inter_class_deviation(a, labels, n_classes, m, pairs).mean)
+    for part, name in ((inner, "euclidean"), (inter, "euclidean"), (inter, "euclidean_debiased")):
+        part[name.replace("euclidean", "normalised_euclidean")] = part[name] / level
     return DeviationProfile(level, inner, inter)
 
 

@@ -3,7 +3,6 @@ the measured counterpart of thesis Fig. 7.2 and the averaged digit of Fig. 6.10.
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 
 from lib import plots, probes
 from lib.studies.memorisation import deviations as dev
@@ -15,14 +14,15 @@ LAYER_NAMES = ["input", "layer 1", "layer 2", "layer 3", "layer 4"]
 
 
 def curves(outcome, chance: float):
-    """Training accuracy (own labels) and true-label test accuracy per epoch of every network."""
+    """Training accuracy (own labels) and true-label test accuracy of every network, at the epochs they were scored."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
     for kind, run in outcome.records.items():
+        epochs = run["epoch"].numpy()
         for k in range(run["train_acc"].shape[1]):
-            epochs = np.arange(1, len(run["train_acc"]) + 1)
             label = f"{kind} network" if k == 0 else None
-            axes[0].plot(epochs, run["train_acc"][:, k], color=COLOURS[kind], lw=1, alpha=0.8, label=label)
-            axes[1].plot(epochs, run["test_acc"][:, k], color=COLOURS[kind], lw=1, alpha=0.8, label=label)
+            for ax, curve in zip(axes, (run["train_acc"][:, k].numpy(), run["test_acc"][:, k].numpy())):
+                scored = np.isfinite(curve)
+                ax.plot(epochs[scored], curve[scored], color=COLOURS[kind], lw=1, alpha=0.8, label=label)
     for ax, title in zip(axes, ("training accuracy (own labels)", "test accuracy (true labels)")):
         ax.axhline(chance, color="0.4", ls=":", lw=1, label="chance")
         ax.set(xlabel="epoch", ylabel="accuracy (fraction)", title=title, ylim=(0, 1.02))
@@ -124,9 +124,9 @@ def generalisation(jump, mnist):
     return fig
 
 
-def averaged_digit(x: torch.Tensor, y: torch.Tensor, digit: int = 5, most: int = 1000):
-    """One image of `digit` beside the mean of up to `most` of them (thesis Fig. 6.10)."""
-    images = x[y == digit][:most].numpy().reshape(-1, 28, 28)
+def averaged_digit(x: np.ndarray, y: np.ndarray, digit: int = 5, most: int = 1000):
+    """One image of `digit` beside the mean of the first `most` of them (thesis Fig. 6.10): x (N, 784) in [0, 1]."""
+    images = x[y == digit][:most].reshape(-1, 28, 28)
     fig, axes = plt.subplots(1, 2, figsize=(5.6, 2.9))
     for ax, image, title in ((axes[0], images[0], f'one "{digit}"'),
                              (axes[1], images.mean(0), f'mean of {len(images)} "{digit}"s')):

@@ -13,6 +13,7 @@ import torch
 
 from lib import data, models
 from lib.cache import cached_train
+from lib.studies.memorisation.params import thesis_epochs
 from lib.studies.memorisation.training import (
     EvalSet,
     first_epoch_at,
@@ -60,6 +61,12 @@ def jump_sets(cfg) -> Sets:
                 n_classes=POSITIONS, key=key)
 
 
+def mnist_training_split() -> tuple[np.ndarray, np.ndarray]:
+    """All 48 000 training images of the thesis's split (§6.4.2), scaled to [0, 1], and their labels."""
+    x, y = data.split_mnist(data.load_mnist(), MNIST_SPLIT).train
+    return data.as_float(x), np.asarray(y)
+
+
 def mnist_sets(cfg) -> Sets:
     """The first mnist_train training images (the same images for both kinds of network), the first mnist_val of
     the 12k validation split and the first mnist_test test images, scaled to [0, 1]."""
@@ -76,7 +83,8 @@ def mnist_sets(cfg) -> Sets:
 
 @dataclass(frozen=True)
 class Training:
-    """How one task's networks are trained: optimiser, learning rate, batch, epoch cap, patience, members, seed."""
+    """How one task's networks are trained: optimiser, learning rate, batch, epoch cap, patience (in checks),
+    members, seed, epochs between checks (stop and patience) and checks between the points of the curves."""
 
     optimizer: str
     lr: float
@@ -85,15 +93,22 @@ class Training:
     patience: int
     k: int
     seed: int
+    every: int = 1
+    curve_every: int = 1
 
 
 def jump_training(cfg) -> Training:
-    return Training(cfg.optimizer, cfg.lr, cfg.batch_size, cfg.max_epochs, cfg.patience, cfg.n_seeds, cfg.seed)
+    """The jump networks are checked after every epoch (thesis §3.3.1)."""
+    return Training(cfg.optimizer, cfg.lr, cfg.batch_size, cfg.max_epochs, cfg.patience, cfg.n_seeds, cfg.seed,
+                    1, cfg.curve_every)
 
 
 def mnist_training(cfg) -> Training:
+    """The MNIST networks are checked once per thesis epoch (48 000 images at batch 1000 = 48 steps, §6.4.2), so
+    that the patience counts the thesis's epochs whatever the number of images."""
     return Training(cfg.mnist_optimizer, cfg.mnist_lr, cfg.mnist_batch_size, cfg.mnist_max_epochs,
-                    cfg.mnist_patience, cfg.mnist_seeds, cfg.seed)
+                    cfg.mnist_patience, cfg.mnist_seeds, cfg.seed,
+                    thesis_epochs(cfg.mnist_train, cfg.mnist_batch_size), cfg.curve_every)
 
 
 def run(sets: Sets, how: Training, kind: str) -> dict:
@@ -103,31 +118,33 @@ def run(sets: Sets, how: Training, kind: str) -> dict:
     patience = None if kind == "memorising" else how.patience
     key = {"section": "memorisation", **sets.key, "kind": kind, "sizes": list(sets.sizes), "init": "glorot",
            "seed": how.seed, "k": how.k, "train": tcfg.as_dict(), "patience": patience,
-           "device": str(resolve_device("auto")), "record": "memorisation-v2"}
+           "device": str(resolve_device("auto")), "every": how.every, "curve_every": how.curve_every,
+           "record": "memorisation-v3"}
 
     def build() -> dict:
         net = models.mlp(how.k, sets.sizes, init="glorot", seed=how.seed)
         return train_to_memorise(net, train_data(sets.x_train, sets.labels(kind), sets.x_val, sets.y_val),
                                  EvalSet(sets.x_test, sets.y_test), tcfg, stop=kind == "memorising",
-                                 patience=patience)
+                                 patience=patience, every=how.every, curve_every=how.every * how.curve_every)
     return cached_train(key, build)
 
 
 def analysed_epoch(record: dict, kind: str) -> np.ndarray:
-    """Per member, the epoch whose weights are analysed: first 100% training accuracy (memorising; the last epoch
-    if never reached) or the validation minimum (learning): (K,) 1-based."""
+    """Per member, the epoch whose weights are analysed: first check at 100% training accuracy (memorising; the
+    last check if never reached) or the validation minimum (learning): (K,) 1-based."""
+    epochs = record["epoch"].numpy()
     if kind == "memorising":
-        first = first_epoch_at(record["train_acc"].numpy())
-        return np.where(first > 0, first, len(record["train_acc"]))
-    return record["val_loss"].argmin(0).numpy() + 1
+        first = first_epoch_at(record["train_acc"].numpy(), epochs=epochs)
+        return np.where(first > 0, first, epochs[-1])
+    return epochs[np.nanargmin(record["val_loss"].numpy(), axis=0)]
 
 
 def converged(record: dict, kind: str, patience: int) -> np.ndarray:
-    """Per member: reached 100% training accuracy (memorising), or went `patience` epochs past its validation
+    """Per member: reached 100% training accuracy (memorising), or went `patience` checks past its validation
     minimum before the epoch cap stopped the run (learning): (K,) bool."""
     if kind == "memorising":
         return first_epoch_at(record["train_acc"].numpy()) > 0
-    return len(record["val_loss"]) - analysed_epoch(record, kind) >= patience
+    return len(record["val_loss"]) - 1 - np.nanargmin(record["val_loss"].numpy(), axis=0) >= patience
 
 
 def analysed_net(record: dict, sets: Sets, kind: str, seed: int) -> models.StackedNet:

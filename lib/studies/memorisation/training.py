@@ -25,10 +25,12 @@ def shuffled_labels(y: np.ndarray, seed: int) -> np.ndarray:
     return y[np.random.default_rng(seed).permutation(len(y))]
 
 
-def first_epoch_at(accuracy: np.ndarray, level: float = 1.0) -> np.ndarray:
-    """Per member, the first epoch (1-based) whose accuracy reaches `level`; 0 if never: (E, K) → (K,)."""
+def first_epoch_at(accuracy: np.ndarray, level: float = 1.0, epochs: np.ndarray | None = None) -> np.ndarray:
+    """Per member, the first epoch whose accuracy reaches `level` (rows are epochs 1, 2, ... unless `epochs` (E,)
+    names them; NaN never reaches); 0 if never: (E, K) → (K,)."""
     reached = np.asarray(accuracy) >= level  # (E, K)
-    return np.where(reached.any(axis=0), reached.argmax(axis=0) + 1, 0)
+    epochs = np.arange(1, len(reached) + 1) if epochs is None else np.asarray(epochs)
+    return np.where(reached.any(axis=0), epochs[reached.argmax(axis=0)], 0)
 
 
 class StopRun(Exception):
@@ -58,41 +60,41 @@ def member_scores(net: StackedNet, data: EvalSet, batch: int = 4096) -> tuple[to
 
 
 class EpochMonitor:
-    """Epoch-end callback: training accuracy (own labels), validation loss, test accuracy (true labels), snapshots."""
+    """Epoch-end callback at each check: what the stop needs (training accuracy on the own labels to stop at
+    100%, validation loss for the patience), all three scores (with the true-label test accuracy) every
+    `curve_every` epochs for the curves; keeps the snapshots at 100% and at the lowest validation loss."""
 
-    def __init__(self, net: StackedNet, train_set: EvalSet, val_set: EvalSet, test_set: EvalSet, stop: bool,
-                 patience: int | None = None):
-        self.sets, self.stop, self.patience = (train_set, val_set, test_set), stop, patience
+    def __init__(self, net: StackedNet, sets: tuple[EvalSet, EvalSet, EvalSet], stop: bool,
+                 patience: int | None = None, curve_every: int = 1):
+        self.sets, self.stop, self.patience, self.curve_every = sets, stop, patience, curve_every
         self.params = list(net.parameters())  # re-read at every call: the engine may move the net to the GPU
         self.at_memorised = [p.detach().clone() for p in self.params]
         self.at_best_val = [p.detach().clone() for p in self.params]
         self.best_val = torch.full((net.k,), math.inf, dtype=torch.float64)
-        self.waited = torch.zeros(net.k, dtype=torch.long)  # epochs since each member's lowest validation loss
-        self.rows: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        self.reached = torch.zeros(net.k, dtype=torch.bool)  # members at 100% training accuracy in some check
+        self.waited = torch.zeros(net.k, dtype=torch.long)  # checks since each member's lowest validation loss
+        self.rows: list[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]] = []
 
-    def __call__(self, step: int, net: StackedNet) -> None:
-        """Score every member, update snapshots; raise StopRun when all memorised (stop) or all out of patience."""
+    def __call__(self, step: int, net: StackedNet, epoch: int) -> None:
+        """Score the members, update snapshots; raise StopRun when all memorised (stop) or all out of patience."""
         self.params = list(net.parameters())
-        train_acc, _ = member_scores(net, self.sets[0])
-        _, val_loss = member_scores(net, self.sets[1])
-        test_acc, _ = member_scores(net, self.sets[2])
-        before = self.memorised()
-        self.rows.append((train_acc, val_loss, test_acc))
-        self._keep(self.at_memorised, self.memorised() & ~before)
+        curve = epoch % self.curve_every == 0 or not (self.stop or self.patience)
+        nan = torch.full((net.k,), math.nan, dtype=torch.float64)
+        train_acc = member_scores(net, self.sets[0])[0] if self.stop or curve else nan
+        val_loss = member_scores(net, self.sets[1])[1] if self.patience or curve else nan
+        test_acc = member_scores(net, self.sets[2])[0] if curve else nan
+        self.rows.append((epoch, train_acc, val_loss, test_acc))
+        memorised = train_acc >= 1.0
+        self._keep(self.at_memorised, memorised & ~self.reached)
+        self.reached |= memorised
         improved = val_loss < self.best_val
         self.best_val = torch.where(improved, val_loss, self.best_val)
         self._keep(self.at_best_val, improved)
         self.waited = torch.where(improved, 0, self.waited + 1)
-        if self.stop and bool(self.memorised().all()):
+        if self.stop and bool(self.reached.all()):
             raise StopRun
         if self.patience is not None and bool((self.waited >= self.patience).all()):
             raise StopRun
-
-    def memorised(self) -> torch.Tensor:
-        """Members that have reached 100% training accuracy in some epoch so far: (K,) bool."""
-        if not self.rows:
-            return torch.zeros(len(self.best_val), dtype=torch.bool)
-        return torch.stack([r[0] for r in self.rows]).max(0).values >= 1.0
 
     def _keep(self, snapshot: list[torch.Tensor], members: torch.Tensor) -> None:
         """Copy the current weights of `members` (K,) bool into `snapshot`."""
@@ -102,29 +104,32 @@ class EpochMonitor:
             snapshot[i] = torch.where(mask, param.detach(), kept.to(device))
 
     def record(self) -> dict:
-        """Per-epoch curves (E, K) and the two snapshots, as a cacheable dict."""
-        curves = [torch.stack([r[i] for r in self.rows]) for i in range(3)]
-        return {"train_acc": curves[0], "val_loss": curves[1], "test_acc": curves[2],
-                "at_memorised": [p.cpu() for p in self.at_memorised],
+        """The epoch of every check (R,), the scores there (R, K; NaN where not scored) and the two snapshots."""
+        curves = [torch.stack([r[i] for r in self.rows]) for i in range(1, 4)]
+        return {"epoch": torch.tensor([r[0] for r in self.rows]), "train_acc": curves[0], "val_loss": curves[1],
+                "test_acc": curves[2], "at_memorised": [p.cpu() for p in self.at_memorised],
                 "at_best_val": [p.cpu() for p in self.at_best_val],
                 "final": [p.detach().cpu().clone() for p in self.params]}
 
 
 def train_to_memorise(net: StackedNet, data: TrainData, test_set: EvalSet, cfg: TrainConfig, stop: bool = True,
-                      patience: int | None = None) -> dict:
-    """Train up to cfg.max_epochs, scoring every epoch; stop once every member has 100% training accuracy (stop) or,
-    with a patience, once every member has gone `patience` epochs without a lower validation loss.
+                      patience: int | None = None, every: int = 1, curve_every: int = 1) -> dict:
+    """Train up to cfg.max_epochs, checking every `every` epochs; stop once every member has 100% training
+    accuracy (stop) or, with a patience, once every member has gone `patience` checks without a lower validation
+    loss. The curves get all three scores every `curve_every` epochs.
 
     cfg must not use the engine's own evaluation (eval_every=None): the monitor does the scoring.
     """
     if cfg.eval_every is not None:
-        raise ValueError("cfg: train_to_memorise scores every epoch itself; use eval_every=None")
+        raise ValueError("cfg: train_to_memorise scores the networks itself; use eval_every=None")
+    if curve_every % every:
+        raise ValueError(f"curve_every: got {curve_every}, expected a multiple of every = {every}")
     steps_per_epoch = math.ceil(len(data.x_train) / cfg.batch_size)
-    monitor = EpochMonitor(net, EvalSet(data.x_train, data.y_train), EvalSet(data.x_val, data.y_val), test_set,
-                           stop, patience)
-    epoch_ends = range(steps_per_epoch, steps_per_epoch * cfg.max_epochs + 1, steps_per_epoch)
+    sets = (EvalSet(data.x_train, data.y_train), EvalSet(data.x_val, data.y_val), test_set)
+    monitor = EpochMonitor(net, sets, stop, patience, curve_every)
+    checks = range(steps_per_epoch * every, steps_per_epoch * cfg.max_epochs + 1, steps_per_epoch * every)
     try:
-        train(net, data, cfg, callbacks=[(epoch_ends, monitor)])
+        train(net, data, cfg, callbacks=[(checks, lambda step, n: monitor(step, n, step // steps_per_epoch))])
     except StopRun:
         pass
     return monitor.record()
