@@ -120,6 +120,8 @@ def test_baseline_has_no_summary_layer_and_chooses_on_validation(trained):
     b = baselines[8]
     assert b.acc["test"].shape == (4,) and 0 <= b.chosen < 4
     assert b.chosen == grid.select_member(b.acc["val"], 2, 2)[1]
+    assert b.class_acc.shape == (4, 4)
+    assert np.average(b.class_acc, axis=1, weights=np.bincount(d.y_eval.numpy())) == pytest.approx(b.acc["test"])
     g = grids[8]
     assert g.wedges.shape[1] == 4 and g.states.shape[1:] == (4, 4) and g.usable.shape == (4,)
 
@@ -218,9 +220,10 @@ def test_explanations_cover_every_claim_that_is_not_reproduced(trained):
     claims = [{"id": "davel2020.t1.h100.test_acc", "verdict": "not run"},
               {"id": "davel2020.eq12.agreement", "verdict": "reproduced"},
               {"id": "davel2020.fig7_8.organised_generalises_better", "verdict": "not run", "note": "none"}]
-    found = text.explanations(claims, grids, d.x_eval, d.y_eval, an)
+    found = text.explanations(claims, grids, {}, d.x_eval, d.y_eval, an)
     assert "h100" in found and "fig7_8" in found and "eq12" not in found
-    assert text.explanations(claims[1:2], grids, d.x_eval, d.y_eval, an) == "Every claim of this page is reproduced."
+    reproduced = text.explanations(claims[1:2], grids, {}, d.x_eval, d.y_eval, an)
+    assert reproduced == "Every claim of this page is reproduced."
 
 
 def test_profile_line_and_load_data(monkeypatch):

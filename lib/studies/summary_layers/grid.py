@@ -9,6 +9,7 @@ from torch import Tensor
 
 from lib.cache import cached_train, history_of, result_payload
 from lib.models import StackedNet, mlp, summary_mlp
+from lib.scoring import strictly_correct
 from lib.studies.summary_layers.states import state_recorder
 from lib.train import History, evaluate, resolve_device, train, train_config, train_data
 
@@ -173,12 +174,14 @@ def trained_grid(spec: GridSpec, d: Data) -> TrainedGrid:
 
 @dataclass(frozen=True)
 class Baseline:
-    """The grid of one H without the summary layer: its history, strict accuracies per part, the chosen member."""
+    """The grid of one H without the summary layer: its history, strict accuracies per part, the chosen member and
+    the strict test accuracy of every member on each class (K, C)."""
 
     spec: GridSpec
     history: History
     acc: dict[str, np.ndarray]
     chosen: int
+    class_acc: np.ndarray
 
 
 def train_baseline(spec: GridSpec, d: Data) -> "Baseline":
@@ -199,7 +202,11 @@ def train_baseline(spec: GridSpec, d: Data) -> "Baseline":
     payload = cached_train(key, lambda: result_payload(train(net, train_data(x_train, y_train, x_val, y_val), cfg)))
     net.load_state_dict(payload["state"])
     acc = {part: accuracies(net.cpu(), x, y) for part, (x, y) in d.parts().items()}
-    return Baseline(spec, history_of(payload), acc, select_member(acc["val"], len(spec.lrs), len(spec.seeds))[1])
+    with torch.no_grad():
+        correct = strictly_correct(net(d.x_eval), d.y_eval).double()  # (K, N)
+    class_acc = np.stack([correct[:, d.y_eval == c].mean(dim=1).numpy() for c in range(int(y_train.max()) + 1)], 1)
+    return Baseline(spec, history_of(payload), acc, select_member(acc["val"], len(spec.lrs), len(spec.seeds))[1],
+                    class_acc)
 
 
 def split_tensors(pair: tuple[np.ndarray, np.ndarray], count: int | None = None) -> tuple[Tensor, Tensor]:

@@ -13,7 +13,7 @@ PARAMS = (
     param("n_lr", 2, 1, 3, integer(1, 20), "learning rates in the grid (not stated in Davel 2020)"),
     param("n_seeds", 1, 3, 3, integer(1, 10), "training seeds per learning rate (Davel 2020 §4.1: 3)"),
     param("batch_size", 64, 64, 64, integer(1, 55000), "SGD mini-batch size (not stated in Davel 2020)"),
-    param("max_epochs", 2, 5, 300, integer(1, 10000), "epoch cap (the paper trains until convergence)"),
+    param("max_epochs", 2, 4, 300, integer(1, 10000), "epoch cap (the paper trains until convergence)"),
     param("patience", 1, 5, 20, integer(1, 1000), "epochs without a lower validation loss before stopping"),
     param("screen_lrs", (0.1,), (0.01, 0.03, 0.1), (0.01, 0.03, 0.1), number_list(1e-5, 10.0),
           "learning rates of the screening runs (one row each)"),
