@@ -105,7 +105,7 @@ def test_margin_summary_counts_by_loop():
 def test_init_comparison_and_evidence(tiny_result):
     table = measures.init_comparison({"torch": tiny_result, "he": tiny_result})
     assert list(table["init"]) == ["torch", "he"] and "(1)" in table.columns and "initial MSE loss" in table.columns
-    assert table["Fig. 9 per seed"][0] == measures.seed_range(measures.deep_peak_per_seed(tiny_result,
+    assert table["Fig. 9 per seed: mean (min–max)"][0] == measures.seed_range(measures.deep_peak_per_seed(tiny_result,
                                                                                           grid.Shape(3, 4)))
     text = measures.init_evidence(table)
     assert text.startswith("torch: findings held in") and "; he: " in text
@@ -185,3 +185,28 @@ def test_time_shapes_projects_grid_and_comparison():
     steps, points = 2 * 4, len(grid.GridRun(grid.members(("ce",), 1), 2, 30, 1e-3, "torch", 5).measure_steps(120))
     assert row["grid hours"] == pytest.approx((row["ms per step"] / 1000 * steps + row["s per measurement"] * points)
                                               / 3600)
+
+
+def test_onset_explanation_counts_the_runs_each_way(tiny_result):
+    text = measures.onset_explanation(tiny_result)
+    gaps = [fnd.turn_gap(tiny_result.curves(s, loss), tiny_result.thresholds) for s, loss in tiny_result.keys]
+    gaps = [g for g in gaps if not isinstance(g, str)]
+    if not gaps:
+        assert text.startswith("No run of this grid has a turn of f")
+        return
+    after = sum(turn > onset for turn, onset, _ in gaps)
+    assert f"Of the {len(gaps)} runs with a turn of f, f turns after the loss has started to fall in {after}" in text
+    assert f"{sum(g <= 1.0 for _, _, g in gaps)} of them at 1.0 decades" in text
+
+
+def test_onset_explanation_names_the_figure_shape(monkeypatch, tiny_result):
+    shape = grid.Shape(9, 320)
+    result = measures.GridResult([shape], ("ce",), tiny_result.run, 100, {})
+    curves = {"ce": fnd.ShapeCurves(steps=np.array([0, 10, 100]), total_steps=100,
+                                    f=np.array([[0.5], [0.8], [0.6]]), p=np.zeros((3, 1)), u=np.zeros((3, 1)),
+                                    val_loss=np.array([2.3, 1.0, 0.5]), val_error=np.zeros(3),
+                                    node_f=np.zeros((3, 1)), chance=2.3)}
+    monkeypatch.setattr(measures.GridResult, "curves", lambda self, s, loss: curves[loss])
+    text = measures.onset_explanation(result)
+    assert "On 9×320 cross-entropy, the shape and loss of the paper's Fig. 3 and 5, the gap is 0.00 decades" in text
+    assert "the check holds there" in text and "before it in 0." in text

@@ -131,6 +131,34 @@ def onset_sensitivity(result: GridResult, decades=(0.25, 0.5, 1.0)) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def onset_explanation(result: GridResult, decades=(0.25, 0.5, 1.0)) -> str:
+    """Finding (3) in words, from this run: in how many runs f turns after the loss has started to fall and in how
+    many before it, the largest gap each way, where the check holds at the paper's figure shape, and how many runs
+    pass at each threshold in decades."""
+    gaps = {}
+    for shape, loss in result.keys:
+        found = fnd.turn_gap(result.curves(shape, loss), result.thresholds)
+        if not isinstance(found, str):
+            gaps[f"{shape.label} {LOSS_NAMES[loss]}"] = found
+    if not gaps:
+        return "No run of this grid has a turn of f, so finding (3) has nothing to compare."
+    late = {name: gap for name, (turn, onset, gap) in gaps.items() if turn > onset}
+    early = {name: gap for name, (turn, onset, gap) in gaps.items() if turn < onset}
+    parts = [f"Of the {len(gaps)} runs with a turn of f, f turns after the loss has started to fall in {len(late)}"
+             + (f" (by up to {max(late.values()):.2f} decades, in {', '.join(late)})" if late else "")
+             + f" and before it in {len(early)}"
+             + (f" (by up to {max(early.values()):.2f} decades, in {', '.join(early)})" if early else "") + "."]
+    deep, _ = figure_shapes(result)
+    if deep is not None and f"{deep.label} cross-entropy" in gaps:
+        gap = gaps[f"{deep.label} cross-entropy"][2]
+        parts.append(f"On {deep.label} cross-entropy, the shape and loss of the paper's Fig. 3 and 5, the gap is "
+                     f"{gap:.2f} decades, so the check {'holds' if gap <= result.thresholds.decades else 'fails'} "
+                     "there.")
+    parts.append("The check holds in " + ", ".join(
+        f"{sum(g <= d for _, _, g in gaps.values())} of them at {d} decades" for d in decades) + ".")
+    return " ".join(parts)
+
+
 def fail_reasons(result: GridResult) -> str:
     """Why checks fail in this run, one conditional sentence per finding that fails somewhere."""
     reasons = []
@@ -307,10 +335,10 @@ def init_comparison(results: dict[str, GridResult]) -> pd.DataFrame:
         if "mse" in result.losses:
             row[f"Fig. 9: deep peak f ({deep.label} MSE)" if deep else "Fig. 9"] = (
                 round(deep_peak(result, deep), 3) if deep else "n/a")
-            row["Fig. 9 per seed"] = seed_range(deep_peak_per_seed(result, deep)) if deep else "n/a"
+            row["Fig. 9 per seed: mean (min–max)"] = seed_range(deep_peak_per_seed(result, deep)) if deep else "n/a"
             row[f"Fig. 10: rise of f ({shallow.label} MSE)" if shallow else "Fig. 10"] = (
                 round(f_rise(result, shallow), 3) if shallow else "n/a")
-            row["Fig. 10 per seed"] = seed_range(f_rise_per_seed(result, shallow)) if shallow else "n/a"
+            row["Fig. 10 per seed: mean (min–max)"] = seed_range(f_rise_per_seed(result, shallow)) if shallow else "n/a"
             row["initial MSE loss"] = round(float(np.mean([r["val_loss"][0, result.ids("mse")].mean().item()
                                                           for r in result.records.values()])), 3)
         rows.append(row)
