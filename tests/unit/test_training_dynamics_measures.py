@@ -210,3 +210,9 @@ def test_onset_explanation_names_the_figure_shape(monkeypatch, tiny_result):
     text = measures.onset_explanation(result)
     assert "On 9×320 cross-entropy, the shape and loss of the paper's Fig. 3 and 5, the gap is 0.00 decades" in text
     assert "the check holds there" in text and "before it in 0." in text
+
+
+def test_the_timing_clock_is_cpu_time_on_a_cpu():
+    import time
+    assert measures.clock(torch.device("cpu")) is time.process_time
+    assert measures.clock(torch.device("cuda")) is time.perf_counter

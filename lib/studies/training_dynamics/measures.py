@@ -381,8 +381,10 @@ def time_shapes(data: TrainData, paper, *, init: str, seed: int, timing_steps: i
     """Each shape of the `paper` profile (resolved parameters `paper`) timed on this machine: seconds per engine
     step of its 2 · n_seeds members (after one untimed warm-up step) and per measurement (timed on probe_images
     validation images, scaled to paper.n_val), and the projected hours of the paper's grid and of the other
-    initialisations of its comparison. A projection, not a run."""
+    initialisations of its comparison. On a CPU the clock is this process's CPU time (clock), so that other
+    programs on the machine do not inflate it. A projection, not a run."""
     device = resolve_device("auto")
+    now = clock(device)
     members = grid.members(("ce", "mse"), paper.n_seeds, seed)
     run = grid.GridRun(members, epochs=paper.epochs, batch_size=paper.batch_size, lr=paper.lr, init=init,
                        measurements=paper.measurements)
@@ -397,22 +399,28 @@ def time_shapes(data: TrainData, paper, *, init: str, seed: int, timing_steps: i
         for count in (1, timing_steps):  # the first call warms up (allocations, kernels) and is not timed
             config = train_config("adam", paper.lr, members.losses, batch_size=paper.batch_size, max_epochs=1,
                                   max_steps=count, eval_every=None, restore_best=False, seed=members.seeds)
-            begin = time.perf_counter()
+            begin = now()
             train(net, data, config)
             _synchronise(device)
-        per_step = (time.perf_counter() - begin) / timing_steps
+        per_step = (now() - begin) / timing_steps
         recorder = grid.ProbeRecorder(data.x_val[:probe_images].to(device), data.y_val[:probe_images].to(device),
                                       members.losses)
-        begin = time.perf_counter()
+        begin = now()
         with torch.no_grad():
             recorder(0, net)
         _synchronise(device)
-        per_point = (time.perf_counter() - begin) * paper.n_val / probe_images
+        per_point = (now() - begin) * paper.n_val / probe_images
         compare = others * (per_step * compare_steps + per_point * compare_points) if shape in compare_shapes else 0.0
         rows.append({"shape": shape.label, "networks": len(members.seeds), "ms per step": 1000 * per_step,
                      "s per measurement": per_point, "grid hours": (per_step * steps + per_point * points) / 3600,
                      "comparison hours": compare / 3600})
     return pd.DataFrame(rows)
+
+
+def clock(device: torch.device):
+    """The clock of time_shapes: wall time on a GPU; on a CPU the process's CPU time, which is the wall time of a
+    single-threaded run on an otherwise idle machine (and the sum over threads with more than one)."""
+    return time.perf_counter if device.type == "cuda" else time.process_time
 
 
 def _synchronise(device: torch.device) -> None:
