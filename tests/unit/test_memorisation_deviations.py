@@ -12,6 +12,7 @@ from lib.studies.memorisation.deviations import (
     debiased_inter_class,
     deviation_profile,
     dips_then_ends_above_start,
+    dips_then_rises,
     ends_above_start,
     ends_below_start,
     every_layer_above_start,
@@ -70,6 +71,9 @@ def test_claim_predicates_on_examples():
     np.testing.assert_array_equal(ends_above_start(v), [True, False, True, False])
     np.testing.assert_array_equal(every_layer_above_start(v), [True, False, False, False])
     np.testing.assert_array_equal(dips_then_ends_above_start(v), [False, False, True, False])
+    np.testing.assert_array_equal(dips_then_rises(v), [False, False, True, False])
+    np.testing.assert_array_equal(dips_then_rises(np.array([[3.0, 1.0, 2.0, 2.5], [3.0, 2.0, 1.0, 0.5]])),
+                                  [True, False])  # a drop then a rise ending below the input still dips and rises
 
 
 def slow_debiased(a, labels, n_classes):

@@ -46,6 +46,11 @@ CLAIMS = (
     Claim("chen2017.fig6.9.inner_class_falls", "thesis §6.4.1, Fig. 6.9(a), §6.4.4 item 2",
           "Learning network: \"the inner-class deviation drops significantly with layers\" (level-insensitive "
           "measures).", "falls", at_least(1.0, quantity=f"{EVERY_PAIR} (last hidden layer < input)")),
+    Claim("chen2017.fig6.9.inter_class_dips_then_rises", "thesis §6.4.1, §6.4.3, Fig. 6.9(b)",
+          "Learning network, level-insensitive inter-class deviation: \"the normal model shows a (gentle) drop "
+          "followed by a (slight) increase\".", "drops, then rises",
+          at_least(1.0, quantity=f"{EVERY} (noise-corrected normalised Euclidean inter: lowest at a middle hidden "
+                                 "layer)")),
     Claim("chen2017.fig6.13.inner_class_rises_random", "thesis §6.4.3, Fig. 6.13(c)",
           "Memorising network, random labels: \"the deviation climbs to a high level from the input to the first "
           "layer representation, and then remains constant\".",

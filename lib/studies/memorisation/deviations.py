@@ -100,6 +100,13 @@ def every_layer_above_start(values: np.ndarray) -> np.ndarray:
     return (values[..., 1:] > values[..., :1]).all(axis=-1)
 
 
+def dips_then_rises(values: np.ndarray) -> np.ndarray:
+    """The lowest layer is a middle one: a drop after the input, then a rise to the last layer (thesis Fig. 6.9(b)):
+    (..., L) → (...,) bool."""
+    lowest = values.argmin(axis=-1)
+    return (lowest > 0) & (lowest < values.shape[-1] - 1)
+
+
 def dips_then_ends_above_start(values: np.ndarray) -> np.ndarray:
     """Some middle layer below the input, and the last layer above it (thesis Fig. 6.12(d)): (..., L) → (...,)."""
     return (values[..., 1:-1] < values[..., :1]).any(axis=-1) & ends_above_start(values)

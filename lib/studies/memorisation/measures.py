@@ -85,16 +85,6 @@ def fraction(holds: np.ndarray) -> float:
     return float(np.mean(np.asarray(holds, dtype=bool)))
 
 
-def hidden_steps_rise(level: np.ndarray) -> np.ndarray:
-    """Per network: the value rises at every step between hidden layers (layer 1 on): (K, L) → (K,)."""
-    return (np.diff(level[:, 1:], axis=-1) > 0).all(-1)
-
-
-def above_input(values: np.ndarray) -> np.ndarray:
-    """Per network: every hidden layer above the input (layer 0): (K, L) → (K,)."""
-    return (values[:, 1:] > values[:, :1]).all(-1)
-
-
 def per_measure(holds: list[np.ndarray]) -> str:
     """'normalised_euclidean 3/3, cosine 0/3, ...': in how many networks each level-insensitive measure holds."""
     return ", ".join(f"{m} {int(np.sum(h))}/{np.size(h)}" for m, h in zip(LEVEL_INSENSITIVE, holds))
@@ -120,7 +110,8 @@ def record_claims(ledger: Ledger, jump: Outcome, mnist: Outcome, maps: TsneMaps)
     euclid = learn.inner["euclidean"]
     ledger.record("chen2017.fig6.7.euclidean_inner_dips_then_rises",
                   fraction((euclid[:, 1] < euclid[:, 0]) & (euclid[:, -1] > euclid[:, 1])), converged=conv["learning"])
-    ledger.record("chen2017.fig6.8.activation_level_rises", fraction(hidden_steps_rise(learn.activation_level)),
+    ledger.record("chen2017.fig6.8.activation_level_rises",
+                  fraction(dev.increases_every_layer(learn.activation_level[:, 1:])),
                   converged=conv["learning"])
     level = learn.activation_level
     ledger.record("chen2017.fig6.8.activation_level_input_step", fraction(level[:, 1] > level[:, 0]),
@@ -133,18 +124,22 @@ def record_claims(ledger: Ledger, jump: Outcome, mnist: Outcome, maps: TsneMaps)
                   note="hidden-layer levels memorising / learning: " + ", ".join(
                       f"{r:.2f}" for r in mem_true.activation_level[:, 1:].mean(0)
                       / learn.activation_level[:, 1:].mean(0)))
-    falls = [learn.inner[m][:, -1] < learn.inner[m][:, 0] for m in LEVEL_INSENSITIVE]
+    falls = [dev.ends_below_start(learn.inner[m]) for m in LEVEL_INSENSITIVE]
     ledger.record("chen2017.fig6.9.inner_class_falls", fraction(falls), converged=conv["learning"],
                   note=per_measure(falls))
-    rises = [above_input(mem_rand.inner[m]) for m in LEVEL_INSENSITIVE]
+    inter = learn.inter["normalised_euclidean_debiased"]
+    ledger.record("chen2017.fig6.9.inter_class_dips_then_rises", fraction(dev.dips_then_rises(inter)),
+                  converged=conv["learning"],
+                  note="per layer " + ", ".join(f"{v:.4f}" for v in inter.mean(0)))
+    rises = [dev.every_layer_above_start(mem_rand.inner[m]) for m in LEVEL_INSENSITIVE]
     ledger.record("chen2017.fig6.13.inner_class_rises_random", fraction(rises), converged=conv["memorising"],
                   note=per_measure(rises))
     for claim, prof in (("chen2017.fig6.13.inter_class_rises_random", mem_rand),
                         ("chen2017.fig6.14.inter_class_rises_true", mem_true)):
         inter = prof.inter["normalised_euclidean_debiased"]
-        ledger.record(claim, fraction(inter[:, -1] > inter[:, 0]), converged=conv["memorising"],
+        ledger.record(claim, fraction(dev.ends_above_start(inter)), converged=conv["memorising"],
                       note=f"input {inter[:, 0].mean():.4f}, last hidden {inter[:, -1].mean():.4f}")
-    rises = [above_input(mem_true.inner[m]) for m in LEVEL_INSENSITIVE]
+    rises = [dev.every_layer_above_start(mem_true.inner[m]) for m in LEVEL_INSENSITIVE]
     ledger.record("chen2017.fig6.14.inner_class_rises_true", fraction(rises), converged=conv["memorising"],
                   note=per_measure(rises))
     ml, mm = mnist.profiles["learning"], mnist.profiles["memorising"]
@@ -155,19 +150,21 @@ def record_claims(ledger: Ledger, jump: Outcome, mnist: Outcome, maps: TsneMaps)
                   note=f"{scale}; {mnist.how.optimizer.upper()} {mnist.how.lr:g}, batch {mnist.how.batch_size}; "
                        f"validation minimum at step "
                        f"{', '.join(map(str, mnist.steps['learning']))}")
-    ledger.record("chen2017.fig6.12.mnist_activation_level_rises", fraction(hidden_steps_rise(ml.activation_level)),
+    ledger.record("chen2017.fig6.12.mnist_activation_level_rises",
+                  fraction(dev.increases_every_layer(ml.activation_level[:, 1:])),
                   converged=mconv["learning"], note=scale)
     ledger.record("chen2017.fig6.12.mnist_inner_drops",
                   fraction(ml.inner["euclidean"][:, 1] < ml.inner["euclidean"][:, 0]), converged=mconv["learning"],
                   note=scale)
     inter, corrected = ml.inter["normalised_euclidean"], ml.inter["normalised_euclidean_debiased"]
     ledger.record("chen2017.fig6.12.mnist_inter_dips_then_rises",
-                  fraction((inter[:, 1:-1] < inter[:, :1]).any(-1) & (inter[:, -1] > inter[:, 0])),
+                  fraction(dev.dips_then_ends_above_start(inter)),
                   converged=mconv["learning"],
                   note=f"{scale}; {len(mnist.sets.x_test) // mnist.sets.n_classes} test images per digit on "
                        f"average, so the noise term is small: at the input {inter[:, 0].mean():.4f}, noise out "
                        f"{corrected[:, 0].mean():.4f}")
-    ledger.record("chen2017.s6.4.mnist_memorising_inner_rises", fraction(above_input(mm.inner["normalised_euclidean"])),
+    ledger.record("chen2017.s6.4.mnist_memorising_inner_rises",
+                  fraction(dev.every_layer_above_start(mm.inner["normalised_euclidean"])),
                   converged=mconv["memorising"],
                   note=f"{scale}; " + ", ".join(f"{'100%' if done else 'below 100%'} at step {step}" for done, step
                                                 in zip(mnist.converged["memorising"], mnist.steps["memorising"])))

@@ -35,7 +35,7 @@ PARAMS = (
           "default so that both networks reach their stopping point in the budget)"),
     param("mnist_val", 100, 12000, 12000, integer(50, 12000), "MNIST validation images (thesis: 12000)"),
     param("mnist_test", 200, 10000, 10000, integer(100, 10000), "MNIST test images (thesis: 10000)"),
-    param("mnist_hidden", 16, 128, 784, integer(2, 4096),
+    param("mnist_hidden", 16, 64, 784, integer(2, 4096),
           "MNIST nodes per hidden layer (thesis: 784; fewer in default, for the budget)"),
     param("mnist_optimizer", "sgd", "sgd", "sgd", choice("sgd", "adam"), "MNIST optimiser (thesis: SGD)"),
     param("mnist_lr", 0.01, 0.01, 0.01, number(1e-6, 10.0), "MNIST learning rate (thesis: 0.01)"),
