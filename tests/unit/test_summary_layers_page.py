@@ -222,6 +222,10 @@ def test_explanations_cover_every_claim_that_is_not_reproduced(trained):
               {"id": "davel2020.fig7_8.organised_generalises_better", "verdict": "not run", "note": "none"}]
     found = text.explanations(claims, grids, {}, d.x_eval, d.y_eval, an)
     assert "h100" in found and "fig7_8" in found and "eq12" not in found
+    eq17 = text.explanations([{"id": "davel2020.eq17.all_pairs_positive", "verdict": "not converged", "note": "n"}],
+                             grids, {}, d.x_eval, d.y_eval, an)
+    failing = theory.eq17_failing_pairs(an.normed.w3)
+    assert ("failing pairs" in eq17) == bool(failing) and ("no pair fails" in eq17) == (not failing)
     reproduced = text.explanations(claims[1:2], grids, {}, d.x_eval, d.y_eval, an)
     assert reproduced == "Every claim of this page is reproduced."
 

@@ -280,17 +280,19 @@ def explanations(claims: list[dict], grids: dict[int, TrainedGrid], baselines: d
                          + "; the summary networks' lost classes are listed with the Table 1 rows above.")
         elif cid == "davel2020.eq17.all_pairs_positive":
             failing = eq17_failing_pairs(an.normed.w3)
-            lines.append(f"- `{cid}` ({verdict}): failing pairs {', '.join(f'{s}-{t}' for s, t in failing)}; each "
-                         "involves a class dominated on both summary nodes, which the network cannot classify "
-                         "(eq. 17 is derived for classes that are classified correctly; see the sentence under "
-                         "the weight-gap figure).")
+            lines.append(f"- `{cid}` ({verdict}): {c.get('note', '')}" + (
+                f"; failing pairs {', '.join(f'{s}-{t}' for s, t in failing)}, each with a class dominated on both "
+                "summary nodes, which the network cannot classify (eq. 17 is derived for classes that are "
+                "classified correctly; see the sentence under the weight-gap figure)." if failing else
+                "; no pair fails, but the verdict rests on the analysed network, which stopped at its epoch cap."))
         elif cid == "davel2020.s5.boundary_pairs_most_confused":
             above, _ = an.pairs_above()
             boundary = boundary_pairs(an.normed.w3)
             off = [f"{i}-{j}" for i, j in above if (i, j) not in boundary]
             low, high = an.interval()
             no_wedge = [k for k in range(an.n_classes) if not (low[k] < high[k] and high[k] > 0)]
-            lines.append(f"- `{cid}` ({verdict}): pairs above the threshold that are not boundary pairs: "
+            lines.append(f"- `{cid}` ({verdict}): {c.get('note', '')}; pairs above the threshold that are not "
+                         "boundary pairs: "
                          f"{_classes(off)}; the analysed network has no wedge for classes {_classes(no_wedge)}, "
                          "whose images are confused with whichever class owns their angle, boundary or not.")
         elif cid == "davel2020.fig7_8.organised_generalises_better":
