@@ -5,19 +5,27 @@ Member k is initialised from its own generator seeded with seeds[k], so a member
 how many networks it is stacked with.
 """
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from lib.seed import generator, member_seeds
 
 INITS = ("he", "glorot", "torch")
 BIASES = ("all", "first", "none")
-ACTIVATIONS = {"relu": (torch.relu, nn.ReLU), "sigmoid": (torch.sigmoid, nn.Sigmoid)}  # hidden non-linearities
+
+
+def identity(z: torch.Tensor) -> torch.Tensor:
+    """f(z) = z: a linear hidden layer (Keras Conv1D's default activation)."""
+    return z
+
+
+ACTIVATIONS = {"relu": (torch.relu, nn.ReLU), "sigmoid": (torch.sigmoid, nn.Sigmoid),
+               "linear": (identity, nn.Identity)}  # what follows each hidden layer
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -96,6 +104,15 @@ class StackedLinear(nn.Module):
             self.bias[k, 0] = plain.bias
 
 
+@functools.lru_cache(maxsize=32)
+def shift_basis(length: int, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """E (length, n·n) with E[t, j·n + i] = 1 where input j feeds output i through tap t of a 'same' padded
+    cross-correlation (left padding (length - 1) // 2, as torch's): w @ E is the filter's (n, n) matrix."""
+    offset = torch.arange(n)[:, None] - torch.arange(n)[None, :] + (length - 1) // 2  # (n, n): j - i + left
+    taps = torch.arange(length)[:, None, None]
+    return (offset[None] == taps).to(device=device, dtype=dtype).view(length, n * n)
+
+
 class StackedConv1d(nn.Module):
     """K one-filter 1-D conv layers, 'same' padding: weight (K, 1, length), optional bias (K, 1, 1).
 
@@ -108,13 +125,15 @@ class StackedConv1d(nn.Module):
         self.bias = nn.Parameter(torch.empty(k, 1, 1)) if bias else None
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        """Filtered signals (K, B, L) of inputs h: (K, B, L) or (B, L) shared by all members."""
-        k = self.weight.shape[0]
-        if h.dim() == 2:
-            h = h.expand(k, *h.shape)
-        bias = None if self.bias is None else self.bias.view(k)
-        z = F.conv1d(h.transpose(0, 1), self.weight, bias, padding="same", groups=k)  # (B, K, L)
-        return z.transpose(0, 1)
+        """Filtered signals (K, B, L) of inputs h: (K, B, L) or (B, L) shared by all members.
+
+        The same cross-correlation as F.conv1d(padding='same'), written as h @ T with T (K, L, L) the banded
+        (Toeplitz) matrix of each member's filter: on the CPU about twice as fast for these short signals.
+        """
+        k, length, n = self.weight.shape[0], self.weight.shape[2], h.shape[-1]
+        toeplitz = (self.weight[:, 0] @ shift_basis(length, n, h.device, h.dtype)).view(k, n, n)  # (K, L, L)
+        z = torch.matmul(h, toeplitz)  # (K, B, L)
+        return z if self.bias is None else z + self.bias
 
     @torch.no_grad()
     def reset(self, gens: Sequence[torch.Generator], init: str) -> None:
@@ -248,17 +267,21 @@ def summary_mlp(k: int, d_in: int = 784, hidden: int = 300, summary: int = 2, cl
 
 
 def cnn1d(k: int, length: int = 100, kernels: Sequence[int] = (7,), classes: int = 60, bias: bool = True,
-          init: str = "glorot", seed: int | Sequence[int] = 0) -> StackedNet:
-    """Thesis §3.4 CNN: one filter per conv layer ('same' padding, ReLU), then one dense layer length→classes.
+          init: str = "glorot", seed: int | Sequence[int] = 0, activation: str = "relu") -> StackedNet:
+    """Thesis §3.4 CNN: one filter per conv layer ('same' padding, then `activation`), one dense layer length→classes.
 
     Biases: §3.4.1 shows the weights and omits "the biases ... since they do not provide useful information",
-    so conv and dense layers carry biases; the activation is the ReLU the thesis uses for all hidden layers.
-    The thesis does not state its initialisation; the default is glorot, the Keras default of its time.
+    so conv and dense layers carry biases. The thesis states ReLU for MLP hidden layers and is silent for conv
+    layers: 'relu' or 'linear' (Keras Conv1D's default). The thesis does not state its initialisation; the default
+    is glorot, the Keras default of its time.
     """
     _check_choice("init", init, INITS)
+    _check_choice("activation", activation, tuple(ACTIVATIONS))
     if not kernels or any(int(n) < 1 for n in kernels):
         raise ValueError(f"kernels: expected one or more positive filter lengths, got {list(kernels)}")
     layers = [StackedConv1d(k, int(n), bias) for n in kernels] + [StackedLinear(k, length, classes, bias)]
     arch = {"builder": "cnn1d", "length": length, "kernels": [int(n) for n in kernels], "classes": classes,
             "bias": bias, "init": init, "seeds": list(member_seeds(seed, k))}
+    if activation != "relu":  # ReLU networks keep the arch they had before the choice
+        arch["activation"] = activation
     return _initialised(layers, arch)

@@ -1,5 +1,7 @@
 """lib.studies.jump_detection.measures: read-outs against loops and constructed networks."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
@@ -7,8 +9,10 @@ import torch
 from lib import data
 from lib.claims import over_repeats
 from lib.jump_errors import ErrorMeasures, error_measures
-from lib.studies.jump_detection.baseline import detector_weights_at
+from lib.params import resolve
+from lib.studies.jump_detection.baseline import detect_jumps, detector_weights_at
 from lib.studies.jump_detection.measures import (
+    against_paper,
     baseline_over_draws,
     diagonal_share,
     error_table,
@@ -16,9 +20,13 @@ from lib.studies.jump_detection.measures import (
     filter_similarity,
     l1_over_thesis,
     member_errors,
+    noise_comparison,
+    sigma_sweep_table,
     start_outputs,
 )
 from lib.studies.jump_detection.nets import SHAPES, build
+from lib.studies.jump_detection.params import PARAMS
+from lib.studies.jump_detection.sigma import SigmaScan, bayes_positions
 
 
 def detector_network():
@@ -84,3 +92,34 @@ def test_start_outputs_read_the_softmax_at_the_ascent_start_input():
         p = torch.softmax(net.member(0)(start_inputs(1, 100, 0.05, 0)), dim=-1)[0]
     assert position == 80 and p_max == pytest.approx(float(p[59])) and p_max > 0.99
     assert p_min == pytest.approx(float(p[[0, 19, 39, 59]].min())) and p_min < 1e-10
+
+
+def test_sigma_sweep_table_holds_the_scan_means_and_table_3_1():
+    grid = np.array([1.0, 1.1])
+    measures_ = {k: np.array([[0.4, 0.6], [0.5, 0.7]]) for k in ("l1", "l2", "l1_99", "l2_99")}
+    scan = SigmaScan(grid, measures_, np.array([[1, 3], [2, 2]]), np.full((2, 3), 1.05))
+    table = sigma_sweep_table(scan)
+    assert list(table.index) == ["1.000", "1.100", "Table 3.1"]
+    assert table.loc["1.000", "L1"] == "0.5000" and table.loc["1.100", "99 % L2"] == "0.6000"
+    assert table.iloc[:2, -1].tolist() == ["0.50", "1.00"] and table.loc["Table 3.1", "L1"] == "0.5532"
+
+
+def test_noise_comparison_rows_against_the_detectors_themselves():
+    cfg = SimpleNamespace(n_test=300, theta=3.0, seed=0)
+    taus = np.array([1.0, 2.9, 6.0])
+    table = noise_comparison(cfg, (0.5, 1.5), taus)
+    signals = data.jump_signals(300, theta=3.0, sigma=1.5, seed=2)
+    row = table.loc["1.5"]
+    assert row["baseline L1 (τ = 2.9)"] == error_measures(detect_jumps(signals.x), signals.positions).l1
+    assert row["baseline L1 (best τ)"] <= row["baseline L1 (τ = 2.9)"] and row["best τ"] in taus
+    assert row["Bayes L1"] == error_measures(bayes_positions(signals.x, 3.0), signals.positions).l1
+    assert table.loc["0.5", "Bayes L1"] <= row["Bayes L1"]
+
+
+def test_against_paper_lists_exactly_the_parameters_that_differ_from_the_paper_profile():
+    default = resolve("jump_detection", "default")
+    table = against_paper(default)
+    differing = [p.name for p in PARAMS if getattr(default, p.name) != p.defaults["paper"]]
+    assert list(table.index) == differing and "n_seeds" in differing and "n_train" not in differing
+    assert table.loc["n_seeds", "paper"] == str(resolve("jump_detection", "paper").n_seeds)
+    assert against_paper(resolve("jump_detection", "paper")).empty

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
-from lib import data, train
+from lib import data, models, train
 from lib.data import as_tensors
 from lib.jump_errors import predicted_positions, probabilities
 from lib.studies.jump_detection.nets import (
@@ -131,3 +132,25 @@ def test_conv_activation_against_a_plain_loop_and_the_member_view(activation):
 def test_unknown_conv_activation_is_refused():
     with pytest.raises(ValueError, match="conv_activation"):
         build(SHAPES[4], [0], conv_activation="tanh")
+
+
+@pytest.mark.parametrize("length", [1, 4, 5, 9])
+def test_stacked_conv_matches_torch_conv1d_with_same_padding_in_value_and_gradient(length):
+    net = models.cnn1d(3, length=20, kernels=(length,), classes=4, seed=[0, 1, 2], activation="linear")
+    layer = net.layers[0]
+    x = torch.randn(3, 6, 20, generator=torch.Generator().manual_seed(0))
+    z = layer(x)
+    expected = F.conv1d(x.transpose(0, 1), layer.weight, layer.bias.view(3), padding="same", groups=3).transpose(0, 1)
+    assert torch.allclose(z, expected, atol=1e-5)
+    grads = torch.autograd.grad(z.square().sum(), [layer.weight, layer.bias])
+    reference = torch.autograd.grad(expected.square().sum(), [layer.weight, layer.bias])
+    for got, want in zip(grads, reference):
+        assert torch.allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_cnn1d_linear_keeps_relu_nets_arch_and_refuses_unknown_activations():
+    assert "activation" not in models.cnn1d(1, kernels=(5,)).arch  # ReLU nets keep the arch they had
+    linear = models.cnn1d(1, kernels=(5,), activation="linear")
+    assert linear.arch["activation"] == "linear" and linear.f(torch.tensor([-2.0])).item() == -2.0
+    with pytest.raises(ValueError, match="activation"):
+        models.cnn1d(1, kernels=(5,), activation="tanh")

@@ -12,6 +12,9 @@ STUDY = Study(
     check=check,
     claims=CLAIMS,
     reading_choices=(
+        ReadingChoice("sigma", "noise σ of the signals", "\"varying σ (ranging from 0.5 to 2)\"; the σ of its "
+                      "experiments is not stated", ("one σ (the jump-detection chapter's estimate)",
+                                                    "a range (a, b): one σ per signal")),
         ReadingChoice("perplexity", "t-SNE perplexity of Fig. 3.2", "not stated", ("2 to 200",)),
         ReadingChoice("n_tsne", "signals in the t-SNE map of Fig. 3.2", "\"our training dataset\" (12000)",
                       ("30 to the signals drawn",)),

@@ -1,8 +1,13 @@
-"""The data page's claims: what the thesis says of its signals (Fig. 3.2), and two checks of our own data."""
+"""The data page's claims: what the thesis says of its signals (Fig. 3.1, 3.2), and two checks of our own data."""
 
 from lib.claims import Claim, at_most, is_true, within
 
 CLAIMS = (
+    Claim("chen2017.f3.1.easy_and_hard", "thesis §3.1, Fig. 3.1",
+          "For the left signal the jump location is easy to detect. For the right signal, it is hard to tell the "
+          "exact location in a range between 45 and 55.", "easy and hard signals at one σ",
+          is_true("at this σ, at least 1 % of the signals are clear (p(t0 | x) ≥ 0.99 at the true position) and at "
+                  "least 1 % hard (no position at p ≥ 0.5, yet ≥ 0.9 of p within ±5 of t0)")),
     Claim("chen2017.f3.2.manifold", "thesis §3.1, Fig. 3.2",
           "The visualization shows that the input data are grouped along a low-dimensional manifold in the "
           "100-dimensional input space.",

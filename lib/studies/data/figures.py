@@ -1,4 +1,5 @@
-"""The figures of the data page: MNIST digits and class counts, easy and hard jump signals (thesis Fig. 3.1)."""
+"""The figures of the data page: MNIST digits and class counts, an easy and a hard jump signal with their
+posteriors (thesis Fig. 3.1)."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,14 +21,21 @@ def digit_grid(images: np.ndarray, labels: np.ndarray, per_class: int = 8) -> Fi
     return fig
 
 
-def signal_panel(signals: np.ndarray, titles: list[str], positions: np.ndarray) -> Figure:
-    """Jump signals (M, n) side by side, each with its jump position marked (thesis Fig. 3.1 style)."""
-    fig, axes = plt.subplots(1, len(signals), figsize=(4.2 * len(signals), 3.0), sharey=True)
-    for ax, signal, title, pos in zip(np.atleast_1d(axes), signals, titles, positions):
-        ax.plot(np.arange(1, signal.size + 1), signal, lw=1.0, color="0.25")
-        ax.axvline(pos, color="C3", ls="--", lw=1.2, label=f"jump at {pos}")
-        ax.set(title=title, xlabel="sample index $i$", ylabel="signal value $x_i$")
-        ax.legend(loc="upper left")
+def signal_panel(signals: np.ndarray, titles: list[str], positions: np.ndarray, posteriors: np.ndarray,
+                 first: int = 21) -> Figure:
+    """Jump signals (M, n) side by side (thesis Fig. 3.1), their jump positions dashed, and below each the posterior
+    p(t0 | x) (M, P) over the positions first .. first + P - 1."""
+    fig, axes = plt.subplots(2, len(signals), figsize=(4.2 * len(signals), 4.6), sharex=True,
+                             gridspec_kw={"height_ratios": [3, 2]}, squeeze=False)
+    for col, (signal, title, pos, posterior) in enumerate(zip(signals, titles, positions, posteriors)):
+        top, bottom = axes[0, col], axes[1, col]
+        top.plot(np.arange(1, signal.size + 1), signal, lw=1.0, color="0.25")
+        top.axvline(pos, color="C3", ls="--", lw=1.2, label=f"jump at {pos}")
+        top.set(title=title, ylabel="signal value $x_i$")
+        top.legend(loc="upper left")
+        bottom.bar(np.arange(first, first + len(posterior)), posterior, width=1.0, color="C0", linewidth=0)
+        bottom.axvline(pos, color="C3", ls="--", lw=1.2)
+        bottom.set(xlabel="sample index $i$ / position $t_0$", ylabel="$p(t_0 \\mid x)$", ylim=(0, 1.02))
     return fig
 
 

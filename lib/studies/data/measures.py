@@ -1,5 +1,6 @@
-"""What the data page measures: MNIST class counts per split, the noise of the drawn signals (thesis eq. 3.1),
-and the continuity of the t-SNE map of the signals (thesis Fig. 3.2)."""
+"""What the data page measures: MNIST class counts per split, the noise of the drawn signals (thesis eq. 3.1), the
+posterior of the jump position that makes a signal easy or hard (thesis Fig. 3.1), and the continuity of the t-SNE
+map of the signals (thesis Fig. 3.2)."""
 
 from dataclasses import dataclass
 
@@ -46,9 +47,70 @@ def standardised_noise_std(signals: data.JumpSignals, theta: float) -> float:
     return float((noise / sigma).std())
 
 
-def easy_and_hard(signals: data.JumpSignals) -> np.ndarray:
-    """Indices of the signals with the smallest and the largest σ (thesis Fig. 3.1: an easy and a hard signal)."""
-    return np.array([int(np.argmin(signals.sigma)), int(np.argmax(signals.sigma))])
+def position_posterior(signals: data.JumpSignals, theta: float, positions: tuple[int, int] = (21, 80)) -> np.ndarray:
+    """p(t0 | x) for known θ and σ and a uniform prior over lo..hi (thesis eq. 3.1): (N, hi - lo + 1).
+
+    log p(x | t0) = const + θ Σ_{i ≥ t0} (x_i − θ/2) / σ², with each signal's own σ (σ = 0 read as 1e-6).
+    """
+    x = np.asarray(signals.x, dtype=np.float64)
+    tail = np.cumsum((x - theta / 2)[:, ::-1], axis=1)[:, ::-1]  # (N, n): tail[:, i-1] = Σ_{j ≥ i}
+    lo, hi = positions
+    log_p = theta * tail[:, lo - 1:hi] / np.maximum(signals.sigma.astype(np.float64), 1e-6)[:, None] ** 2
+    p = np.exp(log_p - log_p.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def mass_near(posterior: np.ndarray, index: np.ndarray, half_width: int) -> np.ndarray:
+    """Posterior mass within ±half_width positions of each signal's `index` (0-based column): (N,)."""
+    columns = np.arange(posterior.shape[1])
+    return np.where(np.abs(columns[None] - index[:, None]) <= half_width, posterior, 0.0).sum(axis=1)
+
+
+CLEAR = 0.99  # p(true t0 | x) at or above which a jump is "easy to detect" (thesis Fig. 3.1 (a))
+HARD_PEAK, HARD_MASS, HARD_HALF_WIDTH = 0.5, 0.9, 5  # Fig. 3.1 (b): "hard to tell ... between 45 and 55"
+MIN_SHARE = 0.01  # share of the signals each kind needs for "easy and hard signals at one σ"
+
+
+@dataclass(frozen=True)
+class Difficulty:
+    """How sure the most probable position is, per signal, at one σ (thesis Fig. 3.1: an easy and a hard signal)."""
+
+    clear: np.ndarray  # (N,) bool: p(true t0 | x) ≥ CLEAR, the jump "easy to detect"
+    hard: np.ndarray  # (N,) bool: no position reaches HARD_PEAK, yet ≥ HARD_MASS lies within ±HARD_HALF_WIDTH of t0
+
+    def shares(self) -> tuple[float, float]:
+        """Share of clear and of hard signals."""
+        return float(self.clear.mean()), float(self.hard.mean())
+
+    def both_common(self) -> bool:
+        """Each kind makes up at least MIN_SHARE of the signals (claim chen2017.f3.1.easy_and_hard)."""
+        return min(self.shares()) >= MIN_SHARE
+
+
+def difficulty(posterior: np.ndarray, labels: np.ndarray) -> Difficulty:
+    """Clear and hard signals of thesis Fig. 3.1: (a) a clear jump; (b) "hard to tell the exact location in a range
+    between 45 and 55", i.e. spread over ±5 positions around t0 with no position at even odds."""
+    true_p = posterior[np.arange(len(labels)), labels]
+    spread = (posterior.max(axis=1) < HARD_PEAK) & (mass_near(posterior, labels, HARD_HALF_WIDTH) >= HARD_MASS)
+    return Difficulty(true_p >= CLEAR, spread)
+
+
+def figure_3_1_examples(signals: data.JumpSignals, posterior: np.ndarray, easy_at: int = 21,
+                        hard_at: int = 50) -> np.ndarray:
+    """Indices of Fig. 3.1's (a) and (b): at the drawn position nearest easy_at, the signal whose true position is
+    most probable; at the one nearest hard_at, of its hard signals (or all, if none is hard) the one whose most
+    probable position is least sure: (2,)."""
+    def nearest(target: int) -> np.ndarray:
+        return signals.positions == signals.positions[np.argmin(np.abs(signals.positions - target))]
+
+    easy_pool, hard_pool = nearest(easy_at), nearest(hard_at)
+    hard = difficulty(posterior, signals.y).hard
+    if (hard_pool & hard).any():
+        hard_pool = hard_pool & hard
+    true_p = posterior[np.arange(len(signals.y)), signals.y]
+    easy = np.flatnonzero(easy_pool)[np.argmax(true_p[easy_pool])]
+    hard = np.flatnonzero(hard_pool)[np.argmin(posterior.max(axis=1)[hard_pool])]
+    return np.array([int(easy), int(hard)])
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,15 @@
 """Parameters of the data section: per-profile values, allowed values and cross-parameter rules."""
 
+from lib.data.jumps import SIGMA_ESTIMATE
 from lib.params import integer, number, number_or_range, param
 
 PARAMS = (
     param("seed", 0, 0, 0, integer(0, 2**31 - 1), "seed of every random draw in the section"),
     param("n_signals", 600, 12000, 12000, integer(60, 100000), "jump signals drawn (thesis §3.1: 12000)"),
     param("theta", 3.0, 3.0, 3.0, number(0.0, 100.0), "jump size θ (thesis eq. 3.1)"),
-    param("sigma", (0.5, 2.0), (0.5, 2.0), (0.5, 2.0), number_or_range(0.0, 100.0),
-          "noise σ, a value or a range to draw from (thesis §3.1: 0.5 to 2)"),
+    param("sigma", SIGMA_ESTIMATE, SIGMA_ESTIMATE, SIGMA_ESTIMATE, number_or_range(0.0, 100.0),
+          "noise σ of every signal (lib.data.jumps.SIGMA_ESTIMATE, estimated in the jump-detection chapter), or a "
+          "range (a, b) to draw one σ per signal from (thesis §3.1: σ varied from 0.5 to 2)"),
     param("n_tsne", 300, 3000, 12000, integer(30, 100000), "signals in the t-SNE map (thesis Fig. 3.2)"),
     param("perplexity", 10.0, 30.0, 30.0, number(2.0, 200.0), "t-SNE perplexity"),
 )

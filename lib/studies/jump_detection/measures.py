@@ -11,7 +11,7 @@ from lib.claims import Measurement, over_repeats
 from lib.jump_errors import FIRST_POSITION, ErrorMeasures, error_measures, predicted_positions, probabilities
 from lib.probes import class_averaged_activations
 from lib.studies.jump_detection.ascent import Ascent, argmax_rise, ascend, principal_subpattern_signals, start_inputs
-from lib.studies.jump_detection.baseline import detector_weights_at, width_study
+from lib.studies.jump_detection.baseline import detect_jumps, detector_weights_at, width_study
 from lib.studies.jump_detection.claims import LABELS, MEASURES, PAPER_TABLE
 from lib.studies.jump_detection.nets import (
     active_fraction,
@@ -22,6 +22,8 @@ from lib.studies.jump_detection.nets import (
     output_column,
     plateau_length,
 )
+from lib.studies.jump_detection.params import PARAMS
+from lib.studies.jump_detection.sigma import PAPER_BASELINE, SigmaScan, bayes_positions
 from lib.studies.jump_detection.training import Trained
 
 PAPER_BY_NAME = {name: values for name, _, values in PAPER_TABLE.values()}
@@ -220,3 +222,37 @@ def diagonal_shares(net: models.StackedNet) -> np.ndarray:
 def l1_over_thesis(errors: dict[str, list[ErrorMeasures]], names: tuple[str, ...]) -> np.ndarray:
     """Each named model's mean L1 over the thesis's L1 for it: (len(names),)."""
     return np.array([over_seeds(errors[n])["l1"].mean / PAPER_BY_NAME[n][0] for n in names])
+
+
+def sigma_sweep_table(scan: SigmaScan) -> pd.DataFrame:
+    """The baseline's four measures (mean over the scan's draws) and the share of draws whose 99 % subset keeps
+    every error ≤ 2, at every σ of the scan, under thesis Table 3.1's values."""
+    rows = {f"{s:.3f}": {**{LABELS[k]: f"{scan.measures[k][row].mean():.4f}" for k in MEASURES},
+                         "99 % subset errors ≤ 2 (share of draws)": f"{np.mean(scan.max_99[row] <= 2):.2f}"}
+            for row, s in enumerate(scan.grid)}
+    rows["Table 3.1"] = {**{LABELS[k]: f"{v:.4f}" for k, v in PAPER_BASELINE.as_dict().items()},
+                         "99 % subset errors ≤ 2 (share of draws)": "errors ≤ 2"}
+    return pd.DataFrame(rows).T.rename_axis("σ")
+
+
+def noise_comparison(cfg, noise_levels: tuple[float, ...], taus: np.ndarray) -> pd.DataFrame:
+    """Per σ, on n_test fresh signals: the baseline's L1 at τ = 2.9 and at its best τ of `taus`, and the Bayes
+    classifier's L1, which adapts to σ as a network trained at that σ can (thesis §3.2.2; our yardstick)."""
+    rows = {}
+    for s in noise_levels:
+        signals = data.jump_signals(cfg.n_test, theta=cfg.theta, sigma=float(s), seed=cfg.seed + 2)
+        l1 = np.array([error_measures(detect_jumps(signals.x, 19, float(t)), signals.positions).l1 for t in taus])
+        fixed = error_measures(detect_jumps(signals.x), signals.positions).l1
+        bayes = error_measures(bayes_positions(signals.x, cfg.theta), signals.positions).l1
+        rows[f"{s:g}"] = {"baseline L1 (τ = 2.9)": fixed, "best τ": float(taus[l1.argmin()]),
+                          "baseline L1 (best τ)": float(l1.min()), "Bayes L1": bayes,
+                          "Bayes / baseline (τ = 2.9)": bayes / fixed}
+    return pd.DataFrame(rows).T.rename_axis("σ")
+
+
+def against_paper(cfg) -> pd.DataFrame:
+    """The parameters on which this run differs from the `paper` profile (the thesis's scale): both values and
+    what each parameter sets."""
+    rows = {p.name: {"this run": str(getattr(cfg, p.name)), "paper": str(p.defaults["paper"]), "what": p.doc}
+            for p in PARAMS if getattr(cfg, p.name) != p.defaults["paper"]}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["this run", "paper", "what"]).rename_axis("parameter")

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import nn
 
 from lib import cache, models, train
 from lib.data import JumpSplits, as_tensors
@@ -50,17 +49,8 @@ def build(shape: Shape, seeds: Sequence[int], init: str = "glorot", length: int 
         raise ValueError(f"conv_activation: expected one of {CONV_ACTIVATIONS}, got {conv_activation!r}")
     if shape.kind == "mlp":
         return models.mlp(len(seeds), [length, *shape.layers, classes], bias="all", init=init, seed=list(seeds))
-    net = models.cnn1d(len(seeds), length=length, kernels=shape.layers, classes=classes, init=init,
-                       seed=list(seeds))
-    if conv_activation == "linear":  # lib.models has no identity activation: set it on the built network
-        net.f, net.plain_f = _identity, nn.Identity
-        net.arch = {**net.arch, "conv_activation": "linear"}
-    return net
-
-
-def _identity(z: torch.Tensor) -> torch.Tensor:
-    """f(z) = z: a linear conv layer."""
-    return z
+    return models.cnn1d(len(seeds), length=length, kernels=shape.layers, classes=classes, init=init,
+                        seed=list(seeds), activation=conv_activation)
 
 
 @dataclass(frozen=True)

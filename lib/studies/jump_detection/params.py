@@ -24,7 +24,7 @@ PARAMS = (
     param("batch_size", 100, 100, 100, integer(1, 100000), "batch size (thesis §3.3.1: 100)"),
     param("max_epochs", 3, 400, 2000, integer(1, 100000),
           "epoch cap (the thesis trained past 1400 epochs; its validation minimum came at epoch 131)"),
-    param("patience", 2, 25, 200, integer(1, 100000),
+    param("patience", 2, 20, 200, integer(1, 100000),
           "epochs without a lower validation loss before a network stops (converged: stopped before the cap)"),
     param("n_per_class", 10, 1000, 1000, integer(1, 10000), "signals per position for A^(l) (eq. 3.6: 1000)"),
     param("n_width", 300, 3000, 6000, integer(60, 100000), "signals per σ in the filter-width study (Fig. 3.5)"),
