@@ -3,6 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from lib.plots import CMAPS
 
@@ -193,5 +194,6 @@ def learning_curves(grids: dict) -> Figure:
         axes[0, col].set(title=f"H = {h}", ylabel="validation error (fraction)")
         axes[1, col].set(ylabel="val. images with $a_A = a_B = 0$", ylim=(-0.02, 1.02))
         axes[2, col].set(xlabel="epoch (0 = initialisation)", ylabel="classes with a wedge", ylim=(0, 10.5))
+        axes[2, col].xaxis.set_major_locator(MaxNLocator(integer=True))
         axes[0, col].legend(fontsize=7)
     return fig
