@@ -162,12 +162,14 @@ def record_claims(ledger: Ledger, jump: Outcome, mnist: Outcome, maps: TsneMaps)
                   converged=mconv["learning"],
                   note=f"{scale}; {len(mnist.sets.x_test) // mnist.sets.n_classes} test images per digit on "
                        f"average, so the noise term is small: at the input {inter[:, 0].mean():.4f}, noise out "
-                       f"{corrected[:, 0].mean():.4f}")
+                       f"{corrected[:, 0].mean():.4f}; cosine per layer "
+                       + ", ".join(f"{v:.4f}" for v in ml.inter["cosine"].mean(0)))
     ledger.record("chen2017.s6.4.mnist_memorising_inner_rises",
                   fraction(dev.every_layer_above_start(mm.inner["normalised_euclidean"])),
                   converged=mconv["memorising"],
                   note=f"{scale}; " + ", ".join(f"{'100%' if done else 'below 100%'} at step {step}" for done, step
-                                                in zip(mnist.converged["memorising"], mnist.steps["memorising"])))
+                                                in zip(mnist.converged["memorising"], mnist.steps["memorising"]))
+                  + "; cosine inner per layer " + ", ".join(f"{v:.4f}" for v in mm.inner["cosine"].mean(0)))
 
 
 def networks_table(result: Outcome, images: str = "signals") -> pd.DataFrame:
