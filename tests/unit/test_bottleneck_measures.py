@@ -166,6 +166,10 @@ def test_findings_single_out_the_impossible_table_7_1_entry():
     _, images = montecarlo.toy_images(0)
     table = findings.thesis_findings(images, fake_runs({("shallow", 4): 1.0, ("shallow", 10): 0.8}))
     assert "1 of 6 thesis rows" in table.loc["Table 7.1, deep 100-25-2-25-60", "evidence"]
+    assert "not converged" not in table.loc["§4.3.1 vs Table 4.1", "evidence"]
+    runs = fake_runs({("shallow", 4): 1.0, ("shallow", 10): 0.8})
+    runs.loc[runs.p == 4, "converged"] = False
+    assert "(p = 4 not converged)" in findings.thesis_findings(images, runs).loc["§4.3.1 vs Table 4.1", "evidence"]
 
 
 def test_cross_parameter_rules_name_the_parameters():

@@ -105,5 +105,5 @@ CLAIMS = (
           "The Moore-Penrose solution might provide good initial estimates for the weight matrix.",
           "might provide good initial estimates",
           is_true("the least-squares output layer reaches the control's best validation loss in fewer steps than "
-                  "the control in most shallow networks"), origin="beyond"),
+                  "the control in most of the retrained shallow networks (the widest p)"), origin="beyond"),
 )
