@@ -10,10 +10,12 @@ from lib import data
 from lib.claims import over_repeats
 from lib.jump_errors import ErrorMeasures, error_measures
 from lib.params import resolve
+from lib.studies.jump_detection.ascent import Ascent
 from lib.studies.jump_detection.baseline import detect_jumps, detector_weights_at
 from lib.studies.jump_detection.measures import (
     against_paper,
     baseline_over_draws,
+    capped,
     diagonal_share,
     error_table,
     exact_share,
@@ -21,6 +23,7 @@ from lib.studies.jump_detection.measures import (
     l1_over_thesis,
     member_errors,
     noise_comparison,
+    off_plateau_failures,
     sigma_sweep_table,
     start_outputs,
 )
@@ -123,3 +126,18 @@ def test_against_paper_lists_exactly_the_parameters_that_differ_from_the_paper_p
     assert list(table.index) == differing and "n_seeds" in differing and "n_train" not in differing
     assert table.loc["n_seeds", "paper"] == str(resolve("jump_detection", "paper").n_seeds)
     assert against_paper(resolve("jump_detection", "paper")).empty
+
+
+def test_off_plateau_failures_and_capped_ascents_name_what_failed():
+    good, stuck = ErrorMeasures(0.3, 0.8, 0.3, 0.6), ErrorMeasures(19.7, 24.0, 19.5, 23.8)
+    errors = {"a": [good, stuck], "b": [good]}
+    assert off_plateau_failures(errors, ["a", "b"]) == ["a (seed 1)"] and off_plateau_failures(errors, ["b"]) == []
+    reached = Ascent(np.zeros((2, 3)), np.array([1.0, 1.0]), np.array([5, 7]), np.array([False, False]))
+    stopped = Ascent(np.zeros((2, 3)), np.array([1.0, 0.0]), np.array([5, 30]), np.array([False, True]))
+    assert capped({"x": reached, "y": stopped}) == ["y"]
+
+
+def test_share_below_reads_the_draws_at_the_nearest_grid_point():
+    scan = SigmaScan(np.array([1.0, 1.1]), {"l2": np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])},
+                     np.zeros((2, 3)), np.zeros((3, 3)))
+    assert scan.share_below("l2", 1.02, 2.5) == pytest.approx(2 / 3) and scan.share_below("l2", 1.09, 4.5) == 1 / 3

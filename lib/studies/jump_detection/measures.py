@@ -256,3 +256,14 @@ def against_paper(cfg) -> pd.DataFrame:
     rows = {p.name: {"this run": str(getattr(cfg, p.name)), "paper": str(p.defaults["paper"]), "what": p.doc}
             for p in PARAMS if getattr(cfg, p.name) != p.defaults["paper"]}
     return pd.DataFrame.from_dict(rows, orient="index", columns=["this run", "paper", "what"]).rename_axis("parameter")
+
+
+def off_plateau_failures(errors: dict[str, list[ErrorMeasures]], names: list[str], limit: float = 5.0) -> list[str]:
+    """The seeds, as 'model (seed k)', whose test L1 exceeds `limit` positions: a network left near the uniform
+    output (its L1 is then about 20, the mean distance between two uniform positions)."""
+    return [f"{name} (seed {k})" for name in names for k, e in enumerate(errors[name]) if e.l1 > limit]
+
+
+def capped(found: dict[str, Ascent]) -> list[str]:
+    """The models for which ascent_cap stopped at least one target's ascent."""
+    return [name for name, result in found.items() if result.hit_cap.any()]

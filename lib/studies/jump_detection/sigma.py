@@ -38,6 +38,11 @@ class SigmaScan:
         """Standard deviation of the per-draw estimates (ddof 1)."""
         return float(np.nanstd(self.per_draw, ddof=1)) if np.isfinite(self.per_draw).sum() > 1 else 0.0
 
+    def share_below(self, key: str, sigma: float, value: float) -> float:
+        """At the grid point nearest σ: the share of draws whose measure `key` lies below `value`."""
+        row = int(np.argmin(np.abs(self.grid - sigma)))
+        return float(np.mean(self.measures[key][row] < value))
+
     def share_within_2(self, sigma: float) -> float:
         """At the grid point nearest σ: the share of draws whose 99 % subset has errors ≤ 2 (thesis Fig. 3.7)."""
         row = int(np.argmin(np.abs(self.grid - sigma)))
