@@ -206,8 +206,9 @@ VISIBLE_TEXT = """() => {
 UNTYPESET = """() => [...document.querySelectorAll("article .math")]
   .filter(e => !e.querySelector("mjx-container")).map(e => e.textContent.slice(0, 60))"""
 # Rows of the tables under the "Paper vs this run" heading of a section page.
-COMPARISON_ROWS = """() => [...document.querySelectorAll("article section")]
-  .filter(s => /^(\d+(\.\d+)*\.?\s*)?paper vs this run/i.test((s.querySelector("h1, h2, h3")?.textContent || "").trim()))
+COMPARISON_ROWS = r"""() => [...document.querySelectorAll("article section")]
+  .filter(s => /^(\d+(\.\d+)*\.?\s*)?paper vs this run/i
+    .test((s.querySelector("h1, h2, h3")?.textContent || "").trim()))
   .flatMap(s => [...s.querySelectorAll("table tbody tr")]).length"""
 
 
