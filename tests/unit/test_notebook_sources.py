@@ -1,5 +1,7 @@
 """The notebook sources are valid nbformat and carry no outputs (the executed copies live in book/, not in git)."""
 
+import json
+from collections import Counter
 from pathlib import Path
 
 import nbformat
@@ -14,6 +16,13 @@ def test_source_notebook_is_valid_and_stripped(path):
     nbformat.validate(nb)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code and all(not c.outputs and c.execution_count is None for c in code)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_cell_ids_are_unique_as_stored(path):
+    """nbformat silently renames a repeated cell id on read (a new random id each run), so check the file."""
+    ids = Counter(c["id"] for c in json.loads(path.read_text())["cells"] if "id" in c)
+    assert not [i for i, n in ids.items() if n > 1], f"{path.stem}: repeated cell ids"
 
 
 def code_lines(cell) -> list[str]:
