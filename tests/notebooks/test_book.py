@@ -338,17 +338,23 @@ def test_data_chapter_shows_its_figures_with_captions_and_rendered_math(served_b
 
 
 @pytest.mark.browser
-def test_make_pdf_prints_every_page_with_its_figures(built_book, browser, tmp_path):
+def test_make_pdf_prints_every_page_with_its_figures(built_book, tmp_path):
     """The PDF of the smoke book (scripts/book_pdf.py, `make pdf`): at least a page per book page, and at least as
-    many embedded images as the HTML pages show figures."""
+    many embedded images as the HTML pages show figures. Run as its own process, as `make pdf` runs it (the
+    browser fixture's Playwright loop would refuse a second one in this process)."""
     from bs4 import BeautifulSoup
     from pypdf import PdfReader
 
     from scripts import book_pdf
 
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
     root = built_book.parent.parent
     out = tmp_path / "book.pdf"
-    assert book_pdf.main(["--html", str(built_book), "--toc", str(root / "_toc.yml"), "--output", str(out)]) == 0
+    made = subprocess.run([sys.executable, "-m", "scripts.book_pdf", "--html", str(built_book),
+                           "--toc", str(root / "_toc.yml"), "--output", str(out)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    assert made.returncode == 0, made.stderr[-3000:]
     pages = book_pdf.page_order(root / "_toc.yml")
     figures = sum(len(BeautifulSoup((built_book / p).read_text(errors="replace"), "html.parser")
                       .select("article figure img")) for p in pages)

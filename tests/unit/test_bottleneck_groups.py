@@ -127,3 +127,15 @@ def test_origin_at_init_table_has_a_row_per_depth_and_width():
     table = networks.origin_at_init(networks.train_all(cfg), seeds=3)
     assert len(table) == 6 and isinstance(table, pd.DataFrame)
     assert ((table.filter(like="at init") >= 0) & (table.filter(like="at init") <= 1)).all().all()
+
+
+def test_page_table_names_a_missing_network_and_a_run_still_improving():
+    table = pd.DataFrame([{"depth": "deep", "p": 2, "seed": s, "lowest val loss": 1.0, "epoch of the lowest": 9,
+                           **{f"best epoch, patience {q}": 9 for q in long_run.PATIENCES},
+                           **{f"stops at, patience {q}": stop for q in long_run.PATIENCES}}
+                          for s, stop in ((0, 0), (1, 59))])
+    this_run = pd.DataFrame([{"depth": "deep", "p": 2, "seed": 0, "best val loss": 1.23456}])
+    page = long_run.page_table(table, this_run)
+    column = f"stops at, patience {long_run.PATIENCES[0]}"
+    assert list(page[column]) == ["still improving", 59]
+    assert list(page["best val loss, this page"]) == [1.2346, "not in this run"]

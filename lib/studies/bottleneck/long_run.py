@@ -100,3 +100,18 @@ def main(cap: int = LONG_CAP) -> None:
 
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else LONG_CAP)
+
+
+def page_table(table: pd.DataFrame, this_run: pd.DataFrame) -> pd.DataFrame:
+    """The long run beside this page's run (`this_run`: depth, p, seed, best val loss), rounded for reading: a
+    stopping epoch of 0 reads "still improving", a network this profile does not train reads "not in this run"."""
+    page = table.merge(this_run[["depth", "p", "seed", "best val loss"]]
+                       .rename(columns={"best val loss": "best val loss, this page"}),
+                       on=["depth", "p", "seed"], how="left").set_index(["depth", "p", "seed"]).round(4)
+    page = page.astype(object)
+    for patience in PATIENCES:
+        column = f"stops at, patience {patience}"
+        page[column] = page[column].map(lambda epoch: epoch if epoch > 0 else "still improving")
+    page["best val loss, this page"] = page["best val loss, this page"].map(
+        lambda loss: "not in this run" if pd.isna(loss) else loss)
+    return page
