@@ -23,10 +23,10 @@ def html_table(header: list[str], rows: list[list[str]], css_class: str) -> HTML
     return HTML(f'<table class="table {css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
 
 
-def paper_vs_run(claims: list[dict], section: str | None = None) -> HTML:
+def paper_vs_run(claims: list[dict], section: str) -> HTML:
     """One row per claim of the ledger: claim, source, statement, paper, this run, verdict, note; and, when the
     section has a committed reference run of its `paper` profile (lib.reference), what that run measured."""
-    reference = load_reference(section) if section else None
+    reference = load_reference(section)
     rows = [[(' class="claim-id"', html.escape(c["id"])), ("", html.escape(c["source"])),
              ("", html.escape(c["statement"])),
              ("", "— (beyond the paper)" if c["origin"] == "beyond" else html.escape(format_value(c["paper"]))),

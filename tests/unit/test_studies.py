@@ -53,3 +53,4 @@ def test_a_chapter_in_the_ledger_has_its_paper_vs_run_table_where_the_scorecard_
     assert f"tab-{section}-paper-vs-run" in names
     table = cells[names.index(f"tab-{section}-paper-vs-run")]
     assert "paper_vs_run(" in table.source and "NBVAL_CHECK_OUTPUT" in table.source
+    assert "STUDY.name)" in table.source, "the table names its section, so a reference run shows beside it"
