@@ -41,3 +41,23 @@ def test_bad_frames_or_start_are_refused_with_the_parameter_named():
         frames_explorer({}, "k", "x")
     with pytest.raises(ValueError, match="start"):
         frames_explorer({0: line(0)}, "k", "x", start=5)
+
+
+def test_a_frame_keeps_the_books_resolution_and_its_picture_in_a_small_palette():
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from lib.explorer import PALETTE, png_data_url
+    from lib.plots import FIGURE_DPI
+
+    fig = line(1.0)
+    fig.canvas.draw()
+    full = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
+    frame = Image.open(io.BytesIO(base64.b64decode(png_data_url(fig).split(",", 1)[1])))
+    assert frame.mode == "P" and len(frame.getcolors()) <= PALETTE
+    assert round(frame.info["dpi"][0]) == FIGURE_DPI
+    drawn = np.asarray(frame.convert("RGB")).astype(int)
+    assert drawn.mean() < 255 and abs(drawn.mean() - full.mean()) < 20  # the same picture, not a blank one

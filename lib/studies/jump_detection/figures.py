@@ -234,3 +234,12 @@ def explorer(trained: Trained, theta: float, noise: float, position: int = 50, n
     axes[1].legend(fontsize="small")
     axes[2].legend(fontsize="x-small", loc="upper left")
     return fig
+
+
+EXPLORER_POSITIONS = (FIRST_POSITION, 30, 40, 50, 60, 70, 80)  # the explorer's jump positions: first to last class
+
+
+def explorer_frames(trained: Trained, theta: float, noise: float,
+                    positions: tuple[int, ...] = EXPLORER_POSITIONS, noise_seed: int = 0) -> dict[int, Figure]:
+    """explorer() with the jump at each position, one noise draw for all: the frames of the kernel-free explorer."""
+    return {position: explorer(trained, theta, noise, position, noise_seed) for position in positions}
