@@ -15,7 +15,6 @@ from PIL import Image
 
 from lib.plots import FIGURE_DPI
 
-
 PALETTE = 128  # colours of an explorer frame: a third of the full-colour PNG's bytes, the same picture to the eye
 
 
