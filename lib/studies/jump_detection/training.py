@@ -2,8 +2,9 @@
 settings, every shape trained (or loaded from the model cache), and the CNNs again with the other conv activation."""
 
 from dataclasses import dataclass
+from functools import partial
 
-from lib import data, models, train
+from lib import data, models, parallel, train
 from lib.studies.jump_detection.nets import LENGTH_5, SHAPES, TrainingCurve, train_shape
 
 CURVE_SHAPE = "2-layer MLP"  # the model of thesis Fig. 3.9: only it pays for a training-set pass per epoch
@@ -61,25 +62,29 @@ class Trained:
         return all(bool(self.histories[n].converged.all()) for n in names)
 
 
-def train_all(cfg, splits: data.JumpSplits) -> Trained:
-    """The seven shapes and the length-5 CNN with n_seeds seeds, then the three CNNs with the other conv
-    activation and alt_seeds seeds; each shape one engine call, cached."""
-    nets, histories, curve = {}, {}, None
+def shape_calls(cfg, splits: data.JumpSplits) -> list[tuple[str, partial]]:
+    """(name, engine call) of every network of the run: the seven shapes and the length-5 CNN with n_seeds seeds,
+    then the three CNNs with the other conv activation and alt_seeds seeds; each shape one engine call."""
     main_cfg = engine_config(cfg, cfg.n_seeds)
-    for shape in (*SHAPES, LENGTH_5):
-        net, history, recorded = train_shape(shape, range(cfg.n_seeds), splits, data_identity(cfg), main_cfg,
-                                             record_curve=shape.name == CURVE_SHAPE,
-                                             conv_activation=cfg.conv_activation)
-        nets[shape.name], histories[shape.name] = net, history
-        curve = recorded if recorded is not None else curve
-    alternatives = []
+    calls = [(shape.name, partial(train_shape, shape, range(cfg.n_seeds), splits, data_identity(cfg), main_cfg,
+                                  record_curve=shape.name == CURVE_SHAPE, conv_activation=cfg.conv_activation))
+             for shape in (*SHAPES, LENGTH_5)]
     if cfg.alt_seeds:
         other = other_activation(cfg.conv_activation)
-        for shape in SHAPES:
-            if shape.name in CNN_NAMES:
-                name = alternative_name(shape.name, other)
-                nets[name], histories[name], _ = train_shape(
-                    shape, range(cfg.alt_seeds), splits, data_identity(cfg), engine_config(cfg, cfg.alt_seeds),
-                    record_curve=False, conv_activation=other)
-                alternatives.append(name)
-    return Trained(nets, histories, curve, tuple(alternatives))
+        calls += [(alternative_name(shape.name, other),
+                   partial(train_shape, shape, range(cfg.alt_seeds), splits, data_identity(cfg),
+                           engine_config(cfg, cfg.alt_seeds), record_curve=False, conv_activation=other))
+                  for shape in SHAPES if shape.name in CNN_NAMES]
+    return calls
+
+
+def train_all(cfg, splits: data.JumpSplits) -> Trained:
+    """Every network of shape_calls, trained on the machine's cores (lib.parallel) or loaded from the cache."""
+    calls = shape_calls(cfg, splits)
+    parallel.fill_cache([call for _, call in calls])
+    nets, histories, curve = {}, {}, None
+    for name, call in calls:
+        nets[name], histories[name], recorded = call()
+        curve = recorded if recorded is not None else curve
+    alternatives = tuple(name for name, _ in calls[len(SHAPES) + 1:])
+    return Trained(nets, histories, curve, alternatives)
