@@ -72,3 +72,29 @@ def test_searched_grid_is_the_whole_grid_or_the_focus_choice():
 
     assert experiments.searched(All, Focus) == {}
     assert experiments.searched(OnFocus, Focus) == {"optimizers": ("sgd",), "lrs": (0.1,)}
+
+
+def test_worker_calls_train_the_specs_the_page_then_loads(tmp_path, monkeypatch):
+    """A worker trains exactly the stack train_grid looks up: the same spec, its data set named, not shipped."""
+    monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
+
+    class Both(Cfg):
+        optimizers = ("adam", "sgd")
+
+    specs = ms.grid_specs(6, Both)
+    assert [(o, r) for o, r, _ in specs] == [("adam", (1e-3,)), ("sgd", (0.1,))]
+    assert all(spec.k == 2 and spec.seed == (0, 1) for _, _, spec in specs)
+    calls = experiments.worker_calls("fmnist", 6, Both)
+    assert [(c.func, c.args) for c in calls] == [(cr.train_on, (spec, "fmnist")) for _, _, spec in specs]
+    loaded = []
+    monkeypatch.setattr(cr, "load_task", lambda dataset, n: loaded.append((dataset, n)) or TASK)
+    calls[0]()
+    assert loaded == [("fmnist", Cfg.n_train)] and len(list(tmp_path.rglob("*.pt"))) == 1
+    monkeypatch.setattr(cr, "_train_payload", lambda *a: (_ for _ in ()).throw(AssertionError("trained again")))
+    assert ms.train_grid(TASK, 6, Both, optimizers=("adam",)).optimizer == "adam"
+
+
+def test_corruption_spec_stacks_every_fraction_for_every_seed():
+    spec = ms.corruption_spec(Cfg, "uniform")
+    assert spec.corruption == (0.0, 0.0, 0.5, 0.5, 1.0, 1.0) and spec.seed == (0, 1, 0, 1, 0, 1)
+    assert spec.n_train == Cfg.n_corrupt and spec.patience is None and spec.corruption_mode == "uniform"

@@ -2,12 +2,13 @@
 the validation-selected seed, the 2-D codes of p = 2)."""
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import torch
 
-from lib import data, models, probes
+from lib import data, models, parallel, probes
 from lib.jump_errors import error_measures, predicted_positions
 from lib.studies.bottleneck import nets as bn
 from lib.studies.bottleneck.params import P_SETS
@@ -52,13 +53,17 @@ def jump_data(cfg) -> tuple[data.JumpSplits, dict]:
 
 
 def train_all(cfg) -> Trained:
-    """All (p, seed) of each depth, one engine call per width group (or from the model cache), merged."""
+    """All (p, seed) of each depth, one engine call per width group (trained on the machine's cores, lib.parallel,
+    or loaded from the model cache), merged."""
     splits, data_id = jump_data(cfg)
     members = bn.Members(P_SETS[cfg.p_set], tuple(range(cfg.n_seeds)))
     groups = group_configs(members, cfg)
+    calls = {depth: [partial(bn.train_bottlenecks, group, depth == "deep", splits, data_id, c, cfg.init)
+                     for group, c in groups] for depth in DEPTHS}
+    parallel.fill_cache([call for depth in DEPTHS for call in calls[depth]])
     nets, histories = {}, {}
     for depth in DEPTHS:
-        parts = [bn.train_bottlenecks(group, depth == "deep", splits, data_id, c, cfg.init) for group, c in groups]
+        parts = [call() for call in calls[depth]]
         nets[depth] = bn.merge_stacks([net for net, _ in parts], [g for g, _ in groups], members, depth == "deep")
         histories[depth] = bn.merge_histories([h for _, h in parts], [g for g, _ in groups], members)
     return Trained(splits, members, data_id, groups, nets, histories, cfg.init)

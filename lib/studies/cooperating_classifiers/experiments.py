@@ -3,15 +3,18 @@ perplexities, label corruption; and the claims recorded from them."""
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
+from lib import parallel
 from lib.claims import Ledger, over_repeats
 from lib.studies.cooperating_classifiers import measures as ms
 from lib.studies.cooperating_classifiers import runs as cr
 from lib.train import log_steps
 
 KINDS = ("continuous", "discrete", "combined")
+CORRUPTIONS = ("other", "uniform")  # a different class; any class (Zhang et al. 2017)
 
 
 @dataclass(frozen=True)
@@ -38,15 +41,28 @@ class Networks:
                 "FMNIST 7x100 sigmoid": self.sigmoid}
 
 
+def worker_calls(dataset: str, depth: int, cfg, **grid) -> list[partial]:
+    """A grid's engine calls as tasks for the worker processes (lib.parallel)."""
+    return [partial(cr.train_on, spec, dataset) for _, _, spec in ms.grid_specs(depth, cfg, **grid)]
+
+
 def train_networks(cfg) -> Networks:
-    """Train (or load from the model cache) every network of the page."""
-    mnist, fmnist = cr.load_task("mnist", cfg.n_train), cr.load_task("fmnist", cfg.n_train)
+    """Train (or load from the model cache) every network of the page, in two rounds on the machine's cores: what
+    does not depend on a grid's choice (with the label-corruption runs), then the depth sweep, which uses the
+    optimiser and rate chosen for the FMNIST 6x100 network."""
     steps_per_epoch = math.ceil(cfg.n_train / 100)
     snaps = log_steps(cfg.snapshot_epochs * steps_per_epoch, cfg.snapshots)
+    sigmoid_grid = {"activation": "sigmoid", "optimizers": ("adam",), "lrs": cfg.sigmoid_lrs}
+    parallel.fill_cache([*worker_calls("fmnist", ms.FOCUS[0], cfg, snapshot_steps=snaps),
+                         *worker_calls("mnist", ms.FOCUS[0], cfg), *worker_calls("fmnist", 7, cfg, **sigmoid_grid),
+                         *(partial(cr.train_on, ms.corruption_spec(cfg, mode), "mnist") for mode in CORRUPTIONS)])
+    mnist, fmnist = cr.load_task("mnist", cfg.n_train), cr.load_task("fmnist", cfg.n_train)
     focus = ms.train_grid(fmnist, ms.FOCUS[0], cfg, snapshot_steps=snaps)
+    others = sorted(set(cfg.depths) - {ms.FOCUS[0]})
+    parallel.fill_cache([call for d in others for call in worker_calls("fmnist", d, cfg, **searched(cfg, focus))])
     depths = {d: focus if d == ms.FOCUS[0] else ms.train_grid(fmnist, d, cfg, **searched(cfg, focus))
               for d in sorted({*cfg.depths, ms.FOCUS[0]})}
-    sigmoid = ms.train_grid(fmnist, 7, cfg, activation="sigmoid", optimizers=("adam",), lrs=cfg.sigmoid_lrs)
+    sigmoid = ms.train_grid(fmnist, 7, cfg, **sigmoid_grid)
     return Networks(mnist, fmnist, ms.train_grid(mnist, ms.FOCUS[0], cfg), depths, sigmoid, steps_per_epoch)
 
 
@@ -126,7 +142,7 @@ def perplexities(nets: Networks, cfg) -> dict[str, dict[str, np.ndarray]]:
 def corruption(cfg) -> dict[str, ms.Corruption]:
     """Label-corruption runs on MNIST, both ways of corrupting."""
     task = cr.load_task("mnist", cfg.n_corrupt)
-    return {mode: ms.corruption_runs(task, cfg, mode) for mode in ("other", "uniform")}
+    return {mode: ms.corruption_runs(task, cfg, mode) for mode in CORRUPTIONS}
 
 
 def record_claims(ledger: Ledger, nets: Networks, evals: dict, timeline: dict, ppl: dict,

@@ -45,17 +45,28 @@ def grid_rates(cfg, optimizer: str) -> tuple[float, ...]:
     return tuple(cfg.adam_lrs if optimizer == "adam" else cfg.sgd_lrs)
 
 
-def train_grid(task: cr.Task, depth: int, cfg, *, activation: str = "relu", optimizers: Sequence[str] | None = None,
-               lrs: Sequence[float] | None = None, snapshot_steps: tuple[int, ...] = ()) -> GridRun:
-    """Train depth×100 networks on `task` for every optimiser and rate × `n_seeds` seeds (one engine call per
-    optimiser) and keep the grid point with the lowest mean best validation loss (slides: "lr grid search")."""
-    best, scores = None, {}
+def grid_specs(depth: int, cfg, *, activation: str = "relu", optimizers: Sequence[str] | None = None,
+               lrs: Sequence[float] | None = None, snapshot_steps: tuple[int, ...] = ()
+               ) -> list[tuple[str, tuple[float, ...], cr.RunSpec]]:
+    """The engine calls of a depth×100 grid, one per optimiser: (optimiser, its rates, the stack of every rate ×
+    `n_seeds` seeds)."""
+    specs = []
     for optimizer in optimizers or cfg.optimizers:
         rates = tuple(lrs or grid_rates(cfg, optimizer))
         lr, seeds = cr.grid_members(rates, cfg.n_seeds, cfg.seed)
-        spec = cr.RunSpec(depth, FOCUS[1], len(seeds), seeds, cfg.n_train, activation=activation,
-                          optimizer=optimizer, lr=lr, max_epochs=cfg.max_epochs if activation == "relu"
-                          else cfg.sigmoid_epochs, patience=cfg.patience, snapshot_steps=snapshot_steps)
+        specs.append((optimizer, rates, cr.RunSpec(
+            depth, FOCUS[1], len(seeds), seeds, cfg.n_train, activation=activation, optimizer=optimizer, lr=lr,
+            max_epochs=cfg.max_epochs if activation == "relu" else cfg.sigmoid_epochs, patience=cfg.patience,
+            snapshot_steps=snapshot_steps)))
+    return specs
+
+
+def train_grid(task: cr.Task, depth: int, cfg, **grid) -> GridRun:
+    """Train depth×100 networks on `task` for every optimiser and rate × `n_seeds` seeds (grid_specs: one engine
+    call per optimiser) and keep the grid point with the lowest mean best validation loss (slides: "lr grid
+    search")."""
+    best, scores = None, {}
+    for optimizer, rates, spec in grid_specs(depth, cfg, **grid):
         run = cr.trained(spec, task)
         val = torch.nan_to_num(run.history.val_loss, nan=torch.inf).min(0).values.view(len(rates), -1).mean(1)
         for i, rate in enumerate(rates):
@@ -197,13 +208,22 @@ class Corruption:
     settled: bool
 
 
-def corruption_runs(task: cr.Task, cfg, mode: str) -> Corruption:
+def corruption_fractions(cfg) -> tuple[float, ...]:
+    """The corrupted fractions, each once, in increasing order."""
+    return tuple(sorted({float(f) for f in cfg.fractions}))
+
+
+def corruption_spec(cfg, mode: str) -> cr.RunSpec:
     """The 6x100 network on `n_corrupt` images at every fraction × seed (one engine call), no early stopping."""
-    fs = tuple(sorted({float(f) for f in cfg.fractions}))
-    fractions, seeds = cr.grid_members(fs, cfg.n_seeds, cfg.seed)
-    spec = cr.RunSpec(*FOCUS, len(seeds), seeds, cfg.n_corrupt, optimizer="adam", lr=1e-3,
+    fractions, seeds = cr.grid_members(corruption_fractions(cfg), cfg.n_seeds, cfg.seed)
+    return cr.RunSpec(*FOCUS, len(seeds), seeds, cfg.n_corrupt, optimizer="adam", lr=1e-3,
                       max_epochs=cfg.corrupt_epochs, patience=None, restore_best=False, corruption=fractions,
                       corruption_mode=mode)
+
+
+def corruption_runs(task: cr.Task, cfg, mode: str) -> Corruption:
+    """The label-corruption stack of corruption_spec, trained or from the cache, scored on its own labels."""
+    fs, spec = corruption_fractions(cfg), corruption_spec(cfg, mode)
     run = cr.trained(spec, task)
     train = cr.accuracy(run.net, task.x_train, run.y_train).view(len(fs), -1).numpy()
     test = cr.accuracy(run.net, task.x_test, task.y_test).view(len(fs), -1).numpy()

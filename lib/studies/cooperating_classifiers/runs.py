@@ -166,6 +166,12 @@ def trained(spec: RunSpec, task: Task) -> Run:
     return Run(net.cpu(), cache.history_of(payload), y_train, corrupted, snapshots)
 
 
+def train_on(spec: RunSpec, dataset: str) -> None:
+    """Train `spec` on `dataset` (loaded here, with spec.n_train images) into the model cache: a worker's task
+    (lib.parallel), which ships the spec and the data set's name rather than the images."""
+    trained(spec, load_task(dataset, spec.n_train))
+
+
 def at_snapshot(spec: RunSpec, state: dict[str, torch.Tensor]) -> StackedNet:
     """A stack with the weights of one snapshot."""
     net = build(spec)
