@@ -352,3 +352,22 @@ def test_fan_in_range_and_grid_organisation():
     w, fraction, ratios, lo, hi = organisation.network_view(net, 2, x.float(), y, 5)
     assert found[2] == pytest.approx(organisation.organisation(fraction, w.w2, w.w3))
     assert fraction.shape == (5, 8) and ratios.shape == (8,) and lo.shape == hi.shape == (5,)
+
+
+def test_a_worker_trains_the_grid_and_baseline_the_page_then_loads(tmp_path, monkeypatch):
+    monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.rand(150, 6, generator=gen), torch.randint(3, (150,), generator=gen)
+    d = grid.Data(x[:80], y[:80], x[80:110], y[80:110], x[110:], y[110:], "random-150")
+    loaded = []
+    monkeypatch.setattr(grid, "load_data", lambda n_train, n_eval: loaded.append((n_train, n_eval)) or d)
+    spec = grid.GridSpec(hidden=5, lrs=(0.1,), seeds=(3, 4), batch_size=20, max_epochs=2, patience=2, device="cpu")
+    for baseline in (False, True):
+        grid.train_in_worker(spec, 80, 40, baseline)
+    assert loaded == [(80, 40)] * 2 and len(list(tmp_path.glob("models/*.pt"))) == 2
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(grid, "train", no_training)
+    assert grid.trained_grid(spec, d).net.k == 2 and grid.train_baseline(spec, d).class_acc.shape == (2, 3)

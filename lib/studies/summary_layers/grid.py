@@ -1,12 +1,15 @@
 """Summary layers (Davel 2020 §4.1): the learning-rate × seed grid of 784-H-2-10 networks, trained in one engine
 call per H, strict accuracies and the model selection on strict validation accuracy."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from lib import parallel
 from lib.cache import cached_train, history_of, result_payload
 from lib.models import StackedNet, mlp, summary_mlp
 from lib.scoring import strictly_correct
@@ -207,6 +210,24 @@ def train_baseline(spec: GridSpec, d: Data) -> "Baseline":
     class_acc = np.stack([correct[:, d.y_eval == c].mean(dim=1).numpy() for c in range(int(y_train.max()) + 1)], 1)
     return Baseline(spec, history_of(payload), acc, select_member(acc["val"], len(spec.lrs), len(spec.seeds))[1],
                     class_acc)
+
+
+def train_in_worker(spec: GridSpec, n_train: int, n_eval: int, baseline: bool) -> None:
+    """One H's grid (or its baseline) trained into the model cache, the data loaded here: a worker's task
+    (lib.parallel), which ships the spec rather than the images."""
+    d = load_data(n_train, n_eval)
+    if baseline:
+        train_baseline(spec, d)
+    else:
+        train_grid(spec, d.x_train, d.y_train, d.x_val, d.y_val, d.data_id)
+
+
+def train_on_cores(specs: Iterable[GridSpec], n_train: int, n_eval: int) -> None:
+    """Every H's grid and baseline trained on the machine's cores (lib.parallel) into the model cache, from which
+    trained_grid and train_baseline then load them."""
+    specs = list(specs)
+    parallel.fill_cache([partial(train_in_worker, spec, n_train, n_eval, baseline)
+                         for baseline in (False, True) for spec in specs])
 
 
 def split_tensors(pair: tuple[np.ndarray, np.ndarray], count: int | None = None) -> tuple[Tensor, Tensor]:
