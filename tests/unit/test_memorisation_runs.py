@@ -75,3 +75,27 @@ def test_smoke_run_records_every_claim_and_unconverged_networks_never_differ():
     assert not jump.converged["memorising"].any()  # 10 epochs of SGD cannot fit random labels
     for row in rows:
         assert row["verdict"] != "differs" or row["converged"]
+
+
+def test_train_on_cores_hands_every_task_and_kind_to_a_worker_with_picklable_parameters(monkeypatch):
+    import pickle
+
+    from lib import parallel
+
+    handed = []
+    monkeypatch.setattr(parallel, "fill_cache", lambda calls: handed.extend(calls))
+    cfg = resolve("memorisation", "smoke")
+    runs.train_on_cores(cfg)
+    assert sorted((c.args[1], c.args[2]) for c in handed) == sorted(
+        (task, kind) for task in runs.TASKS for kind in runs.KINDS)
+    shipped = pickle.loads(pickle.dumps(handed[0].args[0]))
+    assert vars(shipped) == vars(cfg)
+
+
+def test_a_worker_trains_the_record_the_page_then_loads(tmp_path, monkeypatch):
+    monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
+    cfg = resolve("memorisation", "smoke")
+    runs.run_in_worker(cfg, "jump", "learning")
+    assert len(list(tmp_path.glob("models/*.pt"))) == 1
+    monkeypatch.setattr(runs, "train_to_memorise", lambda *a, **k: (_ for _ in ()).throw(AssertionError("again")))
+    assert "epoch" in runs.run(runs.jump_sets(cfg), runs.jump_training(cfg), "learning")

@@ -6,12 +6,15 @@ learning networks train on true labels until their validation loss has not falle
 analysed at its minimum. A network converged when it reached that point before its epoch cap.
 """
 
+import dataclasses
 from dataclasses import dataclass
+from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 import torch
 
-from lib import data, models
+from lib import data, models, parallel
 from lib.cache import cached_train
 from lib.studies.memorisation.params import thesis_epochs
 from lib.studies.memorisation.training import (
@@ -127,6 +130,25 @@ def run(sets: Sets, how: Training, kind: str) -> dict:
                                  EvalSet(sets.x_test, sets.y_test), tcfg, stop=kind == "memorising",
                                  patience=patience, every=how.every, curve_every=how.every * how.curve_every)
     return cached_train(key, build)
+
+
+TASKS = ("jump", "mnist")
+
+
+def run_in_worker(cfg, task: str, kind: str) -> None:
+    """One (task, kind) record trained into the model cache, its sets built here from the parameters: a worker's
+    task (lib.parallel), which ships the parameters rather than the data."""
+    if task == "jump":
+        run(jump_sets(cfg), jump_training(cfg), kind)
+    else:
+        run(mnist_sets(cfg), mnist_training(cfg), kind)
+
+
+def train_on_cores(cfg) -> None:
+    """Every record of the page (both tasks, both kinds) trained on the machine's cores (lib.parallel) into the
+    model cache, from which measures.outcome then loads them."""
+    values = SimpleNamespace(**dataclasses.asdict(cfg))  # picklable, with the same attributes
+    parallel.fill_cache([partial(run_in_worker, values, task, kind) for task in TASKS for kind in KINDS])
 
 
 def analysed_epoch(record: dict, kind: str) -> np.ndarray:
