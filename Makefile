@@ -9,10 +9,10 @@ EXECUTED := $(SECTIONS:%=book/%.ipynb)
 LIB := $(shell find lib -name '*.py')
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book pdf test section paper sweep bench clean help
+.PHONY: install book pdf screenshots test section paper sweep bench clean help
 
 help:
-	@echo "make book | make pdf | make test | make section S=<name> P=\"key=value ...\" [PUBLISH=1] | make paper [S=<name>] | make sweep S=<name> GRID=\"key=v1,v2\" | make bench | make clean"
+	@echo "make book | make pdf | make screenshots | make test | make section S=<name> P=\"key=value ...\" [PUBLISH=1] | make paper [S=<name>] | make sweep S=<name> GRID=\"key=v1,v2\" | make bench | make clean"
 	@echo "sections: $(SECTIONS)"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -41,6 +41,10 @@ endif
 # The whole book as one PDF (_build/nodewise.pdf), printed from the HTML build by headless Chromium.
 pdf: book
 	$(BIN)/python -m scripts.book_pdf
+
+# Full-page screenshots of every page at 1400 and 400 px (_build/screenshots/), to compare builds by eye.
+screenshots: book
+	$(BIN)/python -m scripts.book_screenshots
 
 test: $(STAMP)
 	$(BIN)/python -m scripts.vendor_assets

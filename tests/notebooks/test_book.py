@@ -365,12 +365,30 @@ def test_make_pdf_prints_every_page_with_its_figures(built_book, tmp_path):
 
 
 @pytest.mark.browser
+def test_make_screenshots_saves_a_page_at_the_phone_width(built_book, tmp_path):
+    """scripts/book_screenshots.py (`make screenshots`): a full-page PNG of the page at the asked width."""
+    from PIL import Image
+
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    made = subprocess.run([sys.executable, "-m", "scripts.book_screenshots", "--html", str(built_book),
+                           "--output", str(tmp_path), "--widths", "400", "book/data.html"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr[-3000:]
+    with Image.open(tmp_path / "book-data-400.png") as shot:
+        assert shot.width == 400 and shot.height > 900  # the whole page, longer than one screen
+
+
+@pytest.mark.browser
 def test_tables_scroll_rather_than_overflow_on_a_phone(served_book, browser):
-    """At 400 px every table fits the article or sits in a box that scrolls sideways (none is clipped)."""
+    """At 400 px every table fits the article or sits in a box that scrolls sideways (none is clipped), and no
+    page is wider than the phone (nothing to scroll sideways but those boxes)."""
     problems = []
     for section in SECTIONS:
         page = browser.new_page(viewport={"width": 400, "height": 800})
         page.goto(f"{served_book}/book/{section}.html", wait_until="networkidle")
         problems += [f"{section}: table {t!r} overflows the page" for t in page.evaluate(OVERFLOWING_TABLES)]
+        wide = page.evaluate("() => document.documentElement.scrollWidth")
+        problems += [f"{section}: the page is {wide} px wide at 400 px"] if wide > 400 else []
         page.close()
     assert not problems, "\n".join(problems)

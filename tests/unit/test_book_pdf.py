@@ -38,3 +38,11 @@ def test_a_missing_page_stops_before_printing_and_names_it(tmp_path, capsys):
     args = ["--html", str(tmp_path / "html"), "--toc", str(toc), "--output", str(tmp_path / "o.pdf")]
     assert book_pdf.main(args) == 2
     assert "book/data.html" in capsys.readouterr().err and not (tmp_path / "o.pdf").exists()
+
+
+def test_screenshot_names_and_a_missing_build_is_refused(tmp_path, capsys):
+    from scripts import book_screenshots
+
+    assert book_screenshots.shot_name("book/jump_detection.html", 400) == "book-jump_detection-400.png"
+    assert book_screenshots.main(["--html", str(tmp_path), "book/data.html"]) == 2
+    assert "run make book first" in capsys.readouterr().err
