@@ -37,12 +37,21 @@ def first_difference(s: np.ndarray) -> np.ndarray:
     return d
 
 
+def smoothed_difference(x: np.ndarray, width: int = 19, tau: float = 2.9) -> np.ndarray:
+    """d/dx (g_τ * x), the detector's curve (thesis §3.2.1); linear in x: (N, n)."""
+    return first_difference(smooth(x, gaussian_window(width, tau)))
+
+
+def argmax_position(d: np.ndarray, positions: tuple[int, int] = (21, 80)) -> np.ndarray:
+    """The 1-based position lo..hi where the detector's curve d (N, n) is largest: (N,)."""
+    lo, hi = positions
+    return lo + np.argmax(d[:, lo - 1:hi], axis=1)
+
+
 def detect_jumps(x: np.ndarray, width: int = 19, tau: float = 2.9,
                  positions: tuple[int, int] = (21, 80)) -> np.ndarray:
     """Predicted t0 (1-based) = argmax of d/dx (g_τ * x) over positions lo..hi (thesis §3.2.1): (N,)."""
-    d = first_difference(smooth(x, gaussian_window(width, tau)))  # (N, n)
-    lo, hi = positions
-    return lo + np.argmax(d[:, lo - 1:hi], axis=1)
+    return argmax_position(smoothed_difference(x, width, tau), positions)
 
 
 def detector_filter(width: int = 19, tau: float = 2.9) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy as np
 
 from lib import data
 from lib.jump_errors import ErrorMeasures, error_measures, lowest_fraction
-from lib.studies.jump_detection.baseline import detect_jumps
+from lib.studies.jump_detection.baseline import argmax_position, smoothed_difference
 
 PAPER_BASELINE = ErrorMeasures(0.5532, 1.4946, 0.4917, 0.7443)  # thesis Table 3.1
 # The measures σ is estimated from: L2 is left out, a handful of outliers (errors up to ~60) dominate it.
@@ -61,15 +61,17 @@ def crossing(grid: np.ndarray, values: np.ndarray, target: float) -> float:
 
 def scan_sigma(grid: np.ndarray, n_test: int, draws: int, theta: float, seed: int) -> SigmaScan:
     """Baseline errors on `draws` test sets of n_test signals at every σ of the grid (draw d uses seed + 1000 + d,
-    the same noise pattern scaled at every σ, so each draw's curve is smooth in σ)."""
+    the same noise pattern scaled at every σ, so each draw's curve is smooth in σ). The detector's curve is linear
+    in the signal, so it is computed once for the steps and once for the noise of a draw and combined per σ."""
     measures = {k: np.empty((len(grid), draws)) for k in PAPER_BASELINE.as_dict()}
     max_99 = np.empty((len(grid), draws))
     for d in range(draws):
         unit = data.jump_signals(n_test, theta=0.0, sigma=1.0, seed=seed + 1000 + d)  # θ = 0: x is unit noise
         positions = unit.positions
-        steps = data.step_signals(positions, unit.x.shape[1], theta)
+        step_curve = smoothed_difference(data.step_signals(positions, unit.x.shape[1], theta))
+        noise_curve = smoothed_difference(unit.x)
         for row, s in enumerate(grid):
-            predicted = detect_jumps(steps + float(s) * unit.x)
+            predicted = argmax_position(step_curve + float(s) * noise_curve)
             for k, v in error_measures(predicted, positions).as_dict().items():
                 measures[k][row, d] = v
             max_99[row, d] = lowest_fraction(predicted - positions).max()
