@@ -139,3 +139,18 @@ def test_page_table_names_a_missing_network_and_a_run_still_improving():
     column = f"stops at, patience {long_run.PATIENCES[0]}"
     assert list(page[column]) == ["still improving", 59]
     assert list(page["best val loss, this page"]) == [1.2346, "not in this run"]
+
+
+def test_the_workers_get_the_longest_calls_first(monkeypatch, tmp_path):
+    """Wide (high-cap) calls before narrow ones, deep before shallow: the two cores finish together."""
+    from lib import parallel
+
+    monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
+    handed = []
+    monkeypatch.setattr(parallel, "fill_cache", lambda calls: handed.extend(calls))
+    cfg = SimpleNamespace(seed=0, n_train=200, n_val=100, n_test=100, theta=3.0, sigma=1.0, p_set="table",
+                          n_seeds=1, lr=0.01, batch_size=100, max_epochs=2, narrow_epochs=1, patience=1,
+                          init="glorot")
+    networks.train_all(cfg)
+    order = [(call.args[4].max_epochs, call.args[1]) for call in handed]
+    assert order == [(2, True), (2, False), (1, True), (1, False)]

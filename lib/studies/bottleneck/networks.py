@@ -60,7 +60,8 @@ def train_all(cfg) -> Trained:
     groups = group_configs(members, cfg)
     calls = {depth: [partial(bn.train_bottlenecks, group, depth == "deep", splits, data_id, c, cfg.init)
                      for group, c in groups] for depth in DEPTHS}
-    parallel.fill_cache([call for depth in DEPTHS for call in calls[depth]])
+    costs = [((c.max_epochs, depth == "deep"), call) for depth in DEPTHS for (_, c), call in zip(groups, calls[depth])]
+    parallel.fill_cache([call for _, call in sorted(costs, key=lambda cost: cost[0], reverse=True)])  # longest first
     nets, histories = {}, {}
     for depth in DEPTHS:
         parts = [call() for call in calls[depth]]
