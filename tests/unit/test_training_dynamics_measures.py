@@ -216,3 +216,29 @@ def test_the_timing_clock_is_cpu_time_on_a_cpu():
     import time
     assert measures.clock(torch.device("cpu")) is time.process_time
     assert measures.clock(torch.device("cuda")) is time.perf_counter
+
+
+def test_the_workers_train_exactly_what_the_grid_and_the_comparison_load(tmp_path, monkeypatch):
+    """train_on_cores' calls, run here in order, fill the cache so that train_grid and compare_inits train nothing;
+    the largest call goes first."""
+    from lib import parallel
+    from lib.data import load_mnist
+
+    monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path))
+    handed = []
+    monkeypatch.setattr(parallel, "fill_cache", lambda calls: handed.extend(calls) or [c() for c in calls])
+    shapes, compared = [grid.Shape(2, 5), grid.Shape(3, 4)], [grid.Shape(3, 4)]
+    run = dict(n_seeds=2, seed=0, batch_size=30, lr=1e-2, measurements=5)
+    measures.train_on_cores(shapes, ("ce", "mse"), 90, 40, inits=("torch", "he"), compare_shapes=compared, stop=2,
+                            init="torch", epochs=2, **run)
+    assert [(c.args[0], c.args[1].init) for c in handed] == [(grid.Shape(2, 5), "torch"), (grid.Shape(3, 4), "torch"),
+                                                            (grid.Shape(3, 4), "he")]
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(grid, "train", no_training)
+    data, data_id = grid.mnist_grid_data(load_mnist(), 90, 40)
+    result = measures.train_grid(shapes, ("ce", "mse"), data, data_id, init="torch", epochs=2, **run)
+    runs = measures.compare_inits(("torch", "he"), compared, result, data, data_id, stop=2, epochs=2, **run)
+    assert runs["he"].run.init == "he" and set(result.records) == set(shapes)

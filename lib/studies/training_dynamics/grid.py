@@ -241,6 +241,15 @@ def train_shape(shape: Shape, data: TrainData, run: GridRun, data_id: dict) -> d
     return cached_train(config, build)["record"]
 
 
+def train_shape_in_worker(shape: Shape, run: GridRun, n_train: int, n_val: int) -> None:
+    """One shape's engine call trained into the model cache, its MNIST subsets loaded here: a worker's task
+    (lib.parallel), which ships the shape and the run rather than the images."""
+    from lib.data import load_mnist
+
+    data, data_id = mnist_grid_data(load_mnist(), n_train, n_val)
+    train_shape(shape, data, run, data_id)
+
+
 def mnist_grid_data(mnist: MNIST, n_train: int, n_val: int) -> tuple[TrainData, dict]:
     """First n_train / n_val images of the 48k/12k split (H&D §4.1: 12,000 for validation) and their identity."""
     splits = split_mnist(mnist, "48k/12k/10k")

@@ -5,11 +5,13 @@ import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import torch
 
+from lib import parallel
 from lib.claims import Ledger
 from lib.models import mlp
 from lib.studies.training_dynamics import findings as fnd
@@ -57,12 +59,29 @@ class GridResult:
         return all(grid.converged(self.records[s], self.ids(loss)) for s, loss in (keys or self.keys))
 
 
-def train_grid(shapes, losses, data: TrainData, data_id: dict, *, n_seeds: int, seed: int, epochs: int,
-               batch_size: int, lr: float, init: str, measurements: int, stop: int | None = None) -> GridResult:
+def grid_run(losses, *, n_seeds: int, seed: int, epochs: int, batch_size: int, lr: float, init: str,
+             measurements: int, stop: int | None = None) -> grid.GridRun:
+    """The members (every loss × seed) and the schedule every shape of a grid is trained with."""
+    return grid.GridRun(grid.members(losses, n_seeds, seed), epochs=epochs, batch_size=batch_size, lr=lr,
+                        init=init, measurements=measurements, stop=stop)
+
+
+def train_on_cores(shapes, losses, n_train: int, n_val: int, *, inits, compare_shapes, stop: int, init: str,
+                   **run) -> None:
+    """The grid (train_grid) and the comparison's initialisations other than the grid's own (compare_inits)
+    trained on the machine's cores (lib.parallel), the largest calls first, into the model cache they then load
+    from."""
+    arms = [(grid_run(losses, init=init, **run), shapes)]
+    arms += [(grid_run(losses, init=other, stop=stop, **run), compare_shapes) for other in inits if other != init]
+    calls = [(a.total_steps(n_train) * sum(x * y for x, y in zip(s.sizes(), s.sizes()[1:])),
+              partial(grid.train_shape_in_worker, s, a, n_train, n_val)) for a, arm_shapes in arms for s in arm_shapes]
+    parallel.fill_cache([call for _, call in sorted(calls, key=lambda cost: cost[0], reverse=True)])
+
+
+def train_grid(shapes, losses, data: TrainData, data_id: dict, *, stop: int | None = None, **run) -> GridResult:
     """Train (or read from the model cache) every shape with every loss and seed, probes at log-spaced steps;
     `stop` ends every run at the last measurement step of the full run not beyond it."""
-    run = grid.GridRun(grid.members(losses, n_seeds, seed), epochs=epochs, batch_size=batch_size, lr=lr,
-                       init=init, measurements=measurements, stop=stop)
+    run = grid_run(losses, stop=stop, **run)
     records = {shape: grid.train_shape(shape, data, run, data_id) for shape in shapes}
     return GridResult(list(shapes), tuple(losses), run, run.total_steps(len(data.x_train)), records)
 
