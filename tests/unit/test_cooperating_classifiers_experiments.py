@@ -41,6 +41,10 @@ def test_record_claims_fills_every_claim_and_unconverged_networks_never_differ(t
     assert best.z == min(ms.reach_gap(evals["MNIST 6x100"]["trained"].network, layers).z
                          for layers in evals["MNIST 6x100"]["trained"].layers.values())
     assert "6×100:" in experiments.depth_sentence(evals, nets)
+    sentence = experiments.kind_sentence(evals, ["MNIST 6x100"])
+    for kind in ("continuous", "discrete", "combined"):
+        g = ms.reach_gap(evals["MNIST 6x100"]["trained"].network, evals["MNIST 6x100"]["trained"].layers[kind])
+        assert f"{kind} {100 * g.gap:.2f} ± {100 * g.se:.2f} points ({'within' if g.z <= 2 else 'beyond'})" in sentence
     assert np.all(np.asarray(ppl["MNIST"]["trained"]) <= 1) and torch.is_tensor(focus.run.history.val_loss)
 
 
