@@ -247,7 +247,7 @@ def depth_sentence(evals: dict[str, dict[str, ms.LayerEval]], nets: Networks) ->
 
 def kind_sentence(evals: dict[str, dict[str, ms.LayerEval]], names: list[str]) -> str:
     """Per named network and kind of node classifier, the best layer's shortfall behind the network and whether
-    it is within two standard errors; and what the kinds use of a node."""
+    it is within two standard errors; and how the kinds read a node."""
     parts = []
     for name in names:
         ev = evals[name]["trained"]
@@ -258,6 +258,7 @@ def kind_sentence(evals: dict[str, dict[str, ms.LayerEval]], names: list[str]) -
     return ("Shortfall of the best layer classifier of each kind behind the network, with two standard errors as "
             "the line: " + "; ".join(parts) + ". The slides claim accurate predictions at individual layers "
             "without naming a kind; the ledger checks the best kind and, as this book's sharper reading, each "
-            "kind alone. A kind alone uses half of what a node offers (its value, or only whether it is on); the "
-            "combined kind uses both, so where one kind alone falls short the ledger marks that kind 'differs' "
-            "while the claim itself can still hold.")
+            "kind alone. The kinds read a node differently (a smooth density of its value per class; only "
+            "whether it is on; the value where it is on and the on/off count where it is off), so one kind can "
+            "fall short while another reaches the network: the ledger then marks that kind 'differs' and judges "
+            "the claim itself on the best kind.")
