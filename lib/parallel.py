@@ -9,7 +9,7 @@ background run sharing the machine) uses one, and any other run one per core.
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from lib.train import THREADS_ENV, set_threads
@@ -37,6 +37,12 @@ def _one_thread() -> None:
 def _call(call: Callable[[], object]) -> None:
     """Run a call for its side effect (the model cache); its return value stays in the worker."""
     call()
+
+
+def longest_first(costed: Iterable[tuple[float, Callable[[], object]]]) -> list[Callable[[], object]]:
+    """The calls of (estimated cost, call) pairs, largest cost first (equal costs keep their order), so that the
+    workers finish together."""
+    return [call for _, call in sorted(costed, key=lambda pair: pair[0], reverse=True)]
 
 
 def fill_cache(calls: Sequence[Callable[[], object]], count: int | None = None) -> int:

@@ -57,3 +57,8 @@ def test_workers_follow_the_environment(monkeypatch):
     monkeypatch.setenv(parallel.WORKERS_ENV, "0")
     with pytest.raises(ValueError, match=parallel.WORKERS_ENV):
         parallel.workers()
+
+
+def test_longest_first_orders_by_cost_and_keeps_ties_in_order():
+    a, b, c, d = (partial(toy_call, seed) for seed in range(4))
+    assert parallel.longest_first([(1, a), (5, b), (1, c), (9, d)]) == [d, b, a, c]

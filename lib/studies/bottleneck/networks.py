@@ -61,7 +61,7 @@ def train_all(cfg) -> Trained:
     calls = {depth: [partial(bn.train_bottlenecks, group, depth == "deep", splits, data_id, c, cfg.init)
                      for group, c in groups] for depth in DEPTHS}
     costs = [((c.max_epochs, depth == "deep"), call) for depth in DEPTHS for (_, c), call in zip(groups, calls[depth])]
-    parallel.fill_cache([call for _, call in sorted(costs, key=lambda cost: cost[0], reverse=True)])  # longest first
+    parallel.fill_cache(parallel.longest_first(costs))
     nets, histories = {}, {}
     for depth in DEPTHS:
         parts = [call() for call in calls[depth]]

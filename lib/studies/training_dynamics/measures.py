@@ -75,7 +75,7 @@ def train_on_cores(shapes, losses, n_train: int, n_val: int, *, inits, compare_s
     arms += [(grid_run(losses, init=other, stop=stop, **run), compare_shapes) for other in inits if other != init]
     calls = [(a.total_steps(n_train) * sum(x * y for x, y in zip(s.sizes(), s.sizes()[1:])),
               partial(grid.train_shape_in_worker, s, a, n_train, n_val)) for a, arm_shapes in arms for s in arm_shapes]
-    parallel.fill_cache([call for _, call in sorted(calls, key=lambda cost: cost[0], reverse=True)])
+    parallel.fill_cache(parallel.longest_first(calls))
 
 
 def train_grid(shapes, losses, data: TrainData, data_id: dict, *, stop: int | None = None, **run) -> GridResult:
