@@ -5,6 +5,7 @@ SGD and Adam are written out so that learning rates and stopping are per member 
 Each member draws its own permutation of the training set every epoch from its own generator.
 """
 
+import contextlib
 import math
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -43,10 +44,13 @@ class TrainConfig:
     device: str
     betas: tuple[float, float]
     eps: float
+    cuda_graph: bool = False
 
     def as_dict(self) -> dict:
-        """Plain JSON-able fields (tuples become lists), for cache keys and results files."""
-        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
+        """Plain JSON-able fields (tuples become lists), for cache keys and results files; cuda_graph only when
+        set, so that the keys of eager runs are those they had before the option."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)
+                if f.name != "cuda_graph" or self.cuda_graph}
 
 
 def _jsonable(value):
@@ -104,10 +108,15 @@ def train_config(optimizer: str = "sgd", lr: float | Sequence[float] = 0.01, los
                  batch_size: int = 100, max_epochs: int = 1, max_steps: int | None = None,
                  patience: int | None = None, eval_every: int | None = 1, restore_best: bool = True,
                  seed: int | Sequence[int] = 0, device: str = "auto", betas: Sequence[float] = (0.9, 0.999),
-                 eps: float = 1e-8) -> TrainConfig:
-    """Validated TrainConfig; lr, loss and seed take one value or one per member (seed s → s, s+1, ...)."""
+                 eps: float = 1e-8, cuda_graph: bool = False) -> TrainConfig:
+    """Validated TrainConfig; lr, loss and seed take one value or one per member (seed s → s, s+1, ...);
+    cuda_graph replays each full batch's step from a CUDA graph (GraphedStep; 'cuda', or 'auto' with a GPU)."""
     _check_choice("optimizer", optimizer, OPTIMIZERS)
     _check_choice("device", device, DEVICES)
+    if not isinstance(cuda_graph, bool):
+        raise ValueError(f"cuda_graph: expected True or False, got {cuda_graph!r}")
+    if cuda_graph and device == "cpu":
+        _check_graph_device(torch.device("cpu"))
     lr = _per_member("lr", lr, _check_lr)
     loss = _per_member("loss", loss, _check_loss)
     for name, value, minimum, optional in [("batch_size", batch_size, 1, False), ("max_epochs", max_epochs, 1, False),
@@ -119,7 +128,14 @@ def train_config(optimizer: str = "sgd", lr: float | Sequence[float] = 0.01, los
     seed = _per_member("seed", seed, lambda name, v: _check_count(name, v, 0))
     _check_adam(tuple(betas), eps)
     return TrainConfig(optimizer, lr, loss, batch_size, max_epochs, max_steps, patience, eval_every,
-                       bool(restore_best), seed, device, tuple(float(b) for b in betas), float(eps))
+                       bool(restore_best), seed, device, tuple(float(b) for b in betas), float(eps), cuda_graph)
+
+
+def _check_graph_device(device: torch.device) -> None:
+    """Raise ValueError naming cuda_graph unless `device` is a CUDA device (graphs are a CUDA feature)."""
+    if device.type != "cuda":
+        raise ValueError(f"cuda_graph: CUDA graphs need a CUDA device, got device {device.type!r}; allowed: "
+                         "cuda_graph=False, or True with device 'cuda' (or 'auto' on a machine with a GPU)")
 
 
 @dataclass(frozen=True)
@@ -445,6 +461,66 @@ def train_step(net: StackedNet, params: list[torch.Tensor], x: torch.Tensor, y: 
     return losses.detach()
 
 
+def capture(fn: Callable[[], torch.Tensor]) -> Callable[[], torch.Tensor]:
+    """fn's kernels captured in a CUDA graph (torch.cuda.CUDAGraph, not run now); replay() runs them again and
+    returns fn's output tensor, which every replay overwrites."""
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        out = fn()
+
+    def replay() -> torch.Tensor:
+        graph.replay()
+        return out
+    return replay
+
+
+@contextlib.contextmanager
+def side_stream():
+    """Run the enclosed eager work on a side CUDA stream, ordered after and before the current one: the warm-up
+    PyTorch's CUDA-graph notes ask for before a capture."""
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        yield
+    torch.cuda.current_stream().wait_stream(stream)
+
+
+class GraphedStep:
+    """The training step (gather, forward, backward, update) of full batches replayed from a CUDA graph.
+
+    "Whole network capture" of PyTorch's CUDA-graph notes: each batch's sample indices are copied into a static
+    (K, B) buffer and one graph launch replaces the step's many kernel launches; the arithmetic is the eager
+    step's. Before each capture WARMUP steps run eagerly on a side stream; a partial batch (the last of an epoch
+    when B does not divide N) runs eagerly; invalidate() (the active members changed, and with them the
+    optimizer's kernels or rates) makes the next full batch warm up and capture again.
+    """
+
+    WARMUP = 3
+
+    def __init__(self, step: Callable[[torch.Tensor], torch.Tensor], shape: tuple[int, int], device: torch.device):
+        self.step = step
+        self.index = torch.zeros(shape, dtype=torch.long, device=device)  # the static batch of sample indices
+        self.replay: Callable[[], torch.Tensor] | None = None
+        self.warm = 0
+
+    def invalidate(self) -> None:
+        """Warm up and capture again before the next full batch."""
+        self.replay, self.warm = None, 0
+
+    def __call__(self, index: torch.Tensor) -> torch.Tensor:
+        """The members' losses (K,) of one step on sample indices (K, B); valid until the next call."""
+        if index.shape != self.index.shape:
+            return self.step(index)
+        if self.replay is None and self.warm < self.WARMUP:
+            self.warm += 1
+            with side_stream():
+                return self.step(index)
+        self.index.copy_(index)
+        if self.replay is None:
+            self.replay = capture(lambda: self.step(self.index))
+        return self.replay()
+
+
 class _Loop:
     """The mutable state of one train() call."""
 
@@ -457,9 +533,16 @@ class _Loop:
         self.stopping = EarlyStopping(self.params, cfg.patience)
         self.generators = [generator(s) for s in member_seeds(cfg.seed, net.k)]
         self.callbacks = callback_table(callbacks)
+        shape = (net.k, min(cfg.batch_size, len(data.x_train)))
+        self.graphed = GraphedStep(self.eager_step, shape, device) if cfg.cuda_graph else None
         self.step, self.epoch = 0, 0
         self.train_loss: list[torch.Tensor] = []
         self.evals: list[tuple[int, int, torch.Tensor, torch.Tensor]] = []
+
+    def eager_step(self, index: torch.Tensor) -> torch.Tensor:
+        """One step on each member's batch of sample indices (K, B): losses (K,)."""
+        x, y = gather_batch(self.data.x_train, self.data.y_train, index)
+        return train_step(self.net, self.params, x, y, self.criterion, self.optimizer)
 
     def out_of_steps(self) -> bool:
         """Whether max_steps has been reached."""
@@ -468,12 +551,12 @@ class _Loop:
     def run_epoch(self) -> None:
         """One pass over each member's own permutation of the training set (or up to max_steps)."""
         self.epoch += 1
-        x, y, size = self.data.x_train, self.data.y_train, self.cfg.batch_size
+        x, size = self.data.x_train, self.cfg.batch_size
         order = epoch_permutations(self.generators, len(x)).to(x.device)  # (K, N)
         total, seen = torch.zeros(self.net.k, device=x.device), 0
         for start in range(0, len(x), size):
             index = order[:, start:start + size]  # (K, B)
-            losses = train_step(self.net, self.params, *gather_batch(x, y, index), self.criterion, self.optimizer)
+            losses = self.eager_step(index) if self.graphed is None else self.graphed(index)
             total += losses * index.shape[1]
             seen += index.shape[1]
             self.step += 1
@@ -492,8 +575,11 @@ class _Loop:
         """Validation loss and error of every member; update the best weights and the stop flags."""
         val_loss, val_error = evaluate(self.net, self.data.x_val, self.data.y_val, self.criterion)
         self.evals.append((self.step, self.epoch, val_loss, val_error))
+        active = self.stopping.active
         self.stopping.update(self.params, val_loss, self.epoch)
         self.optimizer.set_active(self.stopping.active)
+        if self.graphed is not None and not torch.equal(active, self.stopping.active):
+            self.graphed.invalidate()
 
     def best_val_loss(self) -> float | None:
         """The lowest validation loss of any member so far (None before the first evaluation)."""
@@ -546,6 +632,8 @@ def train(net: StackedNet, data: TrainData, cfg: TrainConfig,
     if data.y_train.dim() == 2 and len(data.y_train) != net.k:
         raise ValueError(f"y_train: expected one label vector or {net.k} per-member ones, got {len(data.y_train)}")
     device = resolve_device(cfg.device)
+    if cfg.cuda_graph:
+        _check_graph_device(device)
     net.to(device)
     loop = _Loop(net, data.to(device), cfg, callbacks)
     fingerprint = f"{net.arch} {cfg.as_dict()} {tuple(data.x_train.shape)} {tuple(data.y_train.shape)}"
