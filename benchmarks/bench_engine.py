@@ -2,8 +2,10 @@
 
 Per shape (depth 2/5/9 × width 20/80/320, MNIST 784→…→10, bias in the first hidden layer only) six members
 (3 seeds × CE/MSE) train for the same number of Adam steps (lr 1e-3, batch 60): once stacked in one engine call,
-once as six nn.Sequential models one after another with torch.optim.Adam and a shuffling DataLoader.
-Usage: python benchmarks/bench_engine.py [--steps N] [--device cpu|cuda]; writes benchmarks/results[-cuda].json.
+once as six nn.Sequential models one after another with torch.optim.Adam and a shuffling DataLoader; with
+--cuda-graph (CUDA only) the engine a third time with train_config(cuda_graph=True), its step replayed from a graph.
+Usage: python benchmarks/bench_engine.py [--steps N] [--device cpu|cuda] [--cuda-graph];
+writes benchmarks/results[-cuda].json.
 """
 
 import argparse
@@ -37,12 +39,14 @@ def layer_sizes(depth: int, width: int) -> list[int]:
     return [784] + [width] * (depth - 1) + [10]
 
 
-def time_engine(sizes: list[int], x: torch.Tensor, y: torch.Tensor, steps: int, device: str) -> float:
-    """Seconds for one engine call training the six members for `steps` steps."""
+def time_engine(sizes: list[int], x: torch.Tensor, y: torch.Tensor, steps: int, device: str,
+                cuda_graph: bool = False) -> float:
+    """Seconds for one engine call training the six members for `steps` steps (a graphed call's capture
+    included)."""
     data = train_data(x, y, x[:BATCH], y[:BATCH])
     for count in (WARMUP_STEPS, steps):
         cfg = train_config(optimizer="adam", lr=LR, loss=LOSSES, batch_size=BATCH, max_epochs=10**6,
-                           max_steps=count, eval_every=None, seed=list(SEEDS), device=device)
+                           max_steps=count, eval_every=None, seed=list(SEEDS), device=device, cuda_graph=cuda_graph)
         net = mlp(len(SEEDS), sizes, bias="first", init="he", seed=list(SEEDS))
         start = time.perf_counter()
         train(net, data, cfg)
@@ -114,12 +118,13 @@ def _timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def run(steps: int, device: str) -> dict:
-    """Time every shape; return the table and the summary numbers."""
+def run(steps: int, device: str, cuda_graph: bool = False) -> dict:
+    """Time every shape (and the graphed engine with cuda_graph); return the table and the summary numbers."""
     threads = set_threads()
     x, y, source = mnist_tensors()
     print(f"data: {source}; torch {torch.__version__}, {threads} threads, {device}; {steps} steps per shape\n")
-    print(f"{'shape':>8} {'engine s':>9} {'plain s':>8} {'ratio':>6} {'GFLOP/s':>8}")
+    graph_head = f" {'graphs s':>9} {'eager/graphs':>12}" if cuda_graph else ""
+    print(f"{'shape':>8} {'engine s':>9} {'plain s':>8} {'ratio':>6} {'GFLOP/s':>8}{graph_head}")
     rows = []
     for depth in DEPTHS:
         for width in WIDTHS:
@@ -128,8 +133,12 @@ def run(steps: int, device: str) -> dict:
             gflops = training_flops(sizes, steps) / engine / 1e9
             rows.append({"depth": depth, "width": width, "engine_s": engine, "plain_s": plain,
                          "ratio": plain / engine, "engine_gflops": gflops})
-            print(f"{depth:>4}x{width:<3} {engine:>9.2f} {plain:>8.2f} {plain / engine:>6.1f} {gflops:>8.1f}",
-                  flush=True)
+            line = f"{depth:>4}x{width:<3} {engine:>9.2f} {plain:>8.2f} {plain / engine:>6.1f} {gflops:>8.1f}"
+            if cuda_graph:
+                graphs = time_engine(sizes, x, y, steps, device, cuda_graph=True)
+                rows[-1] |= {"graphs_s": graphs, "graphs_speedup": engine / graphs}
+                line += f" {graphs:>9.2f} {engine / graphs:>12.1f}"
+            print(line, flush=True)
     return summarise(rows, steps, threads, source, device)
 
 
@@ -140,6 +149,10 @@ def summarise(rows: list[dict], steps: int, threads: int, source: str, device: s
     flops = sum(training_flops(layer_sizes(r["depth"], r["width"]), steps) for r in rows)
     summary = {"overall_ratio": plain / engine, "min_ratio_width_20": min(r["ratio"] for r in rows if r["width"] == 20),
                "engine_gflops": flops / engine / 1e9, "matmul_peak_gflops": peak}
+    if all("graphs_s" in r for r in rows):
+        graphs = sum(r["graphs_s"] for r in rows)
+        summary |= {"graphs_speedup": engine / graphs, "graphs_gflops": flops / graphs / 1e9}
+        print(f"CUDA graphs: {engine / graphs:.2f}x the eager engine overall, {flops / graphs / 1e9:.1f} GFLOP/s")
     print(f"\noverall (sum plain / sum engine): {summary['overall_ratio']:.2f}x; "
           f"width-20 shapes at least {summary['min_ratio_width_20']:.1f}x")
     print(f"engine {summary['engine_gflops']:.1f} GFLOP/s vs 2048x2048 matmul peak {peak:.1f} GFLOP/s "
@@ -153,14 +166,18 @@ def summarise(rows: list[dict], steps: int, threads: int, source: str, device: s
 
 
 def main() -> None:
-    """Parse --steps and --device, run, write benchmarks/results.json (results-cuda.json on a GPU)."""
+    """Parse --steps, --device and --cuda-graph, run, write benchmarks/results.json (results-cuda.json on a GPU)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300, help="training steps per shape (default 300)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where both loops train")
+    parser.add_argument("--cuda-graph", action="store_true",
+                        help="also time the engine with its step replayed from a CUDA graph (needs --device cuda)")
     args = parser.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda: no CUDA device is available (allowed: cpu, cuda)")
-    results = run(args.steps, args.device)
+    if args.cuda_graph and args.device != "cuda":
+        parser.error("--cuda-graph: CUDA graphs need --device cuda (allowed: --cuda-graph with --device cuda)")
+    results = run(args.steps, args.device, args.cuda_graph)
     path = RESULTS if args.device == "cpu" else RESULTS.with_name("results-cuda.json")
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {path}")
