@@ -11,22 +11,23 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 from IPython.display import HTML
 from matplotlib.figure import Figure
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
-from lib.plots import FIGURE_DPI
+from lib.plots import FIGURE_DPI, MIN_FONT_KEY, figure_png
 
 PALETTE = 128  # colours of an explorer frame: a third of the full-colour PNG's bytes, the same picture to the eye
 
 
 def png_data_url(fig: Figure) -> str:
-    """A figure as a base64 PNG data URL at the book's resolution, in a PALETTE-colour palette; the figure is
-    closed."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    """A figure as a base64 PNG data URL at the book's resolution, in a PALETTE-colour palette, with its smallest
+    text size (lib.plots.figure_png); the figure is closed."""
+    full = Image.open(io.BytesIO(figure_png(fig)))
     plt.close(fig)
-    frame = Image.open(buffer).convert("RGB").quantize(colors=PALETTE, method=Image.Quantize.MEDIANCUT)
+    frame = full.convert("RGB").quantize(colors=PALETTE, method=Image.Quantize.MEDIANCUT)
+    text = PngImagePlugin.PngInfo()
+    text.add_text(MIN_FONT_KEY, full.info[MIN_FONT_KEY])
     small = io.BytesIO()
-    frame.save(small, format="png", optimize=True, dpi=(FIGURE_DPI, FIGURE_DPI))
+    frame.save(small, format="png", optimize=True, dpi=(FIGURE_DPI, FIGURE_DPI), pnginfo=text)
     return "data:image/png;base64," + base64.b64encode(small.getvalue()).decode("ascii")
 
 

@@ -1,9 +1,17 @@
-"""One look for the whole book: a seaborn theme, one colour map per quantity, figure helpers that return a Figure."""
+"""One look for the whole book: a seaborn theme, one colour map per quantity, figure helpers that return a Figure,
+and the readability rule every figure of the book keeps (its smallest text at least READABLE × the caption's size)."""
+
+import io
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+from PIL import Image
 
 # One colour map per quantity, across every chapter (DESIGN.md, Figures).
 CMAPS = {
@@ -17,11 +25,91 @@ CMAPS = {
 # Pixels per inch of the PNGs the notebooks embed: sharp on high-density screens (the browser test checks it).
 FIGURE_DPI = 150
 
+# Readability, measured in the built book (sphinx-book-theme) in Chromium at a 1400 px wide window: a figure's
+# image is drawn COLUMN_PX CSS px wide (the article column; myst-nb renders images at width 100 %), its caption
+# in CAPTION_PX px type. Every text of a figure (em size) must show at least READABLE × the caption's size there.
+VIEWPORT_PX = 1400
+COLUMN_PX = 768
+CAPTION_PX = 16.0
+READABLE = 0.9
+MIN_TEXT_PX = READABLE * CAPTION_PX
+# The key of the PNG text chunk that carries a figure's smallest drawn text size in image pixels.
+MIN_FONT_KEY = "nodewise:min-font-px"
+# The width (in) of a figure as wide as the column: its "small" text (9.5 pt) shows at 14.9 px, above MIN_TEXT_PX.
+WIDTH = 6.8
+
 
 def set_theme() -> None:
-    """The book's seaborn theme (called once at the top of every notebook)."""
+    """The book's seaborn theme (called once at the top of every notebook); notebook figures become book PNGs."""
     sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
     plt.rcParams.update({"figure.dpi": FIGURE_DPI, "savefig.dpi": FIGURE_DPI, "figure.constrained_layout.use": True})
+    register_png_formatter()
+
+
+def register_png_formatter(shell=None) -> bool:
+    """Show every Figure of an IPython shell (display, the inline backend, myst-nb glue) as figure_png(); False
+    outside IPython."""
+    if shell is None:
+        from IPython import get_ipython
+        shell = get_ipython()
+    if shell is None:
+        return False
+    shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+    return True
+
+
+@contextmanager
+def drawn_font_sizes() -> Iterator[list[float]]:
+    """Within the block, the font size (pt) of every non-empty visible text that matplotlib draws is collected."""
+    sizes, draw = [], Text.draw
+
+    def recording(self, renderer):
+        if renderer is not None and self.get_visible() and self.get_text().strip():
+            sizes.append(float(self.get_fontsize()))
+        return draw(self, renderer)
+
+    Text.draw = recording
+    try:
+        yield sizes
+    finally:
+        Text.draw = draw
+
+
+def png_text_chunk(png: bytes, key: str, value: str) -> bytes:
+    """The PNG with a tEXt chunk key=value inserted before its first IDAT chunk (readers see it unloaded)."""
+    body = key.encode("latin-1") + b"\0" + value.encode("latin-1")
+    chunk = len(body).to_bytes(4, "big") + b"tEXt" + body + zlib.crc32(b"tEXt" + body).to_bytes(4, "big")
+    at = png.index(b"IDAT") - 4
+    return png[:at] + chunk + png[at:]
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The PNG the book shows (tight box, FIGURE_DPI, as the inline backend) with its smallest text size in image
+    pixels under MIN_FONT_KEY ("none" when it has no text)."""
+    buffer = io.BytesIO()
+    with drawn_font_sizes() as sizes:
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    value = f"{min(sizes) * FIGURE_DPI / 72:.2f}" if sizes else "none"
+    return png_text_chunk(buffer.getvalue(), MIN_FONT_KEY, value)
+
+
+def min_font_px(png: bytes) -> float | None:
+    """The smallest text size (image pixels) a book PNG records; inf for a PNG without text, None without the key."""
+    value = Image.open(io.BytesIO(png)).info.get(MIN_FONT_KEY)
+    return None if value is None else float("inf") if value == "none" else float(value)
+
+
+def displayed_text_px(fig: Figure) -> float:
+    """The smallest text of the figure in CSS px as the book shows it at VIEWPORT_PX (image scaled down to the
+    column when wider, never counted as scaled up)."""
+    png = figure_png(fig)
+    width = Image.open(io.BytesIO(png)).width
+    return min_font_px(png) * min(1.0, COLUMN_PX / width)
+
+
+def readable(fig: Figure) -> bool:
+    """Whether every text of the figure shows at least MIN_TEXT_PX in the book."""
+    return displayed_text_px(fig) >= MIN_TEXT_PX
 
 
 def embedding_scatter(points: np.ndarray, values: np.ndarray, quantity: str, label: str) -> Figure:
@@ -32,3 +120,13 @@ def embedding_scatter(points: np.ndarray, values: np.ndarray, quantity: str, lab
     ax.set(xlabel="t-SNE 1 (arbitrary units)", ylabel="t-SNE 2 (arbitrary units)")
     ax.set_aspect("equal", adjustable="datalim")
     return fig
+
+
+def panel_grid(n: int, ncols: int, panel_height: float, width: float = WIDTH, **kwargs) -> tuple[Figure, np.ndarray]:
+    """n panels in rows of at most ncols, `width` inches wide; the cells left over hidden; (figure, the n axes)."""
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, panel_height * nrows), squeeze=False, **kwargs)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes.flat[:n]

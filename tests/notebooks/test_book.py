@@ -5,6 +5,7 @@ once (two at a time, through `python -m lib.runner`) and the same executed copie
 and the browser.
 """
 
+import base64
 import http.server
 import json
 import os
@@ -24,6 +25,7 @@ import pytest
 from lib import runner
 from lib.claims import VERDICTS
 from lib.paths import REPO_ROOT
+from lib.plots import VIEWPORT_PX
 from lib.studies import study
 
 pytestmark = pytest.mark.notebooks
@@ -268,6 +270,49 @@ def low_resolution(page_url: str, src: str, site: str, root: Path) -> str | None
     return f"{src} at {dpi:.0f} dpi (below {FIGURE_DPI})" if dpi < FIGURE_DPI - 0.5 else None
 
 
+# Every image of the article at lib.plots.VIEWPORT_PX: src, width shown, natural width, and the type size of its
+# figure's caption (an image outside a figure, such as an explorer's, is held to the article's first caption).
+FIGURE_TEXT = """() => {
+  const article = document.querySelector("article");
+  const caption = i => i.closest("figure")?.querySelector("figcaption") || article.querySelector("figcaption, p");
+  return [...article.querySelectorAll("img")].map(i => [i.getAttribute("src"), i.clientWidth, i.naturalWidth,
+                                                        parseFloat(getComputedStyle(caption(i) || article).fontSize)]);
+}"""
+
+
+def image_bytes(page_url: str, src: str, root: Path) -> bytes:
+    """The bytes of an image of the site: a data URL's payload or the file it names."""
+    if src.startswith("data:"):
+        return base64.b64decode(src.split(",", 1)[1])
+    url = urllib.parse.urlsplit(urllib.parse.urljoin(page_url, src))
+    return (root / urllib.parse.unquote(url.path).lstrip("/")).read_bytes()
+
+
+def small_text(page_url: str, image: list, root: Path) -> str | None:
+    """Why an image of the article shows text below lib.plots.READABLE x its caption's size, else None: the PNG's
+    smallest text (lib.plots.MIN_FONT_KEY, image pixels) scaled by its shown over its natural width. An image
+    without that key (not drawn by lib.plots.figure_png) fails; one not shown (width 0) is not measured."""
+    from PIL import UnidentifiedImageError
+
+    from lib import plots
+
+    src, shown, natural, caption = image
+    name = src[:40] + "..." if src.startswith("data:") else src
+    if not shown or not natural:
+        return None
+    try:
+        size = plots.min_font_px(image_bytes(page_url, src, root))
+    except (OSError, UnidentifiedImageError):
+        size = None
+    if size is None:
+        return f"{name}: no {plots.MIN_FONT_KEY} text in the image (not drawn by lib.plots.figure_png)"
+    text = size * shown / natural
+    if text < plots.READABLE * caption:
+        return (f"{name}: smallest text {text:.1f} px at {plots.VIEWPORT_PX} px wide, below {plots.READABLE} x the "
+                f"caption's {caption:.0f} px (image shown at {shown / natural:.2f} of its {natural} px)")
+    return None
+
+
 def check_page(browser, site: str, root: Path, page_path: str, ids: dict, counts: dict) -> list[str]:
     """Every check on one page; the problems found, each prefixed with the page."""
     page, errors, outside = open_page(browser, f"{site}/{page_path}")
@@ -299,6 +344,9 @@ def check_page(browser, site: str, root: Path, page_path: str, ids: dict, counts
     internal = {h for h in hrefs if h and not h.startswith(("mailto:", "javascript:", "data:"))
                 and (urllib.parse.urljoin(page.url, h).startswith(site))}
     problems += [why for h in sorted(internal) if (why := broken_link(h, page.url, site, root, ids))]
+    page.set_viewport_size({"width": VIEWPORT_PX, "height": 900})
+    problems += [f"figure text too small: {why}" for image in page.evaluate(FIGURE_TEXT)
+                 if (why := small_text(page.url, image, root))]
     counts["images"] += len(images)
     counts["links"] += len(internal)
     counts["math"] += page.locator("article mjx-container").count()
@@ -308,7 +356,8 @@ def check_page(browser, site: str, root: Path, page_path: str, ids: dict, counts
 
 @pytest.mark.browser
 def test_every_page_reads_offline_with_images_math_tables_and_working_links(served_book, built_book, browser):
-    """Each page of the book: no console error, no request off the machine, every image loaded, math typeset,
+    """Each page of the book: no console error, no request off the machine, every image loaded, every figure's
+    text readable at 1400 px (at least 0.9 x its caption's size, lib.plots.READABLE), math typeset,
     the "paper vs this run" table on every section page, every internal link (and #anchor) resolving; one
     screenshot per page under _build/screenshots/."""
     started = time.perf_counter()
