@@ -15,7 +15,7 @@ COLOURS = ("C0", "C1", "C2")
 
 def toy(points: np.ndarray, images: np.ndarray):
     """Thesis Fig. 4.12-4.13: the points, their mean and w_k (a); e_k and the images A(v_k) in R³ (b)."""
-    fig = plt.figure(figsize=(10, 4.4))
+    fig = plt.figure(figsize=(plots.WIDTH, 3.8))
     ax = fig.add_subplot(1, 2, 1)
     m = points.mean(axis=0)
     for k in range(3):
@@ -23,7 +23,7 @@ def toy(points: np.ndarray, images: np.ndarray):
         ax.annotate("", xy=points[k], xytext=m, arrowprops=dict(arrowstyle="->", color=COLOURS[k]))
     ax.scatter(*m, color="k", marker="x", s=60, label="mean m")
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="bottleneck node 1 (activation)", ylabel="bottleneck node 2 (activation)",
-           title="(a) points v_k; arrows w_k = v_k - m", aspect="equal")
+           title="(a) points v_k;\narrows w_k = v_k - m", aspect="equal")
     ax.legend(fontsize="small")
     ax = fig.add_subplot(1, 2, 2, projection="3d")
     g1, g2 = np.meshgrid(np.linspace(-0.7, 1.0, 8), np.linspace(-0.7, 1.0, 8))
@@ -34,7 +34,7 @@ def toy(points: np.ndarray, images: np.ndarray):
         ax.scatter(*images[k], color=COLOURS[k], s=40)
         ax.plot(*np.c_[e, images[k]], color=COLOURS[k], ls="--", lw=1)
     ax.plot([0, 1], [0, 1], [0, 1], color="k", lw=1, label="diagonal k")
-    ax.set(xlabel="output 1", ylabel="output 2", zlabel="output 3", title="(b) images in R^3 (unitless)")
+    ax.set(xlabel="output 1", ylabel="output 2", zlabel="output 3", title="(b) images in R^3\n(unitless)")
     ax.legend(fontsize="small")
     return fig
 
@@ -51,7 +51,7 @@ def _interval(ax, cell: pd.DataFrame, colour, label: str, zeros: bool) -> None:
 
 def probability(grid: pd.DataFrame):
     """Thesis Fig. 4.14 for both constructions: linear scale (top) and log scale (bottom)."""
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7.5), sharex=True)
+    fig, axes = plt.subplots(2, 2, figsize=(plots.WIDTH, 6.0), sharex=True)
     palette = plt.get_cmap(plots.CMAPS["position"])(np.linspace(0, 0.9, len(P_GRID)))
     for col, construction in enumerate(CONSTRUCTIONS):
         for colour, p in zip(palette, P_GRID):
@@ -67,7 +67,7 @@ def probability(grid: pd.DataFrame):
 
 def separation(grid: pd.DataFrame):
     """Thesis Fig. 4.15 for both constructions."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(plots.WIDTH, 3.4), sharey=True)
     for ax, construction in zip(axes, CONSTRUCTIONS):
         for colour, r in zip(("C0", "C3", "m"), SEPARATIONS):
             cell = grid[(grid.construction == construction) & (grid.r == r)]
@@ -79,7 +79,7 @@ def separation(grid: pd.DataFrame):
 
 def curves(trained: Trained):
     """Validation loss per epoch of every network, ln 60 dashed."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(plots.WIDTH, 3.4), sharey=True)
     members = trained.members
     palette = plt.get_cmap(plots.CMAPS["position"])(np.linspace(0, 0.9, len(members.ps)))
     for ax, depth in zip(axes, DEPTHS):
@@ -95,7 +95,7 @@ def curves(trained: Trained):
 
 def errors(runs: pd.DataFrame):
     """Thesis Fig. 4.3 (shallow) and 4.4 (deep): the four measures against p, seeds as dots, thesis as crosses."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(plots.WIDTH, 3.6), sharey=True)
     for ax, depth in zip(axes, DEPTHS):
         part = runs[runs.depth == depth]
         for colour, key in zip(("C0", "C1", "C2", "C3"), MEASURES):
@@ -111,7 +111,7 @@ def errors(runs: pd.DataFrame):
 
 def dead(runs: pd.DataFrame):
     """Live bottleneck nodes against p (Fig. 4.5); L1 against live nodes; L1 against the origin share."""
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    fig, axes = plt.subplot_mosaic([[0, 1], [2, 2]], figsize=(plots.WIDTH, 6.4))
     for marker, depth in (("o", "shallow"), ("s", "deep")):
         part = runs[runs.depth == depth]
         live = part.p - part["dead bottleneck nodes"]
@@ -129,7 +129,7 @@ def dead(runs: pd.DataFrame):
 
 def codes(codes2d: dict):
     """Thesis Fig. 4.7-4.8: every training code (left) and the class means (right), on-axis classes ringed."""
-    fig, axes = plt.subplots(2, 2, figsize=(10, 9), squeeze=False)
+    fig, axes = plt.subplots(2, 2, figsize=(plots.WIDTH, 7.0), squeeze=False)
     for row, c in enumerate(codes2d.values()):
         art = axes[row, 0].scatter(c.codes[:, 0], c.codes[:, 1], c=c.positions, cmap=plots.CMAPS["position"], s=2,
                                    linewidths=0)
@@ -137,17 +137,17 @@ def codes(codes2d: dict):
         axes[row, 1].scatter(means[:, 0], means[:, 1], c=np.arange(21, 81), cmap=plots.CMAPS["position"], s=25)
         axes[row, 1].scatter(means[c.on_axis, 0], means[c.on_axis, 1], s=110, facecolors="none", edgecolors="C3")
         for k in range(0, 60, 3):
-            axes[row, 1].annotate(str(k + 21), means[k], fontsize=7, xytext=(3, 3), textcoords="offset points")
+            axes[row, 1].annotate(str(k + 21), means[k], fontsize="small", xytext=(3, 3), textcoords="offset points")
         name = f"{network_name(c.depth, 2)} (seed {c.seed})"
-        axes[row, 0].set(title=f"{name}: every signal", xlabel="node 1 activation", ylabel="node 2 activation")
-        axes[row, 1].set(title=f"{name}: class means", xlabel="node 1 activation", ylabel="node 2 activation")
+        axes[row, 0].set(title=f"{name}:\nevery signal", xlabel="node 1 activation", ylabel="node 2 activation")
+        axes[row, 1].set(title=f"{name}:\nclass means", xlabel="node 1 activation", ylabel="node 2 activation")
         fig.colorbar(art, ax=axes[row, 0], label="jump position $t_0$")
     return fig
 
 
 def class_error(codes2d: dict):
     """Per-class test L1 of the p = 2 networks against jump position; on-axis classes red."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, 2, figsize=(plots.WIDTH, 3.0), sharey=True, squeeze=False)
     for ax, c in zip(axes[0], codes2d.values()):
         ax.bar(np.arange(21, 81), c.class_error, color=np.where(c.on_axis, "C3", "0.6"))
         ax.set(title=f"{c.depth} (seed {c.seed})", xlabel="jump position $t_0$", ylabel="test L1 error (positions)")
@@ -156,7 +156,7 @@ def class_error(codes2d: dict):
 
 def initialisation(members, start_loss: np.ndarray, history):
     """Validation loss of both arms while retraining: least squares solid, control dashed; epoch 0 = start."""
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(plots.WIDTH, 4))
     palette = plt.get_cmap(plots.CMAPS["position"])(np.linspace(0, 0.9, len(members.ps)))
     epochs = np.r_[0, history.eval_epoch.numpy()]
     val_loss = history.val_loss.numpy()

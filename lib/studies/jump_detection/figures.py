@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 from lib import data
 from lib.jump_errors import FIRST_POSITION, probabilities
-from lib.plots import CMAPS
+from lib.plots import CMAPS, WIDTH, panel_grid
 from lib.studies.jump_detection.ascent import Ascent
 from lib.studies.jump_detection.baseline import (
     detect_jumps,
@@ -28,7 +28,7 @@ SAMPLES = np.arange(1, 101)  # sample index i
 
 def baseline_filters() -> Figure:
     """The Gaussian smoother (thesis Fig. 3.6) and the single filter it makes with [1, -1] (Fig. 3.16 (d))."""
-    fig, axes = plt.subplots(1, 2, figsize=(9, 2.8))
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 2.8))
     axes[0].stem(np.arange(19) - 9, gaussian_window(19, 2.9))
     axes[0].set(title="(a) Gaussian smoother g_τ", xlabel="offset u (samples)", ylabel="weight")
     axes[1].stem(np.arange(20) - 9.5, detector_filter(19, 2.9))
@@ -39,25 +39,25 @@ def baseline_filters() -> Figure:
 def sigma_scan(scan: SigmaScan, sigma: float) -> Figure:
     """The baseline's four measures against σ (every draw thin, their mean thick) with Table 3.1 dashed, σ̂ ± spread
     shaded and the run's σ dotted."""
-    fig, axes = plt.subplots(1, 4, figsize=(13, 2.9), sharex=True)
-    for ax, key in zip(axes, MEASURES):
+    fig, axes = plt.subplots(2, 2, figsize=(WIDTH, 5.0), sharex=True)
+    for ax, key in zip(axes.flat, MEASURES):
         ax.plot(scan.grid, scan.measures[key], color="C0", lw=0.4, alpha=0.4)
         ax.plot(scan.grid, scan.measures[key].mean(axis=1), color="C0", lw=2)
         ax.axhline(getattr(PAPER_BASELINE, key), color="C3", ls="--", label="thesis Table 3.1")
         ax.axvspan(scan.estimate - scan.spread, scan.estimate + scan.spread, color="0.85")
         ax.axvline(sigma, color="0.3", ls=":", label="σ of this run")
         ax.set(title=LABELS[key], xlabel="noise σ", ylabel="error (positions)")
-    axes[0].legend(fontsize="small")
+    axes[0, 0].legend(fontsize="small")
     return fig
 
 
 def error_histograms(errors: np.ndarray) -> Figure:
     """Histograms of |t̂ − t|: all test signals and the 99 % with the lowest error (thesis Fig. 3.7)."""
     kept = np.sort(errors)[: int(round(0.99 * len(errors)))]
-    fig, axes = plt.subplots(1, 2, figsize=(9, 2.8))
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.0))
     for ax, values, title in zip(axes, (errors, kept), ("(a) all test signals", "(b) 99 % with the lowest error")):
         ax.hist(values, bins=np.arange(values.max() + 2) - 0.5, color="C0")
-        ax.set(title=f"{title}; max {values.max()}", xlabel="|t̂ - t| (positions)", ylabel="signals", yscale="log")
+        ax.set(title=f"{title}\nmax {values.max()}", xlabel="|t̂ - t| (positions)", ylabel="signals", yscale="log")
     return fig
 
 
@@ -76,7 +76,7 @@ def width_figure(taus: np.ndarray, noise_levels: np.ndarray, table: np.ndarray) 
 def training_curve(trained: Trained, name: str) -> Figure:
     """Loss and error on the training and validation sets per epoch, best epoch dotted (thesis Fig. 3.9)."""
     h, c, m = trained.histories[name], trained.curve, trained.shown(name)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 2.8))
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 2.8))
     for ax, (train_values, val_values), label in zip(
             axes, ((c.loss, h.val_loss), (c.error, h.val_error)),
             ("loss (cross-entropy, nats)", "classification error (fraction)")):
@@ -91,10 +91,8 @@ def training_curve(trained: Trained, name: str) -> Figure:
 def convergence(trained: Trained) -> Figure:
     """Every seed's validation loss per model, a dot at its best epoch, ln 60 (uniform output) dashed."""
     names = list(trained.histories)
-    cols = 4
-    fig, axes = plt.subplots(-(-len(names) // cols), cols, figsize=(13, 2.6 * -(-len(names) // cols)),
-                             sharey=True, squeeze=False)
-    for ax, name in zip(axes.flat, names):
+    fig, axes = panel_grid(len(names), 3, 2.1, sharey=True)
+    for ax, name in zip(axes, names):
         h = trained.histories[name]
         for k in range(h.val_loss.shape[1]):
             ax.plot(h.eval_epoch, h.val_loss[:, k], lw=1, color=f"C{k}")
@@ -102,9 +100,8 @@ def convergence(trained: Trained) -> Figure:
         ax.axhline(float(np.log(60)), color="0.5", ls="--", lw=1)
         ax.set(title=name, yscale="log", xlabel="epoch")
         ax.title.set_fontsize("small")
-    for ax in axes.flat[len(names):]:
-        ax.axis("off")
-    axes[0, 0].set_ylabel("validation loss (nats)")
+    for ax in axes[::3]:
+        ax.set_ylabel("validation loss (nats)")
     return fig
 
 
@@ -127,15 +124,16 @@ def _averages(ax, a: np.ndarray, title: str, ylabel: str):
 def mlp_weights(trained: Trained, balanced: data.JumpSignals, name: str = "2-layer MLP") -> Figure:
     """Weights and biases (thesis Fig. 3.11), then the class-averaged activations A(1), A(2) (Fig. 3.12)."""
     net, m = trained.nets[name], trained.shown(name)
-    fig, axes = plt.subplots(1, 6, figsize=(18, 3.4), gridspec_kw={"width_ratios": [4, 1, 4, 1, 4, 4]})
-    for col, (layer, label) in enumerate(zip(net.layers, ("1", "2"))):
+    fig, axes = plt.subplot_mosaic([["W1"] * 3 + ["b1"], ["W2"] * 3 + ["b2"], ["A1"] * 2 + ["A2"] * 2],
+                                   figsize=(WIDTH, 8.4))
+    for layer, label in zip(net.layers, ("1", "2")):
         w, b = layer.weight[m].detach().numpy(), layer.bias[m, 0].detach().numpy()
-        fig.colorbar(_weights(axes[2 * col], w, f"W({label})", "node", "input"), ax=axes[2 * col])
-        fig.colorbar(_weights(axes[2 * col + 1], b[:, None], f"b({label})", "", "node"), ax=axes[2 * col + 1])
-        axes[2 * col + 1].set_xticks([])
+        fig.colorbar(_weights(axes[f"W{label}"], w, f"W({label})", "node", "input"), ax=axes[f"W{label}"])
+        fig.colorbar(_weights(axes[f"b{label}"], b[:, None], f"b({label})", "", "node"), ax=axes[f"b{label}"])
+        axes[f"b{label}"].set_xticks([])
     a = averaged(net, m, balanced)
-    fig.colorbar(_averages(axes[4], a[0], "A(1), hidden layer", "hidden node"), ax=axes[4])
-    fig.colorbar(_averages(axes[5], a[1], "A(2), output layer", "output node"), ax=axes[5])
+    fig.colorbar(_averages(axes["A1"], a[0], "A(1), hidden layer", "hidden node"), ax=axes["A1"])
+    fig.colorbar(_averages(axes["A2"], a[1], "A(2), output layer", "output node"), ax=axes["A2"])
     return fig
 
 
@@ -143,7 +141,7 @@ def one_layer(trained: Trained, balanced: data.JumpSignals, name: str = "1-layer
     """The 1-layer network's weights (thesis Fig. 3.14), averaged outputs, and its centred column for 50 over the
     baseline's filter at 50 scaled to the same norm (Fig. 3.16)."""
     net, m = trained.nets[name], trained.shown(name)
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.4))
+    fig, axes = plt.subplot_mosaic([[0, 1], [2, 2]], figsize=(WIDTH, 6.4))
     fig.colorbar(_weights(axes[0], net.layers[0].weight[m].detach().numpy(), "(a) W", "output node",
                           "input sample i"), ax=axes[0])
     fig.colorbar(_averages(axes[1], averaged(net, m, balanced)[0], "(b) A(1), output", "output node"), ax=axes[1])
@@ -160,13 +158,14 @@ def cnn(trained: Trained, name: str, balanced: data.JumpSignals, tolerance: floa
     averaged activations after the layer and their slice at 50; the last row the dense layer and the output."""
     net, m = trained.nets[name], trained.shown(name)
     filters, averages = conv_filters(net), averaged(net, m, balanced)
-    fig, axes = plt.subplots(len(averages), 3, figsize=(12, 2.3 * len(averages)), squeeze=False)
+    fig, axes = plt.subplots(len(averages), 3, figsize=(WIDTH, 2.3 * len(averages)), squeeze=False)
     for row, a in enumerate(averages):
         conv = row < len(filters)
         if conv:
             f = filters[row][m]
             axes[row, 0].stem(np.arange(len(f)) - len(f) // 2, f)
             axes[row, 0].set(title=f"conv {row + 1}: {filter_type(f, tolerance)}", xlabel="offset u")
+            axes[row, 0].title.set_fontsize("small")
         else:
             _weights(axes[row, 0], net.layers[-1].weight[m].detach().numpy(), "dense layer", "output node", "input")
         _averages(axes[row, 1], a, f"A after layer {row + 1}", "sample i" if conv else "output")
@@ -178,19 +177,22 @@ def cnn(trained: Trained, name: str, balanced: data.JumpSignals, tolerance: floa
 
 def ascent_mlps(found: dict[str, Ascent], names: list[str], targets: tuple[int, ...]) -> Figure:
     """Inputs found by gradient ascent, one row per MLP and one column per target (thesis Fig. 5.1-5.2)."""
-    fig, axes = plt.subplots(len(names), len(targets), figsize=(12, 2 * len(names)), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(len(names), len(targets), figsize=(WIDTH, 1.9 * len(names)), sharex=True,
+                             squeeze=False)
     for row, name in enumerate(names):
         for col, pos in enumerate(targets):
             axes[row, col].plot(SAMPLES, found[name].x[col], lw=1)
             axes[row, col].axvline(pos, color="C3", ls="--", lw=1)
-            axes[row, col].set(title=f"{name}, t0 = {pos}", ylabel="x*_i")
-            axes[row, col].title.set_fontsize("small")
+            axes[0, col].set_title(f"t0 = {pos}")
+        axes[row, 0].set_ylabel(f"{name}\nx*_i", fontsize="small")
+    for ax in axes[-1]:
+        ax.set_xlabel("sample i")
     return fig
 
 
 def ascent_cnns(trained: Trained, found: dict[str, Ascent], names: list[str]) -> Figure:
     """For target 50 (the last ascent row), the found input and its signal after each conv layer (Fig. 5.3-5.5)."""
-    fig, axes = plt.subplots(len(names), 4, figsize=(13, 2.3 * len(names)), squeeze=False)
+    fig, axes = plt.subplots(len(names), 4, figsize=(WIDTH, 1.9 * len(names)), sharex=True, squeeze=False)
     for row, name in enumerate(names):
         x = found[name].x[-1:]
         with torch.no_grad():
@@ -200,16 +202,16 @@ def ascent_cnns(trained: Trained, found: dict[str, Ascent], names: list[str]) ->
             if col < len(stages):
                 ax.plot(SAMPLES, stages[col], lw=1)
                 ax.axvline(50, color="C3", ls="--", lw=1)
-                ax.set(title=f"{name}: " + ("input x*" if col == 0 else f"after conv {col}"))
-                ax.title.set_fontsize("small")
+                ax.set_title("input x*" if col == 0 else f"after conv {col}", fontsize="small")
             else:
                 ax.axis("off")
+        axes[row, 0].set_ylabel(name, fontsize="small")
     return fig
 
 
 def subpattern_signals(patterns: dict[str, np.ndarray], p50: np.ndarray) -> Figure:
     """The signals of thesis Fig. 7.1, each titled with the 2-layer MLP's mean probability of position 50."""
-    fig, axes = plt.subplots(1, len(patterns), figsize=(2.6 * len(patterns), 2.6), sharey=True)
+    fig, axes = panel_grid(len(patterns), 3, 2.5, sharey=True, sharex=True)
     for ax, (title, x), p in zip(axes, patterns.items(), p50):
         ax.plot(SAMPLES, x, lw=1.2)
         ax.set(title=f"{title}\np(50) = {p:.3f}", xlabel="sample i")
@@ -221,7 +223,7 @@ def explorer(trained: Trained, theta: float, noise: float, position: int = 50, n
     """One signal, the baseline's smoothed derivative, and each model's output distribution (shown seeds)."""
     x = data.step_signals(np.array([position]), 100, theta)[0]
     x = (x + np.random.default_rng(noise_seed).normal(0.0, noise, 100)).astype(np.float32)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3))
+    fig, axes = plt.subplots(3, 1, figsize=(WIDTH, 6.6), sharex=True)
     axes[0].plot(SAMPLES, x, lw=1)
     axes[1].plot(SAMPLES, first_difference(smooth(x, gaussian_window(19, 2.9)))[0], lw=1)
     axes[1].axvline(int(detect_jumps(x[None])[0]), color="C2", ls=":", label="baseline")
@@ -230,9 +232,10 @@ def explorer(trained: Trained, theta: float, noise: float, position: int = 50, n
                      label=name)
     for ax, ylabel in zip(axes, ("x_i", "smoothed difference", "probability")):
         ax.axvline(position, color="C3", ls="--", lw=1)
-        ax.set(xlabel="sample i / position", ylabel=ylabel)
+        ax.set(ylabel=ylabel)
+    axes[2].set_xlabel("sample i / position")
     axes[1].legend(fontsize="small")
-    axes[2].legend(fontsize="x-small", loc="upper left")
+    axes[2].legend(fontsize="small", loc="upper left", ncols=2)
     return fig
 
 

@@ -15,7 +15,7 @@ LAYER_NAMES = ["input", "layer 1", "layer 2", "layer 3", "layer 4"]
 
 def curves(outcome, chance: float):
     """Training accuracy (own labels) and true-label test accuracy of every network, at the epochs they were scored."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
+    fig, axes = plt.subplots(1, 2, figsize=(plots.WIDTH, 3.4), sharex=True)
     for kind, run in outcome.records.items():
         epochs = run["epoch"].numpy()
         for k in range(run["train_acc"].shape[1]):
@@ -31,43 +31,52 @@ def curves(outcome, chance: float):
 
 
 def weights(nets: dict):
-    """Weights (fan-in × fan-out heat maps) and biases of every layer of the first network of each kind."""
+    """Weights (fan-in × fan-out heat maps) and biases of every layer of the first network of each kind: one row
+    per layer, one column per kind, the biases last."""
     layers = len(nets["memorising"].layers)
-    fig, axes = plt.subplots(3, layers, figsize=(3.0 * layers, 7.2), height_ratios=[1, 1, 0.6])
-    for row, (kind, net) in enumerate(nets.items()):
+    fig, axes = plt.subplots(layers, 3, figsize=(plots.WIDTH, 2.4 * layers), width_ratios=[1, 1, 0.8],
+                             squeeze=False)
+    for col, (kind, net) in enumerate(nets.items()):
         for li, layer in enumerate(net.layers):
             w = layer.weight[0].detach().numpy()
             bound = float(np.abs(w).max())
-            art = axes[row, li].imshow(w, cmap=plots.CMAPS["weight"], vmin=-bound, vmax=bound, aspect="auto")
-            fig.colorbar(art, ax=axes[row, li], shrink=0.8, label="weight")
-            axes[row, li].set(title=f"{kind}: layer {li + 1}", xlabel="node of layer", ylabel="node of previous layer")
-            axes[row, li].grid(False)
-            axes[2, li].plot(layer.bias[0, 0].detach().numpy(), color=COLOURS[kind], lw=1, label=kind)
-            axes[2, li].set(title=f"biases, layer {li + 1}", xlabel="node of layer", ylabel="bias")
-    axes[2, 0].legend(fontsize="small")
+            art = axes[li, col].imshow(w, cmap=plots.CMAPS["weight"], vmin=-bound, vmax=bound, aspect="auto")
+            fig.colorbar(art, ax=axes[li, col], shrink=0.8)
+            axes[li, col].set_title(f"{kind}: layer {li + 1}", fontsize="small")
+            axes[li, col].grid(False)
+            axes[li, 2].plot(layer.bias[0, 0].detach().numpy(), color=COLOURS[kind], lw=1, label=kind)
+            axes[li, 2].set_title(f"biases, layer {li + 1}", fontsize="small")
+    for li in range(layers):
+        axes[li, 0].set_ylabel("node of previous layer")
+        axes[li, 2].set_ylabel("bias")
+    for ax in axes[-1]:
+        ax.set_xlabel("node of layer")
+    axes[0, 2].legend(fontsize="small")
     return fig
 
 
 def averaged_activations(rows: dict, n_classes: int, what: str):
-    """Class-averaged activations (nodes × classes) of every layer, one row per (name: (net, x, y))."""
+    """Class-averaged activations (nodes × classes) of every layer of each (name: (net, x, y)), two panels a row:
+    a layer's panels side by side when there are two names, else the layers in reading order."""
     layers = len(next(iter(rows.values()))[0].layers)
-    fig, axes = plt.subplots(len(rows), layers, figsize=(3.0 * layers, 3.0 * len(rows)), squeeze=False)
-    for r, (name, (net, x, y)) in enumerate(rows.items()):
-        for li, a in enumerate(dev.layer_representations(net, x)[1:]):
-            avg = probes.class_averaged_activations(a[0], y, n_classes).T.numpy()  # (nodes, classes)
-            art = axes[r, li].imshow(avg, cmap=plots.CMAPS["activation"], aspect="auto", vmin=0,
-                                     extent=(20.5, 20.5 + n_classes, avg.shape[0] - 0.5, -0.5))
-            fig.colorbar(art, ax=axes[r, li], shrink=0.8, label="mean activation")
-            title = "output (softmax)" if li == layers - 1 else f"layer {li + 1}"
-            axes[r, li].set(title=f"{name}: {title}", xlabel=f"{what} jump position", ylabel="node")
-            axes[r, li].grid(False)
+    fig, axes = plots.panel_grid(layers * len(rows), 2, 2.8)
+    panels = {name: dev.layer_representations(net, x)[1:] for name, (net, x, y) in rows.items()}
+    order = [(li, name) for li in range(layers) for name in rows]
+    for ax, (li, name) in zip(axes, order):
+        avg = probes.class_averaged_activations(panels[name][li][0], rows[name][2], n_classes).T.numpy()
+        art = ax.imshow(avg, cmap=plots.CMAPS["activation"], aspect="auto", vmin=0,
+                        extent=(20.5, 20.5 + n_classes, avg.shape[0] - 0.5, -0.5))
+        fig.colorbar(art, ax=ax, shrink=0.8, label="mean activation")
+        title = "output (softmax)" if li == layers - 1 else f"layer {li + 1}"
+        ax.set(title=f"{name}: {title}", xlabel=f"{what} jump position", ylabel="node")
+        ax.grid(False)
     return fig
 
 
 def tsne(maps):
     """Rows: input and hidden layers; columns: memorising net by true and by random label, learning net by true."""
     rows = 1 + len(maps.points["memorising"])
-    fig, axes = plt.subplots(rows, 3, figsize=(9.6, 3.0 * rows))
+    fig, axes = plt.subplots(rows, 3, figsize=(plots.WIDTH, 2.3 * rows), squeeze=False)
     for r in range(rows):
         memorising = (maps.points["input"] + maps.points["memorising"])[r]
         learning = (maps.points["input"] + maps.points["learning"])[r]
@@ -75,8 +84,11 @@ def tsne(maps):
                                           (axes[r, 1], memorising, maps.random_y, "memorising, random labels"),
                                           (axes[r, 2], learning, maps.true_y, "learning, true labels")):
             ax.scatter(points[:, 0], points[:, 1], c=colour, cmap=plots.CMAPS["position"], s=2, linewidths=0)
-            ax.set(title=f"{LAYER_NAMES[r]}: {title}", xticks=[], yticks=[])
+            ax.set(xticks=[], yticks=[])
             ax.set_aspect("equal", adjustable="datalim")
+            if r == 0:
+                ax.set_title(title.replace(", ", ",\n"), fontsize="small")
+        axes[r, 0].set_ylabel(LAYER_NAMES[r])
     return fig
 
 
@@ -91,7 +103,8 @@ def band(ax, values: np.ndarray, label: str, colour: str, ls: str = "-") -> None
 
 def deviations(profile):
     """Four panels as thesis Fig. 6.12: Euclidean, activation level, level-insensitive inner and inter."""
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.3))
+    fig, axes = plt.subplots(2, 2, figsize=(plots.WIDTH, 6.2))
+    axes = axes.flat
     band(axes[0], profile.inner["euclidean"], "inner-class", "C0", ":")
     band(axes[0], profile.inter["euclidean"], "inter-class", "C1")
     band(axes[0], profile.inter["euclidean_debiased"], "inter-class, noise out", "C1", "--")
@@ -101,18 +114,18 @@ def deviations(profile):
         band(axes[3], profile.inter[metric], METRIC_NAMES[metric], f"C{i + 3}")
     band(axes[3], profile.inter["normalised_euclidean_debiased"], METRIC_NAMES["normalised_euclidean_debiased"],
          "C3", "--")
-    titles = ("(a) Euclidean deviation", "(b) overall activation level (eq. 6.4)",
-              "(c) inner-class, level-insensitive", "(d) inter-class, level-insensitive")
+    titles = ("(a) Euclidean deviation", "(b) overall activation level\n(eq. 6.4)",
+              "(c) inner-class,\nlevel-insensitive", "(d) inter-class,\nlevel-insensitive")
     for ax, title, ylabel in zip(axes, titles, ("distance", "mean L1 norm", "distance", "distance")):
         ax.set(title=title, xlabel="layer (0 = input)", ylabel=ylabel)
-        ax.legend(fontsize="x-small")
+        ax.legend(fontsize="small")
     return fig
 
 
 def generalisation(jump, mnist):
     """Normalised Euclidean inner- (top) and noise-corrected inter-class (bottom) deviation on true labels,
     learning vs memorising, jump signals (left) and MNIST (right): the measured side of thesis Fig. 7.2."""
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6.4))
+    fig, axes = plt.subplots(2, 2, figsize=(plots.WIDTH, 6.2))
     for c, (task, outcome) in enumerate((("jump signals", jump), ("MNIST", mnist))):
         for r, (part, metric) in enumerate((("inner", "normalised_euclidean"),
                                             ("inter", "normalised_euclidean_debiased"))):

@@ -5,7 +5,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from lib.plots import CMAPS
+from lib.plots import CMAPS, WIDTH
 
 SIGN_COLOURS = {"pos": "tab:blue", "neg": "tab:orange", "pos_wrong": "black", "neg_wrong": "tab:red"}
 
@@ -15,7 +15,7 @@ def weight_gap_panels(gaps: dict[str, tuple[np.ndarray, np.ndarray]]) -> Figure:
 
     gaps: title -> (φ_A (P,), φ_B(t, s) (P,)), pairs ordered by the product of the first version.
     """
-    fig, axes = plt.subplots(len(gaps), 1, figsize=(8.0, 2.6 * len(gaps)), sharex=True)
+    fig, axes = plt.subplots(len(gaps), 1, figsize=(WIDTH, 2.6 * len(gaps)), sharex=True)
     order = None
     for ax, (title, (phi_a, phi_b)) in zip(np.atleast_1d(axes), gaps.items()):
         order = np.argsort(phi_a * phi_b) if order is None else order
@@ -26,7 +26,7 @@ def weight_gap_panels(gaps: dict[str, tuple[np.ndarray, np.ndarray]]) -> Figure:
         ax.axhline(0, color="grey", lw=0.8)
         ax.set(title=title, ylabel="weight gap (weight units)")
     ax.set_xlabel("class pair $c_s < c_t$ (ordered by the product before normalisation)")
-    ax.legend(loc="upper left", fontsize=8, ncol=3)
+    ax.legend(loc="upper left", fontsize="small", ncol=3)
     return fig
 
 
@@ -42,13 +42,13 @@ def ratio_scatter(ax, phi_ratio: np.ndarray, alpha: np.ndarray, positive: np.nda
         ax.scatter(phi_ratio[mask], alpha[mask], s=3 if "wrong" not in key else 9, color=SIGN_COLOURS[key],
                    label=f"{label} ({int(mask.sum())})", alpha=0.5 if "wrong" not in key else 0.9, linewidths=0)
     ax.set(xlabel=r"weight ratio $\varphi$-ratio$(c_i, c_m)$", ylabel=r"activation ratio $\alpha$-ratio$(i)$")
-    ax.legend(fontsize=7, loc="upper left", markerscale=2)
+    ax.legend(fontsize="small", loc="upper left", markerscale=2)
 
 
 def ratio_figure(phi_ratio: np.ndarray, alpha: np.ndarray, positive: np.ndarray, wrong: np.ndarray,
                  limits: tuple[float, float] | None, log: bool) -> Figure:
     """Fig. 5 (two panels, axes limited to `limits`) or Fig. 9 (log axes); the diagonal is α = φ-ratio."""
-    fig, axes = plt.subplots(1, 2, figsize=(10.0, 4.4), sharex=True, sharey=True)
+    fig, axes = plt.subplots(2, 1, figsize=(WIDTH, 8.4), sharex=True, sharey=True)
     for ax, show_wrong, tag in zip(axes, (False, True), ("(a)", "(b)")):
         ratio_scatter(ax, phi_ratio, alpha, positive, wrong, show_wrong)
         ax.set_title(f"{tag} {'with' if show_wrong else 'without'} misclassified samples")
@@ -65,7 +65,7 @@ def interval_figure(low: np.ndarray, high: np.ndarray, alpha: np.ndarray, labels
                     eq13: list[int], seed: int) -> Figure:
     """Fig. 6: per class the allowed α-ratio interval (low: blue, high: red) and the α-ratios of the correctly
     classified samples (grey, jittered); classes in `eq13` are marked as decided by a_B = 0 (eq. 13)."""
-    fig, ax = plt.subplots(figsize=(8.0, 4.2))
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.2))
     jitter = np.random.default_rng(seed).uniform(-0.25, 0.25, len(alpha))
     ax.scatter(labels + jitter, alpha, s=2, color="grey", alpha=0.3, linewidths=0, label="α-ratio, correct samples")
     classes = np.arange(len(low))
@@ -75,21 +75,21 @@ def interval_figure(low: np.ndarray, high: np.ndarray, alpha: np.ndarray, labels
                label="maximum allowed α-ratio")
     for c in eq13:
         ax.annotate("eq. 13\n($a_B = 0$)", (c, 1.0), xycoords=("data", "axes fraction"), ha="center", va="top",
-                    fontsize=8)
+                    fontsize="small")
     ax.set(yscale="log", xticks=classes, xlabel="class (digit)", ylabel=r"$\alpha$-ratio $a_A / a_B$ (log scale)")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize="small", loc="lower right")
     return fig
 
 
 def eq18_figure(lhs: np.ndarray, rhs: np.ndarray) -> Figure:
     """Fig. 10: α_{A} φ_{A c_s c_t} (orange) and α_{B} φ_{B c_t c_s} (blue) per pair, ordered by the first."""
     order = np.argsort(lhs)
-    fig, ax = plt.subplots(figsize=(8.0, 3.4))
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.4))
     x = np.arange(len(lhs))
     ax.scatter(x, rhs[order], s=3, color="tab:blue", label=r"$\alpha_{B c_s c_t}\,\varphi_{B c_t c_s}$")
     ax.scatter(x, lhs[order], s=3, color="tab:orange", label=r"$\alpha_{A c_s c_t}\,\varphi_{A c_s c_t}$")
     ax.set(xlabel="sample pair (ordered by the orange value)", ylabel="gap product (activation × weight units)")
-    ax.legend(fontsize=8, markerscale=3)
+    ax.legend(fontsize="small", markerscale=3)
     return fig
 
 
@@ -105,7 +105,7 @@ def organisation_figure(fraction: np.ndarray, ratio: np.ndarray, low: np.ndarray
                         title: str) -> Figure:
     """Fig. 7 / 8: sample-set fractions (classes × nodes, network order); sorted node-ratios (grey) with each
     class's allowed interval; the fractions with nodes ordered by node-ratio and classes by minimum allowed ratio."""
-    fig, axes = plt.subplots(3, 1, figsize=(9.0, 8.0), height_ratios=[1, 1.1, 1])
+    fig, axes = plt.subplots(3, 1, figsize=(WIDTH, 8.4), height_ratios=[1, 1.2, 1])
     classes = np.arange(len(low))
     art = _heatmap(axes[0], fraction, classes, f"{title}: nodes in network order")
     axes[0].set_xlabel("hidden node (index)")
@@ -117,13 +117,14 @@ def organisation_figure(fraction: np.ndarray, ratio: np.ndarray, low: np.ndarray
         hi = high[c] if np.isfinite(high[c]) else np.nanmax(ratio)
         if lo < hi:
             axes[1].axhspan(lo, hi, color=cmap(c), alpha=0.18)
-            axes[1].hlines([lo, hi], 0, len(ratio) - 1, color=cmap(c), lw=0.8, label=f"class {c}")
+            axes[1].hlines([lo, hi], 0, len(ratio) - 1, color=cmap(c), lw=0.8, label=str(c))
     axes[1].set(yscale="symlog", ylabel="ratio (symlog)", xlim=(0, len(ratio) - 1), xlabel="node-ratio rank",
-                title="node-ratios (grey) and allowed α-ratio interval per class (colour)")
-    axes[1].legend(fontsize=6, ncol=6, loc="upper left")
+                title="node-ratios (grey) and allowed α-ratio interval\nper class (colour)")
+    axes[1].legend(fontsize="small", title="class", title_fontsize="small", ncol=10, loc="upper left",
+                   handlelength=1.0, columnspacing=0.8)
     class_order = np.argsort(np.where(np.isfinite(low), low, -np.inf), kind="stable")
     _heatmap(axes[2], fraction[class_order][:, node_order], class_order,
-             "nodes ordered by node-ratio, classes by minimum allowed α-ratio")
+             "nodes ordered by node-ratio,\nclasses by minimum allowed α-ratio")
     axes[2].set_xlabel("hidden node, in order of node-ratio (position)")
     fig.colorbar(art, ax=[axes[0], axes[2]], label="fraction of class samples activating the node")
     return fig
@@ -131,12 +132,12 @@ def organisation_figure(fraction: np.ndarray, ratio: np.ndarray, low: np.ndarray
 
 def organisation_scatter(metric: np.ndarray, test_acc: np.ndarray, lrs: np.ndarray, marked: dict[str, int]) -> Figure:
     """Organisation metric against test accuracy, one point per network of the grid, coloured by learning rate."""
-    fig, ax = plt.subplots(figsize=(5.8, 4.0))
+    fig, ax = plt.subplots(figsize=(5.8, 4.2))
     art = ax.scatter(metric, test_acc, c=np.log10(lrs), cmap=CMAPS["position"], s=30)
     for name, k in marked.items():
-        ax.annotate(name, (metric[k], test_acc[k]), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        ax.annotate(name, (metric[k], test_acc[k]), textcoords="offset points", xytext=(5, 5), fontsize="small")
     fig.colorbar(art, ax=ax, label="log10 learning rate")
-    ax.set(xlabel="organisation (share of sample-set mass inside the class interval)", ylabel="test accuracy")
+    ax.set(xlabel="organisation (share of sample-set mass\ninside the class interval)", ylabel="test accuracy")
     return fig
 
 
@@ -144,7 +145,7 @@ def explorer_figure(alpha: float, label: int, predicted: int, low: np.ndarray, h
                     contributions: np.ndarray, top: int = 8) -> Figure:
     """One sample: its α-ratio against every class's allowed interval, and the hidden nodes contributing most to
     the numerator (a_A) and denominator (a_B) of its α-ratio."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.2), width_ratios=[1.2, 1])
+    fig, (left, right) = plt.subplots(2, 1, figsize=(WIDTH, 5.8))
     cmap = plt.get_cmap(CMAPS["digit"])
     finite = np.concatenate([low[np.isfinite(low) & (low > 0)], high[np.isfinite(high) & (high > 0)]])
     span = (finite.min() / 3, finite.max() * 3) if finite.size else (1e-2, 1e2)
@@ -154,7 +155,7 @@ def explorer_figure(alpha: float, label: int, predicted: int, low: np.ndarray, h
             left.plot([lo, hi], [c, c], lw=6 if c == label else 3, color=cmap(c), alpha=1 if c == label else 0.4)
     if np.isfinite(alpha) and alpha > 0:
         left.axvline(alpha, color="black", lw=1.5, label=f"α-ratio = {alpha:.3g}")
-        left.legend(fontsize=8, loc="lower right")
+        left.legend(fontsize="small", loc="lower right")
     left.set(xscale="log", xlim=span, yticks=range(len(low)), xlabel="α-ratio (log scale)", ylabel="class interval",
              title=f"true {label}, predicted {predicted}")
     order = np.argsort(-np.abs(contributions).sum(axis=1))[:top]
@@ -164,7 +165,7 @@ def explorer_figure(alpha: float, label: int, predicted: int, low: np.ndarray, h
     right.set(yticks=y, yticklabels=[f"node {n}" for n in order], xlabel="contribution $h_n w_{kn}$",
               title="largest hidden-node contributions")
     right.invert_yaxis()
-    right.legend(fontsize=7)
+    right.legend(fontsize="small")
     return fig
 
 
@@ -180,7 +181,7 @@ def learning_curves(grids: dict) -> Figure:
     """Per H (columns): validation error per epoch of every network of the grid; share of validation images with
     both summary nodes off; classes with a wedge of angles (colour: learning rate, line style: seed)."""
     from lib.studies.summary_layers.states import STATES
-    fig, axes = plt.subplots(3, len(grids), figsize=(5.2 * len(grids), 7.8), squeeze=False, sharex="col")
+    fig, axes = plt.subplots(3, len(grids), figsize=(WIDTH, 7.4), squeeze=False, sharex="col", sharey="row")
     for col, (h, g) in enumerate(grids.items()):
         lrs, seeds = g.spec.members()
         colours = plt.get_cmap(CMAPS["position"])(np.linspace(0, 0.9, len(g.spec.lrs)))
@@ -191,9 +192,12 @@ def learning_curves(grids: dict) -> Figure:
             axes[0, col].plot(g.history.eval_epoch.numpy(), g.history.val_error[:, k].numpy(), **style)
             axes[1, col].plot(np.arange(len(both_off)), both_off[:, k], **style)
             axes[2, col].plot(np.arange(len(g.wedges)), g.wedges[:, k].numpy(), **style)
-        axes[0, col].set(title=f"H = {h}", ylabel="validation error (fraction)")
-        axes[1, col].set(ylabel="val. images with $a_A = a_B = 0$", ylim=(-0.02, 1.02))
-        axes[2, col].set(xlabel="epoch (0 = initialisation)", ylabel="classes with a wedge", ylim=(0, 10.5))
+        axes[0, col].set(title=f"H = {h}")
+        axes[1, col].set(ylim=(-0.02, 1.02))
+        axes[2, col].set(xlabel="epoch (0 = init.)", ylim=(0, 10.5))
         axes[2, col].xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes[0, col].legend(fontsize=7)
+    axes[0, 0].set_ylabel("validation error\n(fraction)")
+    axes[1, 0].set_ylabel("val. images with\n$a_A = a_B = 0$")
+    axes[2, 0].set_ylabel("classes with a wedge")
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize="small")
     return fig

@@ -17,13 +17,14 @@ from lib.studies.training_dynamics.grid import (
 from lib.studies.training_dynamics.measures import LOSS_NAMES, GridResult
 
 LAYER_CMAP = "plasma"  # hidden-layer index, shallowest (dark) to deepest (light), in every layer plot
+STEP_LABEL = "training step (mini-batches of 60; symlog)"
 MEASURES = {"f": "activation fraction $f_l$", "p": "predictability $p_l$", "u": "informativeness $u_l$"}
 
 
 def regression_data(x: np.ndarray, y: np.ndarray) -> Figure:
     """Fig. 1: (a) the underlying function, (b) the noisy samples."""
     grid_x = np.linspace(0.0, 1.0, 501)
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.0), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(plots.WIDTH, 2.8), sharey=True)
     axes[0].plot(grid_x, clusters.underlying(grid_x), color="0.2")
     axes[0].set(title="(a) underlying function", xlabel="input x", ylabel="target y")
     axes[1].scatter(x, y, s=8, color="C0")
@@ -37,7 +38,7 @@ def regression_nodes(net, x: np.ndarray, y: np.ndarray) -> Figure:
     parts = clusters.node_contributions(net, grid_x)
     edges, _ = clusters.sample_set_boundaries(net, 0.0, 1.0)
     edge_total = clusters.node_contributions(net, edges).total
-    fig, axes = plt.subplots(1, 3, figsize=(12.0, 3.3))
+    fig, axes = plt.subplot_mosaic([[0, 1], [2, 2]], figsize=(plots.WIDTH, 6.0))
     for ax, curves, title, ylabel in ((axes[0], parts.fan_in, "(a) fan-in lines", "pre-activation $w_j x + b_j$"),
                                       (axes[1], parts.scaled, "(b) after ReLU, scaled",
                                        "$v_j \\max(0, w_j x + b_j)$")):
@@ -66,14 +67,14 @@ def _margin_scatter(ax, alignment, eta_sigma, before, after, title, seed: int, a
     ax.set(xlim=xlim, ylim=ylim)
     ax.axvline(0.0, color="C0", lw=0.8)
     ax.set(title=title, xlabel="alignment $z^t \\cdot w_j$ before the step", ylabel="$\\eta\\,\\Sigma^t_j$")
-    ax.legend(fontsize="x-small", markerscale=2)
+    ax.legend(fontsize="small", markerscale=2)
 
 
 def margin_figure(steps, best: tuple[int, int], seed: int) -> Figure:
     """Fig. 8 with measured samples: (a) the busiest node and step, (b) every node and step near the margin."""
     step, node = best
     s = steps[step]
-    fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.2))
+    fig, axes = plt.subplots(2, 1, figsize=(plots.WIDTH, 8.0))
     _margin_scatter(axes[0], s.alignment[:, node].numpy(), (s.lr * s.sigma[:, node]).numpy(),
                     s.before[:, node].numpy(), s.after[:, node].numpy(), f"(a) node {node}, step {step + 1}", seed)
     flat = {name: np.concatenate([getattr(t, name).flatten().numpy() for t in steps])
@@ -89,7 +90,7 @@ def set_step_axis(ax, total_steps: int) -> None:
     """Training steps on a symmetric-log axis: linear below 1, so that step 0 (the initialisation) shows."""
     ax.set_xscale("symlog", linthresh=1.0)
     ax.set_xlim(0, total_steps * 1.1)
-    ax.set_xlabel("training step (mini-batches of 60; symlog)")
+    ax.set_xlabel(STEP_LABEL)
 
 
 def layer_lines(ax, result: GridResult, shape: Shape, loss: str, name: str, ylabel: str, ls: str = "-",
@@ -109,26 +110,27 @@ def layer_lines(ax, result: GridResult, shape: Shape, loss: str, name: str, ylab
 
 def layer_figure(result: GridResult, shape: Shape, loss: str, name: str) -> Figure:
     """One measure per layer for one shape and loss (the layout of H&D Fig. 5-7, 9, 10)."""
-    fig, ax = plt.subplots(figsize=(7.0, 3.6))
+    fig, ax = plt.subplots(figsize=(plots.WIDTH, 3.6))
     layer_lines(ax, result, shape, loss, name, MEASURES[name])
     if name == "u":
         ax.axhline(MAX_INFORMATIVENESS_10, color="0.3", ls=":", lw=1.2,
                    label=f"max = log 2 / log 10 ≈ {MAX_INFORMATIVENESS_10:.3f}")
     ax.set_title(f"{shape.label}, {LOSS_NAMES[loss]}")
-    ax.legend(fontsize="x-small", ncols=2)
+    ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
 
 
 def performance(result: GridResult, shape: Shape, loss: str) -> Figure:
     """Fig. 3: validation loss and error, mean over seeds with standard-error shading."""
-    fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.4))
+    fig, axes = plt.subplots(2, 1, figsize=(plots.WIDTH, 5.2), sharex=True)
     steps = result.records[shape]["steps"].numpy()
     for ax, name, ylabel in zip(axes, ("val_loss", "val_error"), ("validation loss", "validation error (fraction)")):
         summary = loss_curves(result.records[shape], result.ids(loss), name)
         ax.plot(steps, summary.mean, color="C0")
         ax.fill_between(steps, summary.mean - summary.se, summary.mean + summary.se, color="C0", alpha=0.25)
         set_step_axis(ax, result.total_steps)
-        ax.set(ylabel=ylabel, title=f"{shape.label}, {LOSS_NAMES[loss]}")
+        ax.set(ylabel=ylabel)
+    axes[0].set(title=f"{shape.label}, {LOSS_NAMES[loss]}", xlabel="")
     return fig
 
 
@@ -137,7 +139,7 @@ def node_fraction(result: GridResult, shape: Shape, loss: str) -> Figure:
     node_f = node_activation_fraction(result.records[shape])  # (T, K, L, n)
     heat = node_f[:, result.ids(loss)[0]].reshape(node_f.shape[0], -1).T  # (L·n, T)
     steps = result.records[shape]["steps"].numpy()
-    fig, ax = plt.subplots(figsize=(8.0, 4.5))
+    fig, ax = plt.subplots(figsize=(plots.WIDTH, 4.4))
     art = ax.imshow(heat, aspect="auto", cmap=plots.CMAPS["fraction"], vmin=0, vmax=1, interpolation="nearest")
     for layer in range(1, shape.hidden):
         ax.axhline(layer * shape.width - 0.5, color="white", lw=0.8)
@@ -153,8 +155,8 @@ def facet_figure(result: GridResult, name: str) -> Figure:
     """The whole grid for one measure: rows = depth, columns = width; solid = cross-entropy, dashed = MSE."""
     rows = sorted({s.depth for s in result.shapes})
     cols = sorted({s.width for s in result.shapes})
-    fig, axes = plt.subplots(len(rows), len(cols), figsize=(3.6 * len(cols), 2.6 * len(rows)), sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(len(rows), len(cols), figsize=(plots.WIDTH, 2.4 * len(rows)), sharey=True,
+                             sharex=True, squeeze=False)
     for r, depth in enumerate(rows):
         for c, width in enumerate(cols):
             ax, shape = axes[r, c], Shape(depth, width)
@@ -164,9 +166,9 @@ def facet_figure(result: GridResult, name: str) -> Figure:
             if name == "u":
                 ax.axhline(MAX_INFORMATIVENESS_10, color="0.3", ls=":", lw=1.0)
             ax.set_title(shape.label, fontsize="small")
-            if r < len(rows) - 1:
-                ax.set_xlabel("")
-    fig.suptitle(f"{MEASURES[name]}: solid = cross-entropy, dashed = MSE; colour = layer (dark = shallowest)",
+            ax.set_xlabel("")
+    fig.supxlabel(STEP_LABEL)
+    fig.suptitle(f"{MEASURES[name]}: solid = cross-entropy, dashed = MSE;\ncolour = layer (dark = shallowest)",
                  fontsize="small")
     return fig
 
@@ -179,14 +181,15 @@ def class_heatmaps(result: GridResult, shape: Shape, loss: str) -> Figure:
     f_layer = loss_curves(result.records[shape], result.ids(loss), "f").mean[:, layer]
     points = [0, int(np.nanargmax(f_layer)), len(f_layer) - 1]
     order = np.argsort(np.nanmean(frac[-1], axis=0))
-    fig, axes = plt.subplots(1, 3, figsize=(13.0, 3.2))
+    fig, axes = plt.subplots(3, 1, figsize=(plots.WIDTH, 7.8), sharex=True)
     for ax, point in zip(axes, points):
         art = ax.imshow(frac[point][:, order], aspect="auto", cmap=plots.CMAPS["fraction"], vmin=0, vmax=1,
                         interpolation="nearest")
         step = int(result.records[shape]["steps"][point])
-        ax.set(xlabel="node (sorted)", ylabel="digit class c", yticks=range(frac.shape[1]),
+        ax.set(ylabel="digit class c", yticks=range(frac.shape[1]),
                title=f"{shape.label} {LOSS_NAMES[loss]}, layer {layer + 1}, step {step}")
         ax.grid(False)
+    axes[-1].set_xlabel("node (sorted)")
     fig.colorbar(art, ax=axes, label="$f^{(c)}_{l,i}$")
     return fig
 
@@ -195,13 +198,13 @@ def init_figure(results: dict[str, GridResult], loss: str = "mse") -> Figure:
     """f_l per layer of every comparison shape (columns) under every initialisation (rows), one loss."""
     inits = list(results)
     shapes = results[inits[0]].shapes
-    fig, axes = plt.subplots(len(inits), len(shapes), figsize=(3.8 * len(shapes), 2.5 * len(inits)), sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(len(inits), len(shapes), figsize=(plots.WIDTH, 2.4 * len(inits)), sharey=True,
+                             sharex=True, squeeze=False)
     for r, init in enumerate(inits):
         for c, shape in enumerate(shapes):
             ax = axes[r, c]
             layer_lines(ax, results[init], shape, loss, "f", f"{init}: $f_l$" if c == 0 else "", legend=False)
             ax.set_title(f"{shape.label} {LOSS_NAMES[loss]}, init {init}", fontsize="small")
-            if r < len(inits) - 1:
-                ax.set_xlabel("")
+            ax.set_xlabel("")
+    fig.supxlabel(STEP_LABEL)
     return fig
