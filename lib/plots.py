@@ -6,6 +6,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
@@ -54,6 +55,7 @@ def register_png_formatter(shell=None) -> bool:
         shell = get_ipython()
     if shell is None:
         return False
+    plt.switch_backend(matplotlib.get_backend())  # load it now: the inline backend sets its own formatter on load
     shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
     return True
 
