@@ -36,8 +36,9 @@ READABLE = 0.9
 MIN_TEXT_PX = READABLE * CAPTION_PX
 # The key of the PNG text chunk that carries a figure's smallest drawn text size in image pixels.
 MIN_FONT_KEY = "nodewise:min-font-px"
-# The width (in) of a figure as wide as the column: its "small" text (9.5 pt) shows at 14.9 px, above MIN_TEXT_PX.
-WIDTH = 6.8
+# The width (in) of a figure as wide as the column. Its PNG is about WIDTH + 0.2 in (the tight box's padding) at
+# FIGURE_DPI, shown COLUMN_PX wide: its "small" text (9.5 pt, the smallest the book's figures use) shows at ≈ 15.3 px.
+WIDTH = 6.4
 
 
 def set_theme() -> None:
