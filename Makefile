@@ -74,8 +74,11 @@ sweep: $(STAMP)
 	@test -n "$(S)" -a -n "$(GRID)" || { echo "usage: make sweep S=<name> GRID=\"key=v1,v2 ...\" [P=\"key=value ...\"] [MEASURE=key]"; exit 2; }
 	$(BIN)/python -m lib.sweep $(S) --grid "$$NODEWISE_GRID" --params "$$NODEWISE_P" $(if $(MEASURE),--measure $(MEASURE))
 
+# The engine against the plain loop on the training-dynamics slice, then every section's `paper` engine calls timed
+# for a few steps each and projected to their epoch caps (benchmarks/results.json, benchmarks/paper_workloads.json).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/paper_workloads.py --steps 10 --plain
 
 clean:
 	rm -rf _build book/*.ipynb results
