@@ -6,6 +6,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from lib import plots  # noqa: E402
 from lib.studies.cooperating_classifiers import figures  # noqa: E402
 from lib.studies.cooperating_classifiers import measures as ms  # noqa: E402
 from lib.studies.cooperating_classifiers import runs as cr  # noqa: E402
@@ -32,3 +33,7 @@ def test_one_frame_per_snapshot_with_every_layer_and_the_weights_of_that_step(tm
                                  TASK.x_test[torch.cat([torch.nonzero(TASK.y_test == c)[:20, 0] for c in range(10)])],
                                  "pre")[0][grid.members[0]] > 0).float().numpy()
     assert np.array_equal(np.asarray(first), expected)
+    with matplotlib.rc_context():
+        plots.set_theme()
+        assert plots.readable(figures.patterns_frame(grid.run.net, grid.members[0], TASK, "a title"))
+        assert plots.readable(figures.activation_patterns(grid, TASK))

@@ -4,7 +4,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-from lib import data
+from lib import data, plots
 from lib.studies.data import figures, measures
 
 matplotlib.use("Agg")
@@ -24,6 +24,19 @@ def test_class_count_bars_and_digit_grid():
     assert len(figures.class_count_bars(counts).axes[0].patches) == 20
     images, labels = np.zeros((20, 28, 28), np.uint8), np.repeat(np.arange(10), 2)
     assert len(figures.digit_grid(images, labels, per_class=2).axes) == 20
+
+
+def test_the_pages_figures_read_in_the_book():
+    signals = data.jump_signals(2, seed=0)
+    with matplotlib.rc_context():
+        plots.set_theme()
+        built = [figures.class_count_bars({"train": np.arange(10), "val": np.arange(10), "test": np.ones(10)}),
+                 figures.digit_grid(np.zeros((100, 28, 28), np.uint8), np.repeat(np.arange(10), 10), per_class=10),
+                 figures.signal_panel(signals.x, ["(a) jump at 30: easy", "(b) jump at 60: hard"], signals.positions,
+                                      measures.position_posterior(signals, 3.0)),
+                 plots.embedding_scatter(np.random.default_rng(0).normal(size=(50, 2)), np.arange(50), "position",
+                                         "jump position $t_0$")]
+        assert [plots.readable(fig) for fig in built] == [True] * len(built)
 
 
 def test_part_counts_reads_the_rows_of_one_split():

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from lib import plots  # noqa: E402
 from lib.studies.summary_layers import figures  # noqa: E402
 
 RNG = np.random.default_rng(0)
@@ -16,9 +17,19 @@ LOW = np.array([-np.inf, 0.1, 0.5, 1.0])
 HIGH = np.array([0.1, 0.5, 1.0, np.inf])
 
 
-def test_every_figure_builds():
+def test_every_figure_builds_and_reads_in_the_book():
     n = 40
-    built = [
+    with matplotlib.rc_context():
+        plots.set_theme()
+        built = _built(n)
+        assert all(isinstance(fig, Figure) for fig in built)
+        assert [plots.displayed_text_px(fig) >= plots.MIN_TEXT_PX for fig in built] == [True] * len(built)
+    plt.close("all")
+
+
+def _built(n: int) -> list[Figure]:
+    """Every figure of the chapter from random inputs."""
+    return [
         figures.weight_gap_panels({"a": (RNG.normal(size=6), RNG.normal(size=6)), "b": (RNG.normal(size=6),
                                                                                   RNG.normal(size=6))}),
         figures.ratio_figure(RNG.uniform(0.1, 2, n), RNG.uniform(0.1, 2, n), RNG.random(n) > 0.5, RNG.random(n) > 0.8,
@@ -31,8 +42,6 @@ def test_every_figure_builds():
         figures.organisation_scatter(RNG.random(5), RNG.random(5), np.array([0.01, 0.1, 0.1, 1.0, 1.0]), {"x": 1}),
         figures.explorer_figure(0.7, 2, 3, LOW, HIGH, RNG.normal(size=(12, 2))),
     ]
-    assert all(isinstance(fig, Figure) for fig in built)
-    plt.close("all")
 
 
 def test_sample_explorer_draws_the_contributions_of_one_sample():
