@@ -2,6 +2,7 @@
 and the readability rule every figure of the book keeps (its smallest text at least READABLE × the caption's size)."""
 
 import io
+import textwrap
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -133,3 +134,8 @@ def panel_grid(n: int, ncols: int, panel_height: float, width: float = WIDTH, **
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return fig, axes.flat[:n]
+
+
+def wrap(text: str, width: int = 22) -> str:
+    """A panel's title or label broken into lines of at most `width` characters (a narrow panel's long name)."""
+    return textwrap.fill(text, width, break_long_words=False)

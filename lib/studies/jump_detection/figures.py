@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 from lib import data
 from lib.jump_errors import FIRST_POSITION, probabilities
-from lib.plots import CMAPS, WIDTH, panel_grid
+from lib.plots import CMAPS, WIDTH, panel_grid, wrap
 from lib.studies.jump_detection.ascent import Ascent
 from lib.studies.jump_detection.baseline import (
     detect_jumps,
@@ -98,7 +98,7 @@ def convergence(trained: Trained) -> Figure:
             ax.plot(h.eval_epoch, h.val_loss[:, k], lw=1, color=f"C{k}")
             ax.plot(int(h.best_epoch[k]), float(h.val_loss[:, k].min()), "o", color=f"C{k}", ms=3)
         ax.axhline(float(np.log(60)), color="0.5", ls="--", lw=1)
-        ax.set(title=name, yscale="log", xlabel="epoch")
+        ax.set(title=wrap(name), yscale="log", xlabel="epoch")
         ax.title.set_fontsize("small")
     for ax in axes[::3]:
         ax.set_ylabel("validation loss (nats)")
@@ -184,7 +184,7 @@ def ascent_mlps(found: dict[str, Ascent], names: list[str], targets: tuple[int, 
             axes[row, col].plot(SAMPLES, found[name].x[col], lw=1)
             axes[row, col].axvline(pos, color="C3", ls="--", lw=1)
             axes[0, col].set_title(f"t0 = {pos}")
-        axes[row, 0].set_ylabel(f"{name}\nx*_i", fontsize="small")
+        axes[row, 0].set_ylabel(f"{wrap(name)}\nx*_i", fontsize="small")
     for ax in axes[-1]:
         ax.set_xlabel("sample i")
     return fig
@@ -192,7 +192,7 @@ def ascent_mlps(found: dict[str, Ascent], names: list[str], targets: tuple[int, 
 
 def ascent_cnns(trained: Trained, found: dict[str, Ascent], names: list[str]) -> Figure:
     """For target 50 (the last ascent row), the found input and its signal after each conv layer (Fig. 5.3-5.5)."""
-    fig, axes = plt.subplots(len(names), 4, figsize=(WIDTH, 1.9 * len(names)), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(len(names), 4, figsize=(WIDTH, 2.0 * len(names)), sharex=True, squeeze=False)
     for row, name in enumerate(names):
         x = found[name].x[-1:]
         with torch.no_grad():
@@ -205,7 +205,7 @@ def ascent_cnns(trained: Trained, found: dict[str, Ascent], names: list[str]) ->
                 ax.set_title("input x*" if col == 0 else f"after conv {col}", fontsize="small")
             else:
                 ax.axis("off")
-        axes[row, 0].set_ylabel(name, fontsize="small")
+        axes[row, 0].set_ylabel(wrap(name, 18), fontsize="small")
     return fig
 
 
@@ -214,8 +214,9 @@ def subpattern_signals(patterns: dict[str, np.ndarray], p50: np.ndarray) -> Figu
     fig, axes = panel_grid(len(patterns), 3, 2.5, sharey=True, sharex=True)
     for ax, (title, x), p in zip(axes, patterns.items(), p50):
         ax.plot(SAMPLES, x, lw=1.2)
-        ax.set(title=f"{title}\np(50) = {p:.3f}", xlabel="sample i")
-        ax.title.set_fontsize("small")
+        ax.set_title(f"{title}\np(50) = {p:.3f}", fontsize="small")
+    for ax in axes[-3:]:
+        ax.set_xlabel("sample i")
     return fig
 
 
