@@ -19,9 +19,12 @@ def test_source_notebook_is_valid_and_stripped(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_cell_ids_are_unique_as_stored(path):
-    """nbformat silently renames a repeated cell id on read (a new random id each run), so check the file."""
-    ids = Counter(c["id"] for c in json.loads(path.read_text())["cells"] if "id" in c)
+def test_cell_ids_are_present_and_unique_as_stored(path):
+    """nbformat silently gives a missing or repeated cell id a new random one on read (another each run), so check
+    the file."""
+    cells = json.loads(path.read_text())["cells"]
+    assert all("id" in c for c in cells), f"{path.stem}: cells without an id"
+    ids = Counter(c["id"] for c in cells)
     assert not [i for i, n in ids.items() if n > 1], f"{path.stem}: repeated cell ids"
 
 
