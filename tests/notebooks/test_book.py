@@ -313,6 +313,25 @@ def small_text(page_url: str, image: list, root: Path) -> str | None:
     return None
 
 
+def test_small_text_fails_a_figure_shown_too_small_or_without_its_text_size(tmp_path):
+    """The figure-text check itself (no browser): a book PNG passes at its natural width, fails scaled to half, and
+    a PNG saved without lib.plots.figure_png fails whatever its size."""
+    import matplotlib.pyplot as plt
+
+    from lib import plots
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1])
+    ax.tick_params(labelsize=10)  # 20.8 px at 150 dpi
+    (tmp_path / "book.png").write_bytes(plots.figure_png(fig))
+    fig.savefig(tmp_path / "plain.png", dpi=plots.FIGURE_DPI)
+    plt.close(fig)
+    page = "http://127.0.0.1/page.html"
+    assert small_text(page, ["book.png", 600, 600, 16.0], tmp_path) is None
+    assert "below 0.9 x the caption's 16 px" in small_text(page, ["book.png", 300, 600, 16.0], tmp_path)
+    assert "no nodewise:min-font-px" in small_text(page, ["plain.png", 600, 600, 16.0], tmp_path)
+
+
 def check_page(browser, site: str, root: Path, page_path: str, ids: dict, counts: dict) -> list[str]:
     """Every check on one page; the problems found, each prefixed with the page."""
     page, errors, outside = open_page(browser, f"{site}/{page_path}")

@@ -51,7 +51,7 @@ def weights(nets: dict):
         axes[li, 2].set_ylabel("bias")
     for ax in axes[-1]:
         ax.set_xlabel("node of layer")
-    axes[0, 2].legend(fontsize="small")
+    fig.legend(*axes[0, 2].get_legend_handles_labels(), loc="outside upper right", ncols=2, fontsize="small")
     return fig
 
 
