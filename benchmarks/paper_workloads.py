@@ -67,6 +67,7 @@ class Call:
     scored_per_epoch: float = 0.0
     note: str = ""
     stop: str = ""  # the study's own stop rule, where it has one besides the engine's patience
+    members: tuple = ()  # which networks it trains, as the section's results name them (reference_best_epochs)
 
     @property
     def stops_early(self) -> bool:
@@ -131,13 +132,15 @@ def bottleneck_calls(cfg) -> list[Call]:
 
     members = bn.Members(P_SETS[cfg.p_set], tuple(range(cfg.n_seeds)))
     calls = [Call("bottleneck", f"{depth} p = {', '.join(map(str, group.ps))}",
-                  partial(bn.padded_bottlenecks, group, depth == "deep", cfg.init), group_cfg, cfg.n_train, cfg.n_val)
+                  partial(bn.padded_bottlenecks, group, depth == "deep", cfg.init), group_cfg, cfg.n_train, cfg.n_val,
+                  members=tuple((depth, p, s) for p, s in group.pairs))
              for depth in networks.DEPTHS for group, group_cfg in networks.group_configs(members, cfg)]
     arms = bn.Members((max(members.ps),) * 2, members.seeds)  # both arms of initialisation.run
     arms_cfg = bn.member_config(arms, lr=cfg.lr, batch_size=cfg.batch_size, max_epochs=cfg.init_epochs,
                                 patience=cfg.patience, eval_every=1)
     calls.append(Call("bottleneck", f"initialisation arms p = {max(members.ps)}",
-                      partial(bn.padded_bottlenecks, arms, False, cfg.init), arms_cfg, cfg.n_train, cfg.n_val))
+                      partial(bn.padded_bottlenecks, arms, False, cfg.init), arms_cfg, cfg.n_train, cfg.n_val,
+                      members=tuple(("initialisation", p, s) for p, s in arms.pairs[:len(members.seeds)])))
     return calls
 
 
@@ -424,14 +427,27 @@ def longest_first_makespan(seconds: list[float], workers: int) -> float:
     return max(free)
 
 
+def reference_best_epochs(measured: dict, calls: list[Call]) -> dict[str, list[int]]:
+    """The best epochs of each call's members as a section's results record them: by call name
+    (measured.best_epochs, jump detection), or one row per network (measured.runs and measured.initialisation,
+    bottleneck)."""
+    found = {name: list(epochs) for name, epochs in measured.get("best_epochs", {}).items()}
+    rows = {(r["depth"], r["p"], r["seed"]): [r["best epoch"]] for r in measured.get("runs", []) if "best epoch" in r}
+    rows |= {("initialisation", r["p"], r["seed"]): [r["best epoch, LS"], r["best epoch, control"]]
+             for r in measured.get("initialisation", []) if "best epoch, LS" in r}
+    for call in calls:
+        if call.members and all(m in rows for m in call.members):
+            found[call.name] = [e for m in call.members for e in rows[m]]
+    return found
+
+
 def reference_epochs(section: str, calls: list[Call]) -> dict[str, int]:
-    """Per call, the epochs its committed reference run trained, where the reference records each call's best
-    epochs (results/reference/<section>.json, measured.best_epochs): the last member's best epoch plus the
-    patience, at most the cap."""
+    """Per call, the epochs its committed reference run (results/reference/<section>.json) trained, where that
+    records its members' best epochs: the last member's best epoch plus the patience, at most the cap."""
     path = REFERENCE / f"{section}.json"
     if not path.exists():
         return {}
-    best = json.loads(path.read_text()).get("measured", {}).get("best_epochs", {})
+    best = reference_best_epochs(json.loads(path.read_text()).get("measured", {}), calls)
     return {c.name: min(c.cfg.max_epochs, max(best[c.name]) + (c.cfg.patience or 0)) for c in calls if c.name in best}
 
 
@@ -494,9 +510,11 @@ def summarise(section: str, calls: list[Call], rows: list[dict], workers: int, c
            "share_that_may_stop_early": sum(s for s, r in zip(seconds, rows) if r["stops_early"]) / sum(seconds)}
     if cuda_graph:
         out["hours_at_cap_graphs"] = sum(r["hours_at_cap_graphs"] for r in rows)
+    share = out["share_that_may_stop_early"]
+    bound = (f"an upper bound: calls holding {100 * share:.0f} % of it stop early (patience or the study's rule)"
+             if share else "every call runs to its cap")
     print(f"-- {section}: {out['hours_at_cap']:.2f} h at the caps in one process, "
-          f"{out['wall_hours_at_cap']:.2f} h wall on {workers} workers (longest first); an upper bound: "
-          f"{100 * out['share_that_may_stop_early']:.0f} % of it is in calls that stop early")
+          f"{out['wall_hours_at_cap']:.2f} h wall on {workers} workers (longest first); {bound}")
     epochs = reference_epochs(section, calls)
     reference = reference_wall(section)
     if epochs and reference:

@@ -129,3 +129,14 @@ def test_cuda_graph_timing_needs_a_gpu(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         pw.main()
     assert "--cuda-graph: CUDA graphs need --device cuda" in capsys.readouterr().err
+
+
+def test_bottleneck_reference_rows_give_each_call_its_epochs(calls):
+    found, cfg = calls["bottleneck"], paper("bottleneck")
+    runs = [{"depth": d, "p": p, "seed": s, "best epoch": 10 * p + s}
+            for c in found[:-1] for d, p, s in c.members]
+    init = [{"p": p, "seed": s, "best epoch, LS": 7, "best epoch, control": 900} for _, p, s in found[-1].members]
+    best = pw.reference_best_epochs({"runs": runs, "initialisation": init}, found)
+    assert max(best["shallow p = 2, 3, 4"]) == 40 + cfg.n_seeds - 1
+    assert sorted(set(best[found[-1].name])) == [7, 900]
+    assert len(best[found[-1].name]) == found[-1].k
