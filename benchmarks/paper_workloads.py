@@ -531,6 +531,20 @@ def summarise(section: str, calls: list[Call], rows: list[dict], workers: int, c
     return out
 
 
+def print_totals(results: dict) -> None:
+    """One line per section: calls, hours at the caps in one process and on the workers, the share that may stop
+    early; then all sections."""
+    graphs = any("hours_at_cap_graphs" in t for t in results["sections"].values())
+    print(f"{'section':<24} {'calls':>5} {'h at caps':>9} {'h wall':>7} {'may stop early':>14}"
+          + (f" {'h graphs':>8}" if graphs else ""))
+    for section, t in results["sections"].items():
+        extra = f" {t['hours_at_cap_graphs']:>8.2f}" if graphs else ""
+        print(f"{section:<24} {t['calls']:>5} {t['hours_at_cap']:>9.2f} {t['wall_hours_at_cap']:>7.2f} "
+              f"{100 * t['share_that_may_stop_early']:>13.0f}%{extra}")
+    print(f"all sections: {results['total_hours_at_cap']:.1f} h at the epoch caps in one process "
+          f"(h wall: on {results['environment']['workers']} workers, longest first)")
+
+
 def environment(device: torch.device, threads: int, workers: int) -> dict:
     """Where the timings ran."""
     machine = torch.cuda.get_device_name() if device.type == "cuda" else platform.processor() or platform.machine()
@@ -568,7 +582,7 @@ def main() -> None:
     device = torch.device(args.device)
     workers = args.workers or (1 if args.device == "cuda" else len(os.sched_getaffinity(0)))
     results = run(sections, args.steps, device, threads, workers, args.cuda_graph, args.plain, args.plain_members)
-    print(f"all sections: {results['total_hours_at_cap']:.1f} h at the epoch caps in one process")
+    print_totals(results)
     path = RESULTS if args.device == "cpu" else RESULTS.with_name("paper_workloads-cuda.json")
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {path}")
