@@ -24,6 +24,7 @@ from lib.seed import generator, member_seeds
 OPTIMIZERS = ("sgd", "adam")
 LOSSES = ("ce", "mse")
 DEVICES = ("cpu", "cuda", "auto")
+GRAPH_ENV = "NODEWISE_CUDA_GRAPH"  # 1: every engine call replays its steps from a CUDA graph (train_config)
 Callback = Callable[[int, StackedNet], None]
 
 
@@ -108,11 +109,14 @@ def train_config(optimizer: str = "sgd", lr: float | Sequence[float] = 0.01, los
                  batch_size: int = 100, max_epochs: int = 1, max_steps: int | None = None,
                  patience: int | None = None, eval_every: int | None = 1, restore_best: bool = True,
                  seed: int | Sequence[int] = 0, device: str = "auto", betas: Sequence[float] = (0.9, 0.999),
-                 eps: float = 1e-8, cuda_graph: bool = False) -> TrainConfig:
+                 eps: float = 1e-8, cuda_graph: bool | None = None) -> TrainConfig:
     """Validated TrainConfig; lr, loss and seed take one value or one per member (seed s → s, s+1, ...);
-    cuda_graph replays each full batch's step from a CUDA graph (GraphedStep; 'cuda', or 'auto' with a GPU)."""
+    cuda_graph replays each full batch's step from a CUDA graph (GraphedStep; 'cuda', or 'auto' with a GPU);
+    None: $NODEWISE_CUDA_GRAPH (1 or 0, unset 0), so that a whole run (make paper) can switch graphs on."""
     _check_choice("optimizer", optimizer, OPTIMIZERS)
     _check_choice("device", device, DEVICES)
+    if cuda_graph is None:
+        cuda_graph = graph_from_environment()
     if not isinstance(cuda_graph, bool):
         raise ValueError(f"cuda_graph: expected True or False, got {cuda_graph!r}")
     if cuda_graph and device == "cpu":
@@ -129,6 +133,14 @@ def train_config(optimizer: str = "sgd", lr: float | Sequence[float] = 0.01, los
     _check_adam(tuple(betas), eps)
     return TrainConfig(optimizer, lr, loss, batch_size, max_epochs, max_steps, patience, eval_every,
                        bool(restore_best), seed, device, tuple(float(b) for b in betas), float(eps), cuda_graph)
+
+
+def graph_from_environment() -> bool:
+    """$NODEWISE_CUDA_GRAPH as a bool: '1' on, '0' or unset off; anything else is a ValueError naming it."""
+    value = os.environ.get(GRAPH_ENV, "0")
+    if value not in ("0", "1"):
+        raise ValueError(f"{GRAPH_ENV}: expected 1 or 0, got {value!r}")
+    return value == "1"
 
 
 def _check_graph_device(device: torch.device) -> None:

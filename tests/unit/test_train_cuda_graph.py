@@ -116,3 +116,16 @@ def test_cuda_graph_trains_the_same_networks_as_eager_cuda(monkeypatch, kind, op
     graphed = train(build(kind), data, config(optimizer, "cuda", cuda_graph=True))
     assert counted.count >= 1
     assert_same_training(eager, graphed, atol=1e-6)
+
+
+def test_the_environment_switches_graphs_for_a_whole_run(monkeypatch):
+    monkeypatch.delenv(engine.GRAPH_ENV, raising=False)
+    assert train_config(device="cuda").cuda_graph is False
+    monkeypatch.setenv(engine.GRAPH_ENV, "1")
+    assert train_config(device="cuda").cuda_graph is True
+    assert train_config(device="cuda", cuda_graph=False).cuda_graph is False  # an explicit value wins
+    with pytest.raises(ValueError, match="cuda_graph: CUDA graphs need a CUDA device"):
+        train_config(device="cpu")
+    monkeypatch.setenv(engine.GRAPH_ENV, "yes")
+    with pytest.raises(ValueError, match="NODEWISE_CUDA_GRAPH: expected 1 or 0, got 'yes'"):
+        train_config(device="cuda")
