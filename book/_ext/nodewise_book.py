@@ -20,6 +20,8 @@
   "Solution" is left out of the pages, the exercises stay.
 - The `scorecard` directive: the claims ledger of every chapter, read from results/*.json at build time — the
   count of claims per verdict for each chapter, then every claim with its verdict, linked to its chapter's table.
+- The `paper-projection` directive: the projected cost of every section's `paper` profile, read at build time from
+  benchmarks/paper_workloads.json (`make bench`), beside the wall time of the section's reference run, if any.
 """
 
 import json
@@ -342,6 +344,49 @@ class Scorecard(SphinxDirective):
         return [table]
 
 
+PROJECTION_HEADER = ["section", "engine calls", "CPU, one process (h, at the epoch caps)", "CPU, on the cores (h)",
+                     "share in calls that stop early", "steps at the caps", "GPU estimate (h)", "reference run"]
+H100_EAGER_STEP_S = 2.8e-3  # s per engine step of six stacked 9x320 nets on one H100, eager (2026-11-22; README)
+
+
+def projection_rows(results: dict, references: dict[str, dict | None]) -> list[list[str]]:
+    """One row per section of a paper_workloads result: its calls, projected CPU hours at the caps in one process
+    and longest-first on the workers, the share of that time in calls that stop early, the engine steps at the
+    caps, those steps at the H100's eager step time (an estimate, not a measurement), and the wall time of the
+    section's reference run."""
+    rows = []
+    for section, total in results["sections"].items():
+        steps = sum(r["steps_at_cap"] for r in results["rows"] if r["section"] == section)
+        reference = references.get(section)
+        ran = "none" if reference is None else (f"{format_duration(reference['wall_s'])} "
+                                                f"({reference['reference']['device']}, {reference['reference']['date']})")
+        rows.append([section, str(total["calls"]), f"{total['hours_at_cap']:.1f}", f"{total['wall_hours_at_cap']:.1f}",
+                     f"{100 * total['share_that_may_stop_early']:.0f} %", f"{steps:,}",
+                     f"{steps * H100_EAGER_STEP_S / 3600:.1f}", ran])
+    return rows
+
+
+class PaperProjection(SphinxDirective):
+    """The projected cost of each section's `paper` profile from benchmarks/paper_workloads.json (timed steps;
+    `make bench`), with the section's reference run; the argument is the caption, `:name:` the label."""
+
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec = {"name": directives.unchanged}
+
+    def run(self):
+        path = Path(self.env.srcdir) / "benchmarks" / "paper_workloads.json"
+        self.env.note_dependency(str(path))
+        if path.exists():
+            rows = projection_rows(json.loads(path.read_text()),
+                                   {section: load_reference(section) for section in SECTIONS})
+        else:
+            rows = [["(not measured: run make bench)", *[""] * (len(PROJECTION_HEADER) - 1)]]
+        table = table_node(PROJECTION_HEADER, rows, self.arguments[0] if self.arguments else None)
+        self.add_name(table)
+        return [table]
+
+
 def table_node(header: list[str], rows: list[list], caption: str | None = None,
                css_class: str = "section-times") -> nodes.table:
     """A plain docutils table of text or node cells, with a title when a caption is given."""
@@ -373,6 +418,7 @@ def setup(app):
     app.connect("html-page-context", launch_source_notebooks, priority=600)
     app.add_directive("section-times", SectionTimes)
     app.add_directive("scorecard", Scorecard)
+    app.add_directive("paper-projection", PaperProjection)
     app.add_enumerable_node(numbered_table, "table", html=(visit_numbered_table, depart_numbered_table))
     app.add_transform(NotebookTables)
     app.add_transform(FigureAltText)

@@ -73,6 +73,20 @@ def test_section_times_rows_and_a_total_per_profile():
                         ["all (default)", "default", "2 h 00 min", "", "", ""]]
 
 
+def test_paper_projection_rows_per_section_with_steps_gpu_estimate_and_reference_run():
+    ext = extension()
+    results = {"sections": {"data": {"calls": 2, "hours_at_cap": 1.25, "wall_hours_at_cap": 0.75,
+                                     "share_that_may_stop_early": 0.5},
+                            "bottleneck": {"calls": 1, "hours_at_cap": 3.0, "wall_hours_at_cap": 3.0,
+                                           "share_that_may_stop_early": 0.0}},
+               "rows": [{"section": "data", "steps_at_cap": 1000}, {"section": "data", "steps_at_cap": 800},
+                        {"section": "bottleneck", "steps_at_cap": 3_600_000}]}
+    reference = {"wall_s": 1396.0, "reference": {"device": "cpu (2 cores)", "date": "2026-12-01"}}
+    rows = ext.projection_rows(results, {"data": reference, "bottleneck": None})
+    assert rows[0] == ["data", "2", "1.2", "0.8", "50 %", "1,800", "0.0", "23 min 16 s (cpu (2 cores), 2026-12-01)"]
+    assert rows[1][5:] == ["3,600,000", f"{3_600_000 * ext.H100_EAGER_STEP_S / 3600:.1f}", "none"]
+
+
 def test_launch_buttons_open_the_source_notebook_not_the_executed_copy():
     executed = "https://colab.research.google.com/github/o/r/blob/main/book/data.ipynb"
     context = {"header_buttons": [{"label": "launch-buttons", "buttons": [{"url": executed}]},
