@@ -75,3 +75,8 @@ def test_long_run_text_says_whether_training_time_closes_the_gap():
     assert "**6 of 6**" in said and "epoch 80" in said and "took 30 min" in said and "abc1234" in said
     said = text.long_run_text(far, provenance, paper, 0.01)
     assert "For H = 100 the chosen network falls short" in said and "training time" not in said
+    assert "The chosen network of H = 100 still loses whole classes" in said and "no class" not in said
+    whole = {**far, "lost": {100: 0, 300: 0}}
+    said = text.long_run_text(whole, provenance, paper, 0.01)
+    assert "The chosen network of H = 100 loses no class, and still falls short by 0.116" in said
+    assert "whole classes" not in said

@@ -228,6 +228,11 @@ def test_explanations_cover_every_claim_that_is_not_reproduced(trained):
     assert ("failing pairs" in eq17) == bool(failing) and ("no pair fails" in eq17) == (not failing)
     reproduced = text.explanations(claims[1:2], grids, {}, d.x_eval, d.y_eval, an)
     assert reproduced == "Every claim of this page is reproduced."
+    capped = [{"id": "davel2020.t1.h8.train_acc", "verdict": "not converged"}]
+    long_facts = {"train": {8: 0.9123}, "test": {8: 0.8}}
+    with_long = text.explanations(capped, grids, {}, d.x_eval, d.y_eval, an, long_facts)
+    assert "the chosen H = 8 network reaches train accuracy 0.9123" in with_long
+    assert "long run" not in text.explanations(capped, grids, {}, d.x_eval, d.y_eval, an)
 
 
 def test_profile_line_and_load_data(monkeypatch):

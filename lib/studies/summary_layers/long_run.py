@@ -70,6 +70,7 @@ def facts(table: pd.DataFrame, paper_test: dict[int, float]) -> dict:
     return {"networks": len(table), "stopped": int((table["stopped at"] > 0).sum()),
             "latest_best": int(table["best epoch"].max()),
             "test": {int(h): float(row["test acc"]) for h, row in chosen.iterrows()},
+            "train": {int(h): float(row["train acc"]) for h, row in chosen.iterrows()},
             "shortfall": {int(h): paper_test[h] - float(row["test acc"]) for h, row in chosen.iterrows()
                           if h in paper_test},
             "lost": {int(h): int(row["lost test classes"]) for h, row in chosen.iterrows()}}
