@@ -46,7 +46,9 @@ def sigma_scan(scan: SigmaScan, sigma: float) -> Figure:
         ax.axhline(getattr(PAPER_BASELINE, key), color="C3", ls="--", label="thesis Table 3.1")
         ax.axvspan(scan.estimate - scan.spread, scan.estimate + scan.spread, color="0.85")
         ax.axvline(sigma, color="0.3", ls=":", label="σ of this run")
-        ax.set(title=LABELS[key], xlabel="noise σ", ylabel="error (positions)")
+        ax.set(title=LABELS[key], ylabel="error (positions)")
+    for ax in axes[1]:
+        ax.set_xlabel("noise σ")
     axes[0, 0].legend(fontsize="small")
     return fig
 

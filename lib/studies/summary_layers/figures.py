@@ -58,6 +58,7 @@ def ratio_figure(phi_ratio: np.ndarray, alpha: np.ndarray, positive: np.ndarray,
             ax.set(xlim=limits, ylim=limits)
         lo, hi = limits if limits is not None else (ax.get_xlim()[0], ax.get_xlim()[1])
         ax.plot([lo, hi], [lo, hi], color="green", lw=1, label=r"$\alpha = \varphi$")
+    axes[0].set_xlabel("")  # the panels share the x axis: its label once, below
     return fig
 
 
