@@ -121,7 +121,7 @@ def organisation_figure(fraction: np.ndarray, ratio: np.ndarray, low: np.ndarray
             axes[1].hlines([lo, hi], 0, len(ratio) - 1, color=cmap(c), lw=0.8, label=str(c))
     axes[1].set(yscale="symlog", ylabel="ratio (symlog)", xlim=(0, len(ratio) - 1), xlabel="node-ratio rank",
                 title="node-ratios (grey) and allowed α-ratio interval\nper class (colour)")
-    axes[1].legend(fontsize="small", title="class", title_fontsize="small", ncol=10, loc="upper left",
+    axes[1].legend(fontsize="small", title="class", title_fontsize="small", ncol=6, loc="upper left",
                    handlelength=1.0, columnspacing=0.8)
     class_order = np.argsort(np.where(np.isfinite(low), low, -np.inf), kind="stable")
     _heatmap(axes[2], fraction[class_order][:, node_order], class_order,
