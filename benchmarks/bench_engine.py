@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
+from plain_loop import plain_steps
 from torch.utils.data import DataLoader, TensorDataset
 
 from lib.data import as_float, load_mnist, split_mnist
@@ -61,25 +61,6 @@ def synchronize(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def plain_loss(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
-    """Cross-entropy, or mean squared error against the one-hot target."""
-    return F.cross_entropy(out, y) if kind == "ce" else F.mse_loss(out, F.one_hot(y, 10).float())
-
-
-def train_plain(model: torch.nn.Module, loader: DataLoader, kind: str, steps: int, device: str) -> None:
-    """The usual loop: DataLoader batches moved to the device, loss, backward, torch.optim.Adam step."""
-    optimizer, step = torch.optim.Adam(model.parameters(), lr=LR), 0
-    while step < steps:
-        for xb, yb in loader:
-            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
-            optimizer.zero_grad()
-            plain_loss(model(xb), yb, kind).backward()
-            optimizer.step()
-            step += 1
-            if step == steps:
-                return
-
-
 def time_plain(sizes: list[int], x: torch.Tensor, y: torch.Tensor, steps: int, device: str) -> float:
     """Seconds for training the six members one after another as plain models."""
     members = mlp(len(SEEDS), sizes, bias="first", init="he", seed=list(SEEDS))
@@ -87,11 +68,11 @@ def time_plain(sizes: list[int], x: torch.Tensor, y: torch.Tensor, steps: int, d
     for k, (seed, kind) in enumerate(zip(SEEDS, LOSSES)):
         loader = DataLoader(dataset, batch_size=BATCH, shuffle=True, generator=torch.Generator().manual_seed(seed))
         model = members.member(k).to(device)
-        train_plain(model, loader, kind, WARMUP_STEPS, device)
+        plain_steps(model, torch.optim.Adam(model.parameters(), lr=LR), loader, kind, WARMUP_STEPS, device)
         model = members.member(k).to(device)
         synchronize(device)
         start = time.perf_counter()
-        train_plain(model, loader, kind, steps, device)
+        plain_steps(model, torch.optim.Adam(model.parameters(), lr=LR), loader, kind, steps, device)
         synchronize(device)
         elapsed += time.perf_counter() - start
     return elapsed

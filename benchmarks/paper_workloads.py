@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
+from plain_loop import plain_steps
 from torch.utils.data import DataLoader, TensorDataset
 
 from lib.models import StackedConv1d, StackedNet, mlp
@@ -374,26 +374,6 @@ def time_call(call: Call, steps: int, device: torch.device, data: RandomData, no
 def hours(row: dict, epochs: int, steps: int, per_step: float | None = None) -> float:
     """Projected hours of `steps` steps in `epochs` epochs at the row's timed rates."""
     return ((per_step or row["s_per_step"]) * steps + row["s_per_epoch_extra"] * epochs) / 3600
-
-
-def plain_loss(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
-    """Cross-entropy, or mean squared error against the one-hot target (nn.MSELoss)."""
-    return F.cross_entropy(out, y) if kind == "ce" else F.mse_loss(out, F.one_hot(y, out.shape[1]).float())
-
-
-def plain_steps(model: torch.nn.Module, opt: torch.optim.Optimizer, loader: DataLoader, kind: str, count: int,
-                device: torch.device) -> None:
-    """`count` steps of the usual loop: DataLoader batches moved to the device, loss, backward, optimizer step."""
-    done = 0
-    while done < count:
-        for xb, yb in loader:
-            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
-            opt.zero_grad()
-            plain_loss(model(xb), yb, kind).backward()
-            opt.step()
-            done += 1
-            if done == count:
-                return
 
 
 def time_plain(call: Call, steps: int, device: torch.device, data: RandomData, now: Callable[[], float],
