@@ -358,8 +358,8 @@ def projection_rows(results: dict, references: dict[str, dict | None]) -> list[l
     for section, total in results["sections"].items():
         steps = sum(r["steps_at_cap"] for r in results["rows"] if r["section"] == section)
         reference = references.get(section)
-        ran = "none" if reference is None else (f"{format_duration(reference['wall_s'])} "
-                                                f"({reference['reference']['device']}, {reference['reference']['date']})")
+        meta = None if reference is None else reference["reference"]
+        ran = "none" if meta is None else f"{format_duration(reference['wall_s'])} ({meta['device']}, {meta['date']})"
         rows.append([section, str(total["calls"]), f"{total['hours_at_cap']:.1f}", f"{total['wall_hours_at_cap']:.1f}",
                      f"{100 * total['share_that_may_stop_early']:.0f} %", f"{steps:,}",
                      f"{steps * H100_EAGER_STEP_S / 3600:.1f}", ran])
