@@ -1,15 +1,21 @@
-"""The claims ledger: what the papers state, fixed in code before any run, and a verdict computed from the run.
+"""The claims ledger: what the papers state, fixed in code before any run, and a verdict computed from the run by
+one rule (book page "How verdicts are decided").
 
-A study declares its `Claim`s (id, source, statement, the paper's value, a criterion). A run records what it
-measured for each (`Ledger.record`); `Ledger.evaluate` gives every claim its verdict:
+A study declares its `Claim`s (id, source, statement, the paper's value, a criterion, a role). A run records what
+it measured for each (`Ledger.record`); `Ledger.evaluate` gives every claim its verdict:
 
-- ``not run``        nothing was measured for it (e.g. the profile skips that experiment);
-- ``not converged``  a network behind it stopped at its epoch cap, so the run cannot speak for the paper;
-- ``reproduced``     the criterion holds for the measured value;
-- ``differs``        it does not, on networks that all reached their validation minimum.
+- ``reproduced``         the paper's number lies inside our prediction interval for one more network, and that
+                         interval lies inside the practical-equivalence margin of the measure's kind;
+- ``differs``            the paper's number lies outside our prediction interval;
+- ``inconclusive``       inside it, but the interval is too wide to call agreement (more seeds or draws needed);
+- ``not converged``      a network the outcome depends on stopped at its epoch cap;
+- ``not comparable``     the profile shrinks what the claim depends on below the paper's setting;
+- ``paper inconsistent`` the paper contradicts itself here (the claim's note gives the evidence);
+- ``not run``            nothing was measured for it with this profile.
 
-Claims of the project's own (sanity checks, extra measurements) carry ``origin="beyond"``: they get verdicts
-but never a "paper" column of their own.
+Roles: only ``reproduction`` claims (what the papers claim) enter the headline; ``calibration`` claims (a paper
+number used to fit an unstated choice), ``check`` claims (identities and sanity checks of our own code) and
+``beyond`` claims (our own extensions) are judged by the same rule and listed apart.
 """
 
 import math
@@ -20,98 +26,240 @@ from typing import Any
 
 import numpy as np
 
+from lib.uncertainty import Measurement, exact, prediction_interval, predictive_sd, rounding, sign_test
+
 DOCUMENTS = ("chen2017", "davel2020", "hd2020", "dtpb2020")
-VERDICTS = ("reproduced", "differs", "not converged", "not run")
-ORIGINS = ("paper", "beyond")
+VERDICTS = ("reproduced", "differs", "inconclusive", "not converged", "not comparable", "paper inconsistent",
+            "not run")
+JUDGED = ("reproduced", "differs", "inconclusive")  # what a criterion itself can return
+ROLES = ("reproduction", "calibration", "check", "beyond")
+FRAGILE = 1.0  # a verdict whose margin is below one predictive standard deviation could flip on a re-run
 CLAIM_ID = re.compile(rf"^({'|'.join(DOCUMENTS)})\.[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
 
 
 @dataclass(frozen=True)
-class Measurement:
-    """A value measured over n repeats (seeds, draws): its mean and spread (sample standard deviation)."""
+class Kind:
+    """A kind of measure and its practical-equivalence margin, declared before any run: how far one network's
+    number may sit from the paper's and still be the same result (absolute, or relative to the paper's value)."""
 
-    mean: float
-    spread: float
-    n: int
+    name: str
+    margin: float
+    relative: bool
+    why: str
 
-    def as_json(self) -> dict:
-        return {"mean": self.mean, "spread": self.spread, "n": self.n}
+    def bound(self, paper: float) -> float:
+        """The margin around the paper's value, in the measure's units."""
+        return self.margin * abs(paper) if self.relative else self.margin
 
-
-def over_repeats(values: Iterable[float]) -> Measurement:
-    """Mean and sample standard deviation (ddof 1; 0 for one value) of a measurement repeated over seeds."""
-    array = np.asarray(list(values), dtype=float)
-    if array.size == 0:
-        raise ValueError("over_repeats: expected at least one value")
-    spread = float(array.std(ddof=1)) if array.size > 1 else 0.0
-    return Measurement(mean=float(array.mean()), spread=spread, n=int(array.size))
+    def describe(self) -> str:
+        """The margin in words, e.g. '±10 % of the paper's value' or '±0.01'."""
+        return f"±{self.margin:.0%} of the paper's value" if self.relative else f"±{self.margin:g}"
 
 
-def central(measured: Any) -> Any:
-    """The value a criterion judges: a Measurement's mean, else the value itself."""
-    return measured.mean if isinstance(measured, Measurement) else measured
+KINDS = {kind.name: kind for kind in (
+    Kind("error", 0.10, True,
+         "a mean error in the measure's own units (jump-position errors L1, L2, their 99 % versions): the thesis "
+         "ranks architectures whose errors differ by 10 % or more (Table 3.3: 0.31 against 0.36 and 0.39), and "
+         "treats smaller differences as one level (0.3065 against 0.3083)"),
+    Kind("accuracy", 0.01, False,
+         "a classification accuracy or error rate: the papers compare networks at the resolution of one "
+         "percentage point (Davel 2020 Table 1: 0.936, 0.950; thesis Table 6.1: 0.98 against 0.10)"),
+    Kind("proportion", 0.05, False,
+         "a share of nodes, images or draws, or a probability, that is not an accuracy: the papers read such "
+         "shares from figures at the resolution of a few percentage points"),
+    Kind("ratio", 0.10, True,
+         "a dimensionless quantity read on a multiplicative scale (a perplexity, a ratio, a deviation): 10 % of "
+         "its value, the same resolution as for errors"),
+    Kind("epoch", 0.50, True,
+         "the epoch or step at which something happens (a loss minimum): such minima are flat, and the papers "
+         "report them from one run to the nearest few tens of epochs, so half the paper's value"),
+)}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What a criterion says of a measured value: a verdict in JUDGED, its margin (distance to the nearest
+    decision boundary in predictive standard deviations; None where there is no spread) and why, in words."""
+
+    verdict: str
+    margin: float | None
+    why: str
 
 
 @dataclass(frozen=True)
 class Criterion:
-    """When a measured value agrees with the paper: a predicate and its description (fixed before any run)."""
+    """When a measured value agrees with the paper: how it is judged and its description (fixed before any run)."""
 
     describe: str
-    holds: Callable[[Any], bool] = field(repr=False)
+    judge: Callable[[Any], Judgement] = field(repr=False)
 
 
-def within(paper: float, *, abs_tol: float = 0.0, rel_tol: float = 0.0, quantity: str = "this run") -> Criterion:
-    """|measured − paper| <= max(abs_tol, rel_tol · |paper|)."""
-    bound = max(abs_tol, rel_tol * abs(paper))
-    text = f"|{quantity} − paper| ≤ {_fmt(bound)}" + (f" ({rel_tol:.0%} of the paper's value)" if rel_tol else "")
-    return Criterion(text, lambda m: _finite(m) and abs(float(m) - paper) <= bound)
+def matches(paper: float, kind: str, quantity: str = "this run") -> Criterion:
+    """The one rule for a paper's single number: differs outside our 95 % prediction interval for one more draw;
+    reproduced inside it when the interval also lies within the kind's equivalence margin; else inconclusive."""
+    margin = _kind(kind)
+    text = (f"the paper's {_fmt(paper)} inside the 95 % prediction interval of {quantity}, which lies within "
+            f"{margin.describe()} ({kind})")
+    return Criterion(text, lambda m: judge_match(_measurement(m), paper, margin.bound(paper)))
 
 
-def at_most(limit: float, quantity: str = "this run") -> Criterion:
-    """measured <= limit; `quantity` names what is measured."""
-    return Criterion(f"{quantity} ≤ {_fmt(limit)}", lambda m: _finite(m) and float(m) <= limit)
+def judge_match(m: Measurement | None, paper: float, bound: float) -> Judgement:
+    """differs / reproduced / inconclusive for one paper number against a measurement (see `matches`)."""
+    if m is None or not math.isfinite(m.mean):
+        return Judgement("differs", None, "no finite value was measured")
+    low, high = prediction_interval(m)
+    rounded = rounding(paper)
+    gap = max(0.0, abs(m.mean - paper) - rounded)  # distance beyond the paper's own rounding
+    if not math.isfinite(high - low):
+        return Judgement("inconclusive", None, f"one draw ({m.sources}): no spread to judge against")
+    half, s = (high - low) / 2, predictive_sd(m)
+    where = f"prediction interval [{_fmt(low)}, {_fmt(high)}]"
+    if gap > half:
+        return Judgement("differs", _units(gap - half, s), f"the paper's {_fmt(paper)} lies outside the {where}")
+    to_equivalence = bound - (abs(m.mean - paper) + half)
+    if to_equivalence >= 0:
+        return Judgement("reproduced", _units(min(half - gap, to_equivalence), s),
+                         f"the paper's {_fmt(paper)} lies inside the {where}, within ±{_fmt(bound)} of it")
+    return Judgement("inconclusive", _units(min(half - gap, -to_equivalence), s),
+                     f"the paper's {_fmt(paper)} lies inside the {where}, which is wider than ±{_fmt(bound)} "
+                     "around it: more seeds or draws needed")
 
 
 def at_least(limit: float, quantity: str = "this run") -> Criterion:
-    """measured >= limit; `quantity` names what is measured."""
-    return Criterion(f"{quantity} ≥ {_fmt(limit)}", lambda m: _finite(m) and float(m) >= limit)
+    """A threshold the paper states: reproduced when one more draw lies at or above `limit` (the whole prediction
+    interval), differs when it lies below (the whole interval), else inconclusive."""
+    return Criterion(f"{quantity} ≥ {_fmt(limit)}", lambda m: judge_side(_measurement(m), limit, above=True))
+
+
+def at_most(limit: float, quantity: str = "this run") -> Criterion:
+    """A threshold the paper states, from above: see `at_least`."""
+    return Criterion(f"{quantity} ≤ {_fmt(limit)}", lambda m: judge_side(_measurement(m), limit, above=False))
+
+
+def judge_side(m: Measurement | None, limit: float, above: bool) -> Judgement:
+    """Which side of a stated threshold one more draw falls on, judged on the whole prediction interval."""
+    if m is None or not math.isfinite(m.mean):
+        return Judgement("differs", None, "no finite value was measured")
+    low, high = prediction_interval(m)
+    good, bad = (low - limit, limit - high) if above else (limit - high, low - limit)
+    s = predictive_sd(m)
+    where = f"prediction interval [{_fmt(low)}, {_fmt(high)}]" if high > low else f"value {_fmt(m.mean)}"
+    side = "≥" if above else "≤"
+    if good >= 0:
+        return Judgement("reproduced", _units(good, s), f"the {where} lies {side} {_fmt(limit)}")
+    if bad > 0:
+        return Judgement("differs", _units(bad, s), f"the {where} lies on the wrong side of {_fmt(limit)}")
+    return Judgement("inconclusive", _units(min(-good, -bad), s), f"the {where} straddles {_fmt(limit)}")
 
 
 def is_true(text: str) -> Criterion:
-    """A qualitative claim: the measured value is a bool that says whether the stated property holds."""
-    return Criterion(text, lambda m: m is True or (isinstance(m, np.bool_) and bool(m)))
+    """A qualitative claim: the study measures a bool that says whether the stated property holds (for 'every
+    network', checked on every network)."""
+    return Criterion(text, judge_bool)
 
 
-def _finite(value: Any) -> bool:
-    return isinstance(value, int | float | np.number) and not isinstance(value, bool) and math.isfinite(value)
+def judge_bool(measured: Any) -> Judgement:
+    """reproduced for True, differs for anything else."""
+    holds = measured is True or (isinstance(measured, np.bool_) and bool(measured))
+    return Judgement("reproduced" if holds else "differs", None, "the property holds" if holds else
+                     "the property does not hold")
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A table's rows side by side: the median of (ours − paper)/paper, how many rows lie above and below the
+    paper, and the two-sided sign test's p-value (a systematic offset across rows, not one row's noise)."""
+
+    median_relative: float
+    above: int
+    below: int
+    p_value: float
+
+    def as_json(self) -> dict:
+        return {"median_relative": self.median_relative, "above": self.above, "below": self.below,
+                "p_value": self.p_value}
+
+
+def offset(paper: Sequence[float], ours: Sequence[float]) -> Offset:
+    """The systematic offset of our row means from the paper's rows (sign test over the rows)."""
+    if len(paper) != len(ours) or not paper:
+        raise ValueError("offset: expected two equally long, non-empty sequences of row values")
+    relative = [(o - p) / abs(p) for p, o in zip(paper, ours)]
+    return Offset(float(np.median(relative)), sum(r > 0 for r in relative), sum(r < 0 for r in relative),
+                  sign_test(relative))
+
+
+def no_offset(kind: str) -> Criterion:
+    """The rows scatter around the paper's: differs when the sign test rejects an even split at the 5 % level;
+    reproduced when it does not and the median relative difference lies within the kind's margin; else
+    inconclusive."""
+    margin = _kind(kind)
+    if not margin.relative:
+        raise ValueError(f"no_offset: kind {kind!r} has an absolute margin; a table's offset is relative")
+    text = f"sign test over the rows p ≥ 0.05 and the median difference within {margin.describe()}"
+    return Criterion(text, lambda o: judge_offset(o, margin))
+
+
+def judge_offset(o: Offset, margin: Kind) -> Judgement:
+    """differs / reproduced / inconclusive for a table's systematic offset (see `no_offset`)."""
+    why = (f"{o.above} rows above the paper, {o.below} below, median {o.median_relative:+.1%}, sign test "
+           f"p = {o.p_value:.2g}")
+    if o.p_value < 0.05:
+        return Judgement("differs", None, why)
+    inside = abs(o.median_relative) <= margin.margin
+    return Judgement("reproduced" if inside else "inconclusive", None, why)
+
+
+def _kind(kind: str) -> Kind:
+    if kind not in KINDS:
+        raise ValueError(f"kind {kind!r}: expected one of {', '.join(KINDS)}")
+    return KINDS[kind]
+
+
+def _measurement(value: Any) -> Measurement | None:
+    """A measured value as a Measurement: a plain finite number is exact (no randomness behind it)."""
+    if isinstance(value, Measurement):
+        return value
+    if isinstance(value, int | float | np.number) and not isinstance(value, bool | np.bool_):
+        return exact(float(value))
+    return None
+
+
+def _units(distance: float, s: float) -> float | None:
+    """A distance in predictive standard deviations (None without a spread)."""
+    return distance / s if s > 0 else None
 
 
 @dataclass(frozen=True)
 class Claim:
-    """A statement of a paper that the book recomputes (DESIGN.md, Contracts: claims ledger)."""
+    """A statement of a paper that the book recomputes (ARCHITECTURE: the claims ledger)."""
 
     id: str  # <doc>.<where>.<what>, e.g. chen2017.t3.3.nn1.l1
     source: str  # document and table / figure / section, e.g. "thesis Table 3.3"
     statement: str  # what the paper says, quoted or closely paraphrased
     paper: float | str  # the paper's number, or its words for a qualitative claim
     criterion: Criterion
-    origin: str = "paper"  # "beyond": the project's own check, not the paper's
+    role: str = "reproduction"  # reproduction | calibration | check | beyond (ROLES)
+    label: str = ""  # a short human name for tables, e.g. "1-layer NN, L1"
+    inconsistent: str = ""  # the paper contradicts itself here: the evidence (the verdict is "paper inconsistent")
 
     def __post_init__(self):
         if not CLAIM_ID.match(self.id):
             raise ValueError(f"claim id {self.id!r}: expected <doc>.<where>.<what> with doc one of "
                              f"{', '.join(DOCUMENTS)}")
-        if self.origin not in ORIGINS:
-            raise ValueError(f"claim {self.id}: origin must be one of {ORIGINS}, got {self.origin!r}")
+        if self.role not in ROLES:
+            raise ValueError(f"claim {self.id}: role must be one of {', '.join(ROLES)}, got {self.role!r}")
 
 
 @dataclass
 class Record:
-    """What a run measured for one claim."""
+    """What a run measured for one claim; `converged` False when a network the outcome depends on hit its cap,
+    `comparable` False when the profile shrinks what the claim depends on."""
 
     measured: Any
-    converged: bool
+    converged: bool = True
     note: str = ""
+    comparable: bool = True
 
 
 class Ledger:
@@ -125,61 +273,63 @@ class Ledger:
         self.claims = {claim.id: claim for claim in claims}
         self.records: dict[str, Record] = {}
 
-    def record(self, claim_id: str, measured: Any, converged: bool = True, note: str = "") -> None:
-        """Store this run's measurement of a claim; `converged` is False when any network behind it hit its cap."""
+    def record(self, claim_id: str, measured: Any, converged: bool = True, note: str = "",
+               comparable: bool = True) -> None:
+        """Store this run's measurement of a claim (see Record)."""
         if claim_id not in self.claims:
             raise KeyError(f"no claim {claim_id!r} in this ledger; it has: {', '.join(self.claims)}")
         if isinstance(measured, np.generic):
             measured = measured.item()
-        self.records[claim_id] = Record(measured, bool(converged), note)
+        self.records[claim_id] = Record(measured, bool(converged), note, bool(comparable))
 
     def evaluate(self) -> list[dict]:
-        """Every claim with `measured`, `verdict`, `converged` and a computed `note`, in declaration order."""
+        """Every claim with `measured`, `verdict`, `margin`, `converged` and a computed `note`, in declaration
+        order."""
         return [evaluate(claim, self.records.get(claim.id)) for claim in self.claims.values()]
 
 
-def verdict(claim: Claim, record: Record | None) -> str:
-    """not run / not converged / reproduced / differs (a claim on unconverged networks never `differs`)."""
+def judge(claim: Claim, record: Record | None) -> Judgement:
+    """The verdict of one claim: not run, paper inconsistent, not comparable, not converged, else its criterion's."""
     if record is None or record.measured is None:
-        return "not run"
+        return Judgement("not run", None, "not measured with this profile")
+    if claim.inconsistent:
+        return Judgement("paper inconsistent", None, claim.inconsistent)
+    if not record.comparable:
+        return Judgement("not comparable", None, "this profile shrinks what the claim depends on below the "
+                                                 "paper's setting")
     if not record.converged:
-        return "not converged"
-    return "reproduced" if claim.criterion.holds(central(record.measured)) else "differs"
+        return Judgement("not converged", None, "a network the outcome depends on stopped at its epoch cap")
+    return claim.criterion.judge(record.measured)
 
 
 def evaluate(claim: Claim, record: Record | None) -> dict:
     """One row of the ledger as results/<section>.json stores it."""
-    found = verdict(claim, record)
+    found = judge(claim, record)
     measured = record.measured if record else None
-    return {"id": claim.id, "source": claim.source, "statement": claim.statement, "paper": claim.paper,
-            "criterion": claim.criterion.describe, "origin": claim.origin,
-            "measured": measured.as_json() if isinstance(measured, Measurement) else measured,
-            "verdict": found, "converged": bool(record.converged) if record else None,
-            "note": note(claim, record, found)}
+    return {"id": claim.id, "label": claim.label, "source": claim.source, "statement": claim.statement,
+            "paper": claim.paper, "criterion": claim.criterion.describe, "role": claim.role,
+            "measured": measured.as_json() if isinstance(measured, Measurement | Offset) else measured,
+            "verdict": found.verdict, "margin": found.margin, "fragile": is_fragile(found.margin),
+            "converged": bool(record.converged) if record else None,
+            "note": found.why + (f"; {record.note}" if record and record.note else ""),
+            "remark": record.note if record else ""}
 
 
-def note(claim: Claim, record: Record | None, found: str) -> str:
-    """The computed sentence beside a verdict: what was compared, and the run's own remark."""
-    parts = {"not run": "not measured with this profile",
-             "not converged": "a network behind it stopped at its epoch cap",
-             "reproduced": f"criterion holds: {claim.criterion.describe}",
-             "differs": f"criterion fails: {claim.criterion.describe}"}
-    text = parts[found]
-    if found in ("reproduced", "differs") and isinstance(claim.paper, int | float) \
-            and _finite(central(record.measured)):
-        text += f" (difference {_fmt(float(central(record.measured)) - claim.paper)})"
-    if record and record.note:
-        text += f"; {record.note}"
-    return text
+def is_fragile(margin: float | None) -> bool:
+    """A verdict closer than one predictive standard deviation to a decision boundary."""
+    return margin is not None and margin < FRAGILE
 
 
 def format_value(value: Any) -> str:
-    """A paper or measured value for a table: numbers to 4 significant digits, mean ± spread (n), yes/no."""
+    """A paper or measured value for a table: mean ± sd (n) to the precision the sd supports, yes/no, words."""
     if value is None:
         return "—"
-    if isinstance(value, dict) and {"mean", "spread", "n"} <= set(value):
-        return f"{_fmt(value['mean'])} ± {_fmt(value['spread'])} (n = {value['n']})"
-    if isinstance(value, Measurement):
+    if isinstance(value, dict) and {"mean", "n"} <= set(value):
+        return _format_measurement(value["mean"], value.get("sd", value.get("spread", 0.0)), value["n"])
+    if isinstance(value, dict) and "median_relative" in value:
+        return (f"median {value['median_relative']:+.1%}; {value['above']} above, {value['below']} below "
+                f"(p = {value['p_value']:.2g})")
+    if isinstance(value, Measurement | Offset):
         return format_value(value.as_json())
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
@@ -188,14 +338,34 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def _format_measurement(mean: float, sd: float, n: int) -> str:
+    """mean ± sd (n = …), the mean to the decimal of the sd's second significant digit; the bare mean for sd 0."""
+    if not sd or not math.isfinite(sd):
+        return _fmt(mean) + (f" (n = {n})" if n > 1 else "")
+    decimals = max(0, 1 - math.floor(math.log10(sd)))
+    return f"{mean:.{decimals}f} ± {sd:.{decimals}f} (n = {n})"
+
+
 def _fmt(x: float) -> str:
-    """4 significant digits, no exponent between 1e-4 and 1e6."""
-    if x == 0 or not math.isfinite(x):
+    """4 significant digits, no exponent between 1e-4 and 1e6; ∞ for an unbounded value."""
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x == 0 or math.isnan(x):
         return f"{x:g}"
     return f"{x:.4g}" if 1e-4 <= abs(x) < 1e6 else f"{x:.3e}"
 
 
-def counts(claims: Iterable[dict]) -> dict[str, int]:
-    """Claims per verdict, in the order of VERDICTS."""
-    found = [c["verdict"] for c in claims]
+def counts(claims: Iterable[dict], role: str | None = None) -> dict[str, int]:
+    """Claims per verdict, in the order of VERDICTS (of one role, or all)."""
+    found = [c["verdict"] for c in claims if role is None or c.get("role", "reproduction") == role]
     return {v: found.count(v) for v in VERDICTS}
+
+
+def headline(claims: Iterable[dict]) -> dict:
+    """Over the `reproduction` claims: reproduced, differs, inconclusive, and the share reproduced of those
+    decided, reproduced / (reproduced + differs) (None when none is decided)."""
+    found = counts(claims, role="reproduction")
+    decided = found["reproduced"] + found["differs"]
+    return {"reproduced": found["reproduced"], "differs": found["differs"], "inconclusive": found["inconclusive"],
+            "decided": decided, "claims": sum(found.values()),
+            "share": found["reproduced"] / decided if decided else None}

@@ -29,7 +29,7 @@ def paper_vs_run(claims: list[dict], section: str) -> HTML:
     reference = load_reference(section)
     rows = [[(' class="claim-id"', html.escape(c["id"])), ("", html.escape(c["source"])),
              ("", html.escape(c["statement"])),
-             ("", "— (beyond the paper)" if c["origin"] == "beyond" else html.escape(format_value(c["paper"]))),
+             ("", "— (beyond the paper)" if c.get("role") == "beyond" else html.escape(format_value(c["paper"]))),
              ("", html.escape(format_value(c["measured"]))), ("", verdict_badge(c["verdict"])),
              ("", html.escape(c["note"]))] for c in claims]
     header = ["claim", "source", "statement", "paper", "this run", "verdict", "note"]

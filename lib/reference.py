@@ -3,7 +3,8 @@ beside the book's `default` run in its chapter table and on the scorecard.
 
 A reference record is the run's results (the same schema, with its claims) plus the commit, the device, the date
 and the wall time. It is stale when its parameters no longer equal the current `paper` profile: a stale record is
-shown as stale, never as evidence for the current profile.
+shown as stale, never as evidence for the current profile. Its verdicts are recomputed from its stored
+measurements with the current claims and rule (`rejudge`), so a change of the rule reaches the reference too.
 
     python -m lib.reference SECTION RUN_FOLDER     # after `make paper S=SECTION`: commit that run as the reference
 """
@@ -15,9 +16,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lib.claims import Offset, Record, evaluate
 from lib.params import resolve
+from lib.studies import study
 from lib.paths import REPO_ROOT
 from lib.results import to_json, write_json_atomic
+from lib.uncertainty import Measurement
 
 REFERENCE = REPO_ROOT / "results" / "reference"
 
@@ -39,8 +43,30 @@ def is_stale(record: dict) -> bool:
 
 
 def claim_verdicts(record: dict | None) -> dict[str, dict]:
-    """Claim id → that claim of a reference record (empty without a record)."""
-    return {c["id"]: c for c in (record or {}).get("claims", [])}
+    """Claim id → that claim of a reference record, judged by today's claims and rule (empty without a record)."""
+    return {c["id"]: c for c in rejudge(record)} if record else {}
+
+
+def rejudge(record: dict) -> list[dict]:
+    """A reference run's stored measurements judged by the study's current claims and verdict rule; a claim whose
+    statement changed since the run, or that it did not measure, is "not run" at that scale."""
+    stored = {c["id"]: c for c in record.get("claims", [])}
+    rows = []
+    for claim in study(record["section"]).claims:
+        row = stored.get(claim.id)
+        same = row is not None and row.get("statement") == claim.statement and row.get("measured") is not None
+        rows.append(evaluate(claim, Record(stored_value(row["measured"]), bool(row.get("converged", True)),
+                                           row.get("remark", ""), row.get("comparable", True)) if same else None))
+    return rows
+
+
+def stored_value(value):
+    """A measured value as results JSON stores it, read back: a Measurement, an Offset, or the plain value."""
+    if isinstance(value, dict) and {"mean", "n"} <= set(value):
+        return Measurement.from_json(value)
+    if isinstance(value, dict) and "median_relative" in value:
+        return Offset(**value)
+    return value
 
 
 def git_commit() -> str:

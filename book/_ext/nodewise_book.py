@@ -315,7 +315,7 @@ def claim_rows(records: dict[str, dict], references: dict[str, dict | None]) -> 
     for section in SECTIONS:
         reference = claim_verdicts(references.get(section))
         for claim in records.get(section, {}).get("claims", []):
-            paper = "— (beyond the paper)" if claim["origin"] == "beyond" else format_value(claim["paper"])
+            paper = "— (beyond the paper)" if claim.get("role") == "beyond" else format_value(claim["paper"])
             ref = reference.get(claim["id"])
             rows.append([nodes.literal(text=claim["id"]), claim["statement"], paper, format_value(claim["measured"]),
                          badge(claim["verdict"]), badge(ref["verdict"]) if ref else "—", ledger_link(section)])

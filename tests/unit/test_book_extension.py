@@ -30,8 +30,8 @@ def test_the_student_edition_drops_solutions_and_keeps_exercises_and_other_boxes
     assert "the answer" not in text and "a hint" in text and "predict first" in text
 
 
-def claim(verdict, origin="paper"):
-    return {"id": "chen2017.t3.3.nn1.l1", "statement": "L1", "paper": 0.3083, "origin": origin,
+def claim(verdict, role="reproduction"):
+    return {"id": "chen2017.t3.3.nn1.l1", "statement": "L1", "paper": 0.3083, "role": role,
             "measured": {"mean": 0.31, "spread": 0.01, "n": 3}, "verdict": verdict}
 
 
@@ -44,7 +44,7 @@ def test_scorecard_counts_verdicts_per_chapter_and_says_why_a_chapter_has_none()
     rows = ext.summary_rows(records, {"data": reference})
     assert len(rows) == len(SECTIONS)
     cells = [[c if isinstance(c, str) else c.astext() for c in row] for row in rows]
-    assert cells[0] == ["Data", "default", "2", "1", "0", "1", "0",
+    assert cells[0] == ["Data", "default", "2", "1", "0", "0", "1", "0", "0", "0",
                         "2 reproduced (2026-11-30, cpu (2 cores); stale)"]  # {} is not the paper profile
     assert cells[1][1] == "not yet in the ledger" and cells[2][1] == "not run yet"
     assert cells[1][-1] == cells[2][-1] == "none"
@@ -52,10 +52,10 @@ def test_scorecard_counts_verdicts_per_chapter_and_says_why_a_chapter_has_none()
 
 def test_scorecard_lists_every_claim_with_its_badge_and_a_link_to_its_chapter_table():
     ext = extension()
-    rows = ext.claim_rows({"data": {"claims": [claim("differs"), claim("reproduced", origin="beyond")]}},
+    rows = ext.claim_rows({"data": {"claims": [claim("differs"), claim("reproduced", role="beyond")]}},
                           {"data": {"claims": [claim("reproduced")]}})
     assert [r[2] for r in rows] == ["0.3083", "— (beyond the paper)"]
-    assert rows[0][3] == "0.31 ± 0.01 (n = 3)"
+    assert rows[0][3] == "0.310 ± 0.010 (n = 3)"
     badge = rows[0][4]
     assert isinstance(badge, nodes.inline) and badge["classes"] == ["verdict", "verdict-differs"]
     assert rows[0][5]["classes"] == ["verdict", "verdict-reproduced"], "the reference run's verdict, by claim id"

@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from lib import data
-from lib.claims import over_repeats
 from lib.jump_errors import ErrorMeasures, error_measures
 from lib.params import resolve
 from lib.studies.jump_detection.ascent import Ascent
@@ -30,6 +29,7 @@ from lib.studies.jump_detection.measures import (
 from lib.studies.jump_detection.nets import SHAPES, build
 from lib.studies.jump_detection.params import PARAMS
 from lib.studies.jump_detection.sigma import SigmaScan, bayes_positions
+from lib.uncertainty import over_repeats
 
 
 def detector_network():

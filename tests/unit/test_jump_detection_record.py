@@ -3,7 +3,6 @@
 import numpy as np
 import torch
 
-from lib.claims import over_repeats
 from lib.jump_errors import ErrorMeasures
 from lib.studies.jump_detection import STUDY
 from lib.studies.jump_detection.ascent import Ascent
@@ -11,6 +10,7 @@ from lib.studies.jump_detection.nets import SHAPES, build
 from lib.studies.jump_detection.record import record_claims
 from lib.studies.jump_detection.sigma import SigmaScan
 from lib.studies.jump_detection.training import Trained
+from lib.uncertainty import over_repeats
 
 
 class FakeHistory:
@@ -25,8 +25,8 @@ def run_ledger(stopped, l1):
     names = [s.name for s in SHAPES]
     trained = Trained({n: build(s, [0, 1]) for n, s in zip(names, SHAPES)},
                       {n: FakeHistory(stopped) for n in names}, None, ())
-    errors = {n: [ErrorMeasures(l1, 0.8, 0.26, 0.63)] * 2 for n in names}
-    baseline = {k: over_repeats([v, v]) for k, v in ErrorMeasures(0.55, 1.49, 0.49, 0.74).as_dict().items()}
+    errors = {n: [ErrorMeasures(l1, 0.8, 0.26, 0.63), ErrorMeasures(l1 + 0.002, 0.802, 0.261, 0.631)] for n in names}
+    baseline = {k: over_repeats([v, v * 1.002]) for k, v in ErrorMeasures(0.55, 1.49, 0.49, 0.74).as_dict().items()}
     grid = np.array([1.0, 1.03, 1.1])
     scan = SigmaScan(grid, {}, np.array([[1, 2], [2, 3], [3, 4]]), np.array([[1.02, 1.03, 1.04], [1.03] * 3]))
     done = Ascent(np.zeros((4, 100)), np.ones(4), np.ones(4), np.zeros(4, dtype=bool))

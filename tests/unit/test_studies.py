@@ -41,7 +41,7 @@ def test_a_study_imports_from_lib_but_never_from_another_study(section):
 def test_claims_of_a_study_in_the_ledger_quote_the_paper(section):
     for claim in study(section).claims:
         assert claim.statement and claim.source and claim.criterion.describe
-        if claim.origin == "paper":
+        if claim.role in ("reproduction", "calibration"):
             assert claim.paper not in (None, ""), claim.id
 
 

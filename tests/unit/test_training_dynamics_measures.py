@@ -146,7 +146,7 @@ def test_claim_keys_and_phase_table(tiny_result):
     assert measures.claim_keys(tiny_result, "hd2020.s5.error_below_7pct_width_20") == []
     assert measures.claim_keys(tiny_result, "hd2020.fig9.mse_deep_layers_near_all_samples") == []
     table = measures.phase_table(tiny_result, CLAIMS)
-    assert len(table) == sum(c.origin == "paper" for c in CLAIMS)
+    assert len(table) == sum(c.role == "reproduction" for c in CLAIMS)
     assert set(table["speaks of"]) == {"the beginning of training", "the trained networks"}
     assert list(table.loc[table["why"] == "no run of this grid measures it", "this run covers it"]) == ["no"] * 4
 

@@ -3,9 +3,10 @@
 import numpy as np
 import pandas as pd
 
-from lib.claims import Ledger, over_repeats
+from lib.claims import Ledger
 from lib.studies.bottleneck import claims as c
 from lib.studies.bottleneck import montecarlo, networks
+from lib.uncertainty import over_repeats
 
 
 def _converged(part: pd.DataFrame) -> bool:

@@ -8,10 +8,11 @@ from functools import partial
 import numpy as np
 
 from lib import parallel
-from lib.claims import Ledger, over_repeats
+from lib.claims import Ledger
 from lib.studies.cooperating_classifiers import measures as ms
 from lib.studies.cooperating_classifiers import runs as cr
 from lib.train import log_steps
+from lib.uncertainty import over_repeats
 
 KINDS = ("continuous", "discrete", "combined")
 CORRUPTIONS = ("other", "uniform")  # a different class; any class (Zhang et al. 2017)

@@ -7,7 +7,6 @@ import pandas as pd
 import torch
 
 from lib import data, models
-from lib.claims import Measurement, over_repeats
 from lib.jump_errors import FIRST_POSITION, ErrorMeasures, error_measures, predicted_positions, probabilities
 from lib.probes import class_averaged_activations
 from lib.studies.jump_detection.ascent import Ascent, argmax_rise, ascend, principal_subpattern_signals, start_inputs
@@ -25,6 +24,7 @@ from lib.studies.jump_detection.nets import (
 from lib.studies.jump_detection.params import PARAMS
 from lib.studies.jump_detection.sigma import PAPER_BASELINE, SigmaScan, bayes_positions
 from lib.studies.jump_detection.training import Trained
+from lib.uncertainty import Measurement, over_repeats
 
 PAPER_BY_NAME = {name: values for name, _, values in PAPER_TABLE.values()}
 ASCENT_TARGETS = (21, 40, 60, 80)  # thesis Fig. 5.1-5.2; the CNNs also at 50 (Fig. 5.3-5.5)
@@ -73,7 +73,7 @@ def _cells(stats: dict[str, Measurement], paper: tuple | None) -> dict[str, str]
     cells = {}
     for i, k in enumerate(MEASURES):
         cells[f"{LABELS[k]} thesis"] = f"{paper[i]:.4f}" if paper else "-"
-        cells[f"{LABELS[k]} this run"] = f"{stats[k].mean:.4f} ± {stats[k].spread:.4f}"
+        cells[f"{LABELS[k]} this run"] = f"{stats[k].mean:.4f} ± {stats[k].sd:.4f}"
     return cells
 
 

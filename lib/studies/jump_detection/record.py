@@ -2,13 +2,14 @@
 
 import numpy as np
 
-from lib.claims import Ledger, Measurement, over_repeats
+from lib.claims import Ledger
 from lib.jump_errors import ErrorMeasures
 from lib.studies.jump_detection.ascent import Ascent
 from lib.studies.jump_detection.claims import MEASURES, PAPER_TABLE, table_claim_id
 from lib.studies.jump_detection.measures import diagonal_shares, over_seeds
 from lib.studies.jump_detection.sigma import SigmaScan
 from lib.studies.jump_detection.training import CURVE_SHAPE, Trained
+from lib.uncertainty import Measurement, over_repeats
 
 
 def record_claims(ledger: Ledger, cfg, trained: Trained, errors: dict[str, list[ErrorMeasures]],

@@ -5,7 +5,7 @@ are reproduced only when it holds in every network. Layer 0 is the input, the la
 "Level-insensitive" deviations are the normalised Euclidean, cosine and correlation ones (thesis §6.4.1).
 """
 
-from lib.claims import Claim, at_least, at_most, is_true, within
+from lib.claims import Claim, at_least, at_most, is_true, matches
 
 EVERY = "fraction of networks in which it holds"
 EVERY_PAIR = "fraction of (network, level-insensitive measure) pairs in which it holds"
@@ -13,7 +13,7 @@ EVERY_PAIR = "fraction of (network, level-insensitive measure) pairs in which it
 CLAIMS = (
     Claim("chen2017.s6.2.memorised", "thesis §6.2.2, Fig. 6.3(d)",
           "\"it is possible to reach 100% accuracy in training data\": the network memorizes every noise label.",
-          1.0, within(1.0, quantity="training accuracy on the shuffled labels")),
+          1.0, matches(1.0, "accuracy", quantity="training accuracy on the shuffled labels")),
     Claim("chen2017.s6.2.fails_true_labels", "thesis §6.2.4, Fig. 6.4(d)",
           "\"the model fails in predicting truly labeled data\".",
           "fails", at_most(2 / 60, quantity="memorising networks' test accuracy on true labels (twice chance)")),
@@ -70,7 +70,7 @@ CLAIMS = (
                                                       "last hidden > input)")),
     Claim("chen2017.s6.4.mnist_test_accuracy", "thesis §6.4.2",
           "The 784-784-784-784-784-10 MLP classifies the MNIST test set with 98.07% accuracy.",
-          0.9807, within(0.9807, abs_tol=0.01, quantity="MNIST learning networks' test accuracy")),
+          0.9807, matches(0.9807, "accuracy", quantity="MNIST learning networks' test accuracy")),
     Claim("chen2017.fig6.12.mnist_activation_level_rises", "thesis §6.4.2, Fig. 6.12(b)",
           "MNIST: \"from the original input to all hidden layers, the overall activation level increases with "
           "layers\" (checked across the hidden layers).", "rises with layers",
@@ -86,5 +86,5 @@ CLAIMS = (
     Claim("chen2017.s6.4.mnist_memorising_inner_rises", "beyond the thesis (MNIST counterpart of Fig. 6.14)",
           "An MNIST network fitting shuffled labels spreads the images of a true digit apart (normalised "
           "Euclidean inner-class deviation above the input in every hidden layer).", "",
-          at_least(1.0, quantity=f"{EVERY} (every hidden layer > input)"), origin="beyond"),
+          at_least(1.0, quantity=f"{EVERY} (every hidden layer > input)"), role="beyond"),
 )

@@ -8,10 +8,11 @@ import pandas as pd
 import torch
 
 from lib import embedding
-from lib.claims import Ledger, over_repeats
+from lib.claims import Ledger
 from lib.studies.memorisation import deviations as dev
 from lib.studies.memorisation import runs
 from lib.studies.memorisation.training import EvalSet, member_scores
+from lib.uncertainty import over_repeats
 
 LEVEL_INSENSITIVE = ("normalised_euclidean", "cosine", "correlation")
 

@@ -56,8 +56,8 @@ CLAIMS = tuple(
     Claim("hd2020.eq4.margin_prediction", "H&D eq. 4-7",
           "The inclusion margin predicts which samples a first-layer sample set holds after one SGD step (an "
           "identity for the first hidden layer: only float rounding can break it).", 1.0,
-          at_least(0.9999, quantity="share of (sample, node, step) predictions right"), origin="beyond"),
+          at_least(0.9999, quantity="share of (sample, node, step) predictions right"), role="beyond"),
     Claim("hd2020.s5.3.u_bound", "H&D §5.3",
           "A binary node carries at most log 2 / log 10 of the class information (balanced classes).",
-          round(MAX_U, 4), at_most(MAX_U + 0.01, quantity="largest u_l measured"), origin="beyond"),
+          round(MAX_U, 4), at_most(MAX_U + 0.01, quantity="largest u_l measured"), role="beyond"),
 )

@@ -307,7 +307,7 @@ def phase_table(result: GridResult, claims) -> pd.DataFrame:
     """Per paper claim: the phase of training it speaks of, and whether this run covers it and why (phase_of)."""
     rows = []
     for claim in claims:
-        if claim.origin == "beyond":
+        if claim.role != "reproduction":
             continue
         keys = claim_keys(result, claim.id)
         covered, why = phase_of(result, claim.id, keys) if keys else (False, "no run of this grid measures it")

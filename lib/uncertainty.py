@@ -1,0 +1,129 @@
+"""How uncertain a measured number is: one draw's spread from every source of randomness the run has (network
+seeds, data draws, test-set sampling), the prediction interval for one more draw, and the sign test for a
+systematic offset across a table's rows. The verdict rule of lib.claims reads these.
+
+A paper reports one network. Its number is read as one more draw from the distribution this run samples: if our
+draws x_1..x_n have mean m and standard deviation s, one new draw lies in m ± t(0.975, df) · s · √(1 + 1/n) with
+probability 0.95 (the normal prediction interval; df from the spread's own estimate).
+"""
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+LEVEL = 0.95  # the prediction interval's coverage: a paper value from our own distribution falls outside 5 %
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A number measured over n independent draws: mean, one draw's standard deviation (every source combined),
+    the degrees of freedom of that standard deviation (inf where it is known, e.g. binomial), and what varied."""
+
+    mean: float
+    sd: float
+    n: int
+    df: float
+    sources: str
+
+    def __post_init__(self):
+        if self.n < 1 or self.sd < 0 or self.df < 0:
+            raise ValueError(f"Measurement: n ≥ 1, sd ≥ 0 and df ≥ 0 required, got n={self.n}, sd={self.sd}, "
+                             f"df={self.df}")
+
+    def as_json(self) -> dict:
+        """The stored form: mean, sd, n, df (null for a known spread), sources and the prediction interval (null ends
+        where it is unbounded)."""
+        interval = [None if math.isinf(end) else end for end in prediction_interval(self)]
+        return {"mean": self.mean, "sd": self.sd, "n": self.n, "df": None if math.isinf(self.df) else self.df,
+                "sources": self.sources, "interval": interval}
+
+    @classmethod
+    def from_json(cls, value: dict) -> "Measurement":
+        """A stored measurement read back (older records hold `spread` over seeds, df = n − 1)."""
+        sd = value["sd"] if "sd" in value else value["spread"]
+        df = value.get("df", value["n"] - 1)
+        return cls(float(value["mean"]), float(sd), int(value["n"]), math.inf if df is None else float(df),
+                   value.get("sources", "network seeds"))
+
+
+def over_repeats(values: Iterable[float], sources: str = "network seeds") -> Measurement:
+    """Mean and sample standard deviation (ddof 1) of independent draws; `sources` names what varied between them.
+    One draw has no spread of its own: sd 0 with df 0, which the rule reads as 'cannot tell'."""
+    array = np.asarray(list(values), dtype=float)
+    if array.size == 0:
+        raise ValueError("over_repeats: expected at least one value")
+    sd = float(array.std(ddof=1)) if array.size > 1 else 0.0
+    return Measurement(float(array.mean()), sd, int(array.size), float(array.size - 1), sources)
+
+
+def exact(value: float, sources: str = "computed exactly") -> Measurement:
+    """A number with no randomness behind it (a closed form, an enumeration): sd 0, known."""
+    return Measurement(float(value), 0.0, 1, math.inf, sources)
+
+
+def binomial_variance(p: float, trials: int) -> float:
+    """The variance of a proportion measured on `trials` independent items (test-set sampling): p(1 − p)/trials."""
+    if trials < 1:
+        raise ValueError(f"binomial_variance: trials must be ≥ 1, got {trials}")
+    return p * (1.0 - p) / trials
+
+
+def with_sampling(measurement: Measurement, variance: float, what: str) -> Measurement:
+    """Add a known variance (e.g. test-set sampling) to one draw's variance; the degrees of freedom follow
+    Welch–Satterthwaite, with the known part exact."""
+    estimated, total = measurement.sd ** 2, measurement.sd ** 2 + variance
+    df = satterthwaite(estimated, measurement.df, total)
+    return Measurement(measurement.mean, math.sqrt(total), measurement.n, df, f"{measurement.sources}; {what}")
+
+
+def satterthwaite(estimated: float, df: float, total: float) -> float:
+    """Degrees of freedom of a variance `total` of which only `estimated` (with `df`) is estimated: total² / (e²/df)."""
+    if estimated == 0:
+        return math.inf if total > 0 else df
+    if df == 0:
+        return 0.0
+    return total ** 2 / (estimated ** 2 / df)
+
+
+def predictive_sd(measurement: Measurement) -> float:
+    """The standard deviation of one new draw minus our mean: sd · √(1 + 1/n)."""
+    return measurement.sd * math.sqrt(1.0 + 1.0 / measurement.n)
+
+
+def critical_value(df: float, level: float = LEVEL) -> float:
+    """The two-sided Student-t quantile for `df` degrees of freedom (the normal one for df = inf); inf for df 0."""
+    if df <= 0:
+        return math.inf
+    q = 0.5 + level / 2
+    return float(stats.norm.ppf(q)) if math.isinf(df) else float(stats.t.ppf(q, df))
+
+
+def prediction_interval(measurement: Measurement, level: float = LEVEL) -> tuple[float, float]:
+    """Where one more draw lies with probability `level`: mean ± t · sd · √(1 + 1/n) (unbounded when one draw
+    leaves the spread unknown, df 0)."""
+    if measurement.df <= 0:
+        return -math.inf, math.inf
+    half = critical_value(measurement.df, level) * predictive_sd(measurement)
+    return measurement.mean - half, measurement.mean + half
+
+
+def rounding(value: float) -> float:
+    """Half a unit of the last digit a paper printed (0.3083 → 0.00005): the paper's own resolution."""
+    text = repr(float(value))
+    if "e" in text or "." not in text:
+        return 0.0
+    decimals = len(text.split(".")[1].rstrip("0"))
+    return 0.5 * 10.0 ** -decimals if decimals else 0.5
+
+
+def sign_test(differences: Sequence[float]) -> float:
+    """Two-sided exact sign test: the probability of a split at least this uneven if each row's difference were
+    equally likely to be positive or negative (zeros dropped)."""
+    signs = [d for d in differences if d != 0]
+    if not signs:
+        return 1.0
+    above = sum(d > 0 for d in signs)
+    return float(stats.binomtest(above, len(signs), 0.5).pvalue)
