@@ -98,7 +98,7 @@ def matches(paper: float, kind: str, quantity: str = "this run") -> Criterion:
     """The one rule for a paper's single number: differs outside our 95 % prediction interval for one more draw;
     reproduced inside it when the interval also lies within the kind's equivalence margin; else inconclusive."""
     margin = _kind(kind)
-    text = (f"the paper's {_fmt(paper)} inside the 95 % prediction interval of {quantity}, which lies within "
+    text = (f"the paper's {format_number(paper)} inside the 95 % prediction interval of {quantity}, which lies within "
             f"{margin.describe()} ({kind})")
     return Criterion(text, lambda m: judge_match(_measurement(m), paper, margin.bound(paper)))
 
@@ -113,27 +113,27 @@ def judge_match(m: Measurement | None, paper: float, bound: float) -> Judgement:
     if not math.isfinite(high - low):
         return Judgement("inconclusive", None, f"one draw ({m.sources}): no spread to judge against")
     half, s = (high - low) / 2, predictive_sd(m)
-    where = f"prediction interval [{_fmt(low)}, {_fmt(high)}]"
+    inside = f"the paper's {format_number(paper)} lies inside the prediction interval " \
+             f"[{format_number(low)}, {format_number(high)}]"
     if gap > half:
-        return Judgement("differs", _units(gap - half, s), f"the paper's {_fmt(paper)} lies outside the {where}")
+        return Judgement("differs", _units(gap - half, s), inside.replace("inside", "outside"))
     to_equivalence = bound - (abs(m.mean - paper) + half)
     if to_equivalence >= 0:
         return Judgement("reproduced", _units(min(half - gap, to_equivalence), s),
-                         f"the paper's {_fmt(paper)} lies inside the {where}, within ±{_fmt(bound)} of it")
+                         f"{inside}, within ±{format_number(bound)} of it")
     return Judgement("inconclusive", _units(min(half - gap, -to_equivalence), s),
-                     f"the paper's {_fmt(paper)} lies inside the {where}, which is wider than ±{_fmt(bound)} "
-                     "around it: more seeds or draws needed")
+                     f"{inside}, which is wider than ±{format_number(bound)} around it: more seeds or draws needed")
 
 
 def at_least(limit: float, quantity: str = "this run") -> Criterion:
     """A threshold the paper states: reproduced when one more draw lies at or above `limit` (the whole prediction
     interval), differs when it lies below (the whole interval), else inconclusive."""
-    return Criterion(f"{quantity} ≥ {_fmt(limit)}", lambda m: judge_side(_measurement(m), limit, above=True))
+    return Criterion(f"{quantity} ≥ {format_number(limit)}", lambda m: judge_side(_measurement(m), limit, above=True))
 
 
 def at_most(limit: float, quantity: str = "this run") -> Criterion:
     """A threshold the paper states, from above: see `at_least`."""
-    return Criterion(f"{quantity} ≤ {_fmt(limit)}", lambda m: judge_side(_measurement(m), limit, above=False))
+    return Criterion(f"{quantity} ≤ {format_number(limit)}", lambda m: judge_side(_measurement(m), limit, above=False))
 
 
 def judge_side(m: Measurement | None, limit: float, above: bool) -> Judgement:
@@ -143,13 +143,14 @@ def judge_side(m: Measurement | None, limit: float, above: bool) -> Judgement:
     low, high = prediction_interval(m)
     good, bad = (low - limit, limit - high) if above else (limit - high, low - limit)
     s = predictive_sd(m)
-    where = f"prediction interval [{_fmt(low)}, {_fmt(high)}]" if high > low else f"value {_fmt(m.mean)}"
+    where = f"prediction interval [{format_number(low)}, {format_number(high)}]" if high > low else \
+        f"value {format_number(m.mean)}"
     side = "≥" if above else "≤"
     if good >= 0:
-        return Judgement("reproduced", _units(good, s), f"the {where} lies {side} {_fmt(limit)}")
+        return Judgement("reproduced", _units(good, s), f"the {where} lies {side} {format_number(limit)}")
     if bad > 0:
-        return Judgement("differs", _units(bad, s), f"the {where} lies on the wrong side of {_fmt(limit)}")
-    return Judgement("inconclusive", _units(min(-good, -bad), s), f"the {where} straddles {_fmt(limit)}")
+        return Judgement("differs", _units(bad, s), f"the {where} lies on the wrong side of {format_number(limit)}")
+    return Judgement("inconclusive", _units(min(-good, -bad), s), f"the {where} straddles {format_number(limit)}")
 
 
 def is_true(text: str) -> Criterion:
@@ -334,19 +335,19 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, int | float | np.number):
-        return _fmt(float(value))
+        return format_number(float(value))
     return str(value)
 
 
 def _format_measurement(mean: float, sd: float, n: int) -> str:
     """mean ± sd (n = …), the mean to the decimal of the sd's second significant digit; the bare mean for sd 0."""
     if not sd or not math.isfinite(sd):
-        return _fmt(mean) + (f" (n = {n})" if n > 1 else "")
+        return format_number(mean) + (f" (n = {n})" if n > 1 else "")
     decimals = max(0, 1 - math.floor(math.log10(sd)))
     return f"{mean:.{decimals}f} ± {sd:.{decimals}f} (n = {n})"
 
 
-def _fmt(x: float) -> str:
+def format_number(x: float) -> str:
     """4 significant digits, no exponent between 1e-4 and 1e6; ∞ for an unbounded value."""
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
