@@ -2,14 +2,17 @@
 
 A file is `cache_dir()/models/<key>.pt`: one header line "nodewise-model 1 <sha256 of the body>" and a body
 written by torch.save. It is written atomically (temp file in the same folder, then os.replace) and verified on
-load (the body's hash, then torch.load(weights_only=True)); a file failing either is deleted and rebuilt.
+load (the body's hash, then torch.load(weights_only=True), then the payload's form: a dict for this config, and
+whatever the caller's `check` asks, e.g. weights of the network's shapes); a file failing any of these, or an entry
+that is not a readable file, is deleted with a warning and rebuilt. A model that cannot be stored (a full disk, a
+read-only cache) is still returned, with a warning.
 """
 
 import hashlib
 import io
 import json
 import os
-import pickle
+import shutil
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -70,9 +73,12 @@ def decode(blob: bytes) -> dict:
     if header != FORMAT + b" " + hashlib.sha256(body).hexdigest().encode():
         raise CorruptEntry("header or sha256 mismatch")
     try:
-        return torch.load(io.BytesIO(body), weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as error:
-        raise CorruptEntry(f"torch.load failed: {error}") from error
+        payload = torch.load(io.BytesIO(body), weights_only=True)
+    except Exception as error:  # whatever torch.load raises on a body it cannot read, the entry is not used
+        raise CorruptEntry(f"torch.load failed: {type(error).__name__}: {error}") from error
+    if not isinstance(payload, dict):
+        raise CorruptEntry(f"the payload is a {type(payload).__name__}, not a dict")
+    return payload
 
 
 def write_atomic(path: Path, blob: bytes) -> None:
@@ -89,40 +95,73 @@ def write_atomic(path: Path, blob: bytes) -> None:
         raise
 
 
-def load_verified(path: Path, config_text: str) -> dict | None:
-    """The stored payload if the file exists and verifies for this config; a failing file is deleted."""
+def load_verified(path: Path, config_text: str, check: Callable[[dict], None] | None = None) -> dict | None:
+    """The stored payload if the entry exists and verifies for this config (and passes `check`, which raises on a
+    payload it cannot use); a failing entry is deleted with a warning."""
     try:
-        blob = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    try:
-        payload = decode(blob)
+        payload = decode(read_entry(path))
         if payload.get("config") != config_text:
             raise CorruptEntry("stored config differs from the requested one")
-    except CorruptEntry as error:
-        warnings.warn(f"model cache: {path.name} failed verification ({error}); retraining", CacheWarning,
-                      stacklevel=3)
-        path.unlink(missing_ok=True)
+        if check is not None:
+            check(payload)
+    except FileNotFoundError:
+        return None
+    except Exception as error:  # CorruptEntry, or whatever `check` raised on a malformed payload
+        warnings.warn(f"model cache: {path.name} failed verification ({type(error).__name__}: {error}); "
+                      "retraining", CacheWarning, stacklevel=3)
+        remove_entry(path)
         return None
     return payload
 
 
-def cached_train(config: dict, build_and_train: Callable[[], dict]) -> dict:
+def read_entry(path: Path) -> bytes:
+    """The bytes of a cache entry; FileNotFoundError if absent, CorruptEntry if it is not a readable file."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise CorruptEntry(f"not a readable file ({error.strerror})") from error
+
+
+def remove_entry(path: Path) -> None:
+    """Delete a cache entry, a file or (left by anything else) a folder."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def cached_train(config: dict, build_and_train: Callable[[], dict],
+                 check: Callable[[dict], None] | None = None) -> dict:
     """Payload for `config` from the cache, else from build_and_train() (tensors, numbers, lists, dicts), stored.
 
     `config` must describe everything the result depends on: architecture, init, seeds, data, optimizer, epochs.
-    The returned dict holds the build's entries and "config" (its canonical JSON).
+    `check(payload)` raises on a stored payload the caller could not use (it is then rebuilt). The returned dict
+    holds the build's entries and "config" (its canonical JSON).
     """
     config_text = canonical_json(config)
     path = model_path(config_key(config))
-    payload = load_verified(path, config_text)
+    payload = load_verified(path, config_text, check)
     if payload is None:
         stem = path.with_suffix("")
         with checkpoint.saving_to(stem, config_text):
             payload = {**build_and_train(), "config": config_text}
-        write_atomic(path, encode(payload))
-        checkpoint.discard(stem)
+        store(path, payload)
     return payload
+
+
+def store(path: Path, payload: dict) -> None:
+    """Write the payload, then drop its checkpoints; a cache that cannot be written only warns (the run goes on)."""
+    if path.is_dir() and not path.is_symlink():
+        remove_entry(path)
+    try:
+        write_atomic(path, encode(payload))
+    except OSError as error:
+        warnings.warn(f"model cache: {path.name} not stored ({error.strerror}: {path.parent}); this run goes on, "
+                      "the next one trains it again", CacheWarning, stacklevel=3)
+        return
+    checkpoint.discard(path.with_suffix(""))
 
 
 def result_payload(result: TrainResult) -> dict:
@@ -146,6 +185,22 @@ def train_cached(net: StackedNet, data: TrainData, cfg: TrainConfig, data_id: st
 
     `data_id` must identify the data exactly (e.g. a checksum and the split); callbacks need lib.train.train.
     """
-    payload = cached_train(training_config(net, cfg, data_id), lambda: result_payload(train(net, data, cfg)))
+    payload = cached_train(training_config(net, cfg, data_id), lambda: result_payload(train(net, data, cfg)),
+                           check=lambda stored: check_model_payload(net, stored))
     net.load_state_dict(payload["state"])
     return history_of(payload)
+
+
+def check_model_payload(net: StackedNet, payload: dict) -> None:
+    """CorruptEntry unless the payload holds a state of the network's names, shapes and dtypes and a history."""
+    state, own = payload.get("state"), net.state_dict()
+    if not isinstance(state, dict) or set(state) != set(own):
+        raise CorruptEntry("its state does not name the network's tensors")
+    for name, tensor in own.items():
+        stored = state[name]
+        if not torch.is_tensor(stored) or stored.shape != tensor.shape or stored.dtype != tensor.dtype:
+            raise CorruptEntry(f"its tensor {name!r} does not match the network's {tuple(tensor.shape)}")
+    try:
+        history_of(payload)
+    except (KeyError, TypeError) as error:
+        raise CorruptEntry(f"its history is malformed ({error})") from error

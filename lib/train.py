@@ -638,6 +638,30 @@ def _rows(rows: Sequence[torch.Tensor], k: int) -> torch.Tensor:
     return torch.stack(rows).cpu() if rows else torch.empty(0, k)
 
 
+def _start(net: StackedNet, data: TrainData, cfg: TrainConfig, callbacks,
+           target: checkpoint.Target | None) -> tuple[_Loop, bool]:
+    """The call's loop and whether it resumed: from its checkpoint when that verifies, resumes and holds finite
+    weights of the right shapes; otherwise (the checkpoint deleted with a warning) from the start."""
+    loop = _Loop(net, data, cfg, callbacks)
+    saved = checkpoint.load(target) if target else None
+    if saved is None:
+        return loop, False
+    initial = [p.detach().clone() for p in loop.params]
+    try:
+        shapes = [tuple(t.shape) for t in saved["params"]]
+        if shapes != [tuple(p.shape) for p in loop.params]:
+            raise ValueError(f"saved weight shapes {shapes} differ from the network's")
+        loop.resume(saved)
+        checkpoint.check_finite([*loop.params, *loop.stopping.best])
+    except Exception as error:  # a checkpoint that cannot be resumed is never half used: the call starts afresh
+        checkpoint.reject(target, error)
+        with torch.no_grad():
+            for param, value in zip(loop.params, initial):
+                param.copy_(value)
+        return _Loop(net, data, cfg, callbacks), False
+    return loop, True
+
+
 def train(net: StackedNet, data: TrainData, cfg: TrainConfig,
           callbacks: Iterable[tuple[Iterable[int], Callback]] | None = None) -> TrainResult:
     """Train the K members of `net` in place; callbacks = [(steps, fn(step, net)), ...], step 0 = before."""
@@ -647,14 +671,11 @@ def train(net: StackedNet, data: TrainData, cfg: TrainConfig,
     if cfg.cuda_graph:
         _check_graph_device(device)
     net.to(device)
-    loop = _Loop(net, data.to(device), cfg, callbacks)
     fingerprint = f"{net.arch} {cfg.as_dict()} {tuple(data.x_train.shape)} {tuple(data.y_train.shape)}"
     target = None if callbacks else checkpoint.next_call(fingerprint)  # callbacks hold state it cannot keep
-    saved = checkpoint.load(target) if target else None
-    if saved is not None:
-        loop.resume(saved)
+    loop, resumed = _start(net, data.to(device), cfg, callbacks, target)
     bar = training_bar(net.k, cfg.max_epochs)
-    if saved is None:
+    if not resumed:
         run_callbacks(loop.callbacks, 0, net)
     elif bar is not None:
         bar.update(loop.epoch)
