@@ -21,7 +21,7 @@ def paper_like(layers: int = 3) -> fnd.ShapeCurves:
     """Curves that show every finding: f humps (layer 1 falls most), p and u rise, deeper p higher."""
     f = np.stack([hump(3, 0.5, 0.8, 0.3 + 0.1 * layer) for layer in range(layers)], axis=1)
     p = np.stack([np.linspace(0.05, 0.2 + 0.1 * layer, len(STEPS)) for layer in range(layers)], axis=1)
-    u = np.stack([np.linspace(0.01, 0.05 + 0.02 * layer, len(STEPS)) for layer in range(layers)], axis=1)
+    u = np.stack([np.linspace(0.01, 0.08 + 0.02 * layer, len(STEPS)) for layer in range(layers)], axis=1)
     loss = np.concatenate([[2.3, 2.3, 2.29], np.geomspace(2.0, 0.1, len(STEPS) - 3)])
     error = np.linspace(0.9, 0.03, len(STEPS))
     node_f = np.tile(np.where(np.arange(20) < 15, 0.9, 0.1), (len(STEPS), 1))
@@ -37,6 +37,29 @@ def contrary(layers: int = 3) -> fnd.ShapeCurves:
     u = np.full_like(c.u, 0.4)  # flat and above log 2 / log 10
     late_loss = np.concatenate([np.full(8, 2.3), [1.0, 0.5]])
     return fnd.ShapeCurves(STEPS, 20000, f, p, u, late_loss, np.full(len(STEPS), 0.5), c.node_f * 0.1)
+
+
+def test_changes_count_beyond_the_proportion_margin():
+    from lib.claims import KINDS
+    assert fnd.Thresholds().change == KINDS["proportion"].margin
+    c = paper_like()
+    small = fnd.ShapeCurves(c.steps, c.total_steps, c.f, c.p, c.u * 0.0 + np.linspace(0.01, 0.05, len(STEPS))[:, None],
+                            c.val_loss, c.val_error, c.node_f)
+    assert fnd.finding_7(small, fnd.Thresholds()).held is False  # u rises 0.04: not an observed rise
+    flat_p = fnd.ShapeCurves(c.steps, c.total_steps, c.f, c.p * 0.0 + np.linspace(0.1, 0.14, len(STEPS))[:, None],
+                             c.u, c.val_loss, c.val_error, c.node_f)
+    assert fnd.finding_5(flat_p, fnd.Thresholds()).held is False
+
+
+def test_shallow_falls_faster_compares_the_halves():
+    c = paper_like(layers=4)  # layer l ends at 0.3 + 0.1 l from a 0.8 peak: shallower layers fall more
+    assert fnd.shallow_falls_faster(c).held is True
+    reverse = fnd.ShapeCurves(c.steps, c.total_steps, c.f[:, ::-1], c.p, c.u, c.val_loss, c.val_error, c.node_f)
+    assert fnd.shallow_falls_faster(reverse).held is False
+    assert fnd.shallow_falls_faster(paper_like(layers=1)).held is None
+    three = paper_like(layers=3)  # the middle layer belongs to neither half
+    drops = [fnd.relative_drop(three.f[:, layer]) for layer in range(3)]
+    assert fnd.shallow_falls_faster(three).held is bool(drops[0] > drops[2])
 
 
 def test_helpers_against_direct_computation():

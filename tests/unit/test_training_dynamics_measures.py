@@ -31,23 +31,72 @@ def tiny_result(tmp_path_factory):
 
 def test_paper_expects_the_one_exception_and_layer_comparisons():
     assert measures.paper_expects(grid.Shape(2, 320), "mse", 1) is False
+    assert measures.paper_expects(grid.Shape(2, 320), "mse", 3) is False  # no rise, so no turn (App. B)
+    assert measures.paper_expects(grid.Shape(2, 320), "mse", 5) is True
     assert measures.paper_expects(grid.Shape(2, 320), "ce", 1) is True
     assert measures.paper_expects(grid.Shape(2, 80), "mse", 4) is None
     assert measures.paper_expects(grid.Shape(9, 320), "mse", 6) is True
 
 
-def test_finding_share_counts_runs_by_loop(tiny_result):
+def test_finding_share_counts_networks_by_loop(tiny_result):
     for number in range(1, 8):
         share, missed = measures.finding_share(tiny_result, number)
         held, total = 0, 0
         for shape in tiny_result.shapes:
             for loss in ("ce", "mse"):
                 if measures.paper_expects(shape, loss, number):
-                    total += 1
-                    curves = grid.shape_curves(tiny_result.records[shape], tiny_result.run.members.of_loss(loss),
-                                               tiny_result.total_steps, loss, shape.width)
-                    held += bool(fnd.check_findings(curves)[number - 1].held)
+                    for k in tiny_result.run.members.of_loss(loss):  # every seed on its own
+                        total += 1
+                        curves = grid.shape_curves(tiny_result.records[shape], [k], tiny_result.total_steps, loss,
+                                                   shape.width)
+                        held += bool(fnd.check_findings(curves)[number - 1].held)
         assert share == pytest.approx(held / total) and len(missed) == total - held
+
+
+def test_networks_are_every_seed_of_every_run(tiny_result):
+    nets = measures.networks(tiny_result)
+    assert len(nets) == len(tiny_result.keys) * 2 and len({n.name for n in nets}) == len(nets)
+    net = nets[0]
+    f = tiny_result.records[net.shape]["f"].numpy()[:, net.member]  # (T, L)
+    assert np.allclose(measures.network_curves(tiny_result, net).f, f)
+    assert measures.network_turned(tiny_result, net) == bool(f.mean(axis=1).argmax() < len(f) - 1)
+    assert measures.network_deep_peak(tiny_result, net) == pytest.approx(
+        f[:, net.shape.hidden // 2:].max(axis=0).min())
+
+
+def test_every_network_decides_on_one_covered_counterexample():
+    assert measures.every_network([("a", True, True), ("b", True, True)]).measured is True
+    fails = measures.every_network([("a", False, True), ("b", True, False)])
+    assert fails.measured is False and fails.converged is True and "a" in fails.note
+    open_ = measures.every_network([("a", True, True), ("b", False, False)])
+    assert open_.converged is False and "b" in open_.note  # an uncovered failure does not decide
+
+
+def test_every_value_takes_the_worst_covered_network_when_it_already_fails():
+    from lib.claims import at_most
+    from lib.uncertainty import exact
+    criterion = at_most(0.05)
+    items = [("a", exact(0.02), True), ("b", exact(0.09), True), ("c", exact(0.5), False)]
+    found = measures.every_value(items, criterion, largest=True)
+    assert found.measured.mean == 0.09 and found.converged is True  # decided by b, whatever c does
+    items = [("a", exact(0.02), True), ("c", exact(0.04), False)]
+    found = measures.every_value(items, criterion, largest=True)
+    assert found.measured.mean == 0.04 and found.converged is False
+    assert measures.every_value(items[:1], criterion, largest=False).converged is True
+
+
+def test_sampled_adds_the_binomial_variance():
+    m = measures.sampled(0.1, 400)
+    assert m.mean == 0.1 and m.sd == pytest.approx((0.1 * 0.9 / 400) ** 0.5) and "400 images" in m.sources
+
+
+def test_comparable_needs_the_papers_shapes_data_and_epochs(tiny_result):
+    keys = tiny_result.keys
+    same, why = measures.comparable(tiny_result, "hd2020.s6.finding1", keys)
+    assert same is False and "shapes not in the paper" in why
+    wide = [(grid.Shape(9, 320), "mse")]
+    assert measures.comparable(tiny_result, "hd2020.fig9.all_9layer_mse", wide) == (False, "120 of the paper's "
+                                                                                    "48,000 training images")
 
 
 def test_deep_peak_and_rise_by_loop(tiny_result):
@@ -67,13 +116,14 @@ def test_record_claims_fills_the_ledger_and_tables_have_every_run(tiny_result):
     assert rows["hd2020.fig9.mse_deep_layers_near_all_samples"]["verdict"] == "not run"  # no 9×320 here
     assert rows["hd2020.s5.error_below_7pct_width_20"]["verdict"] == "not run"  # widths 4 and 5 only
     assert rows["hd2020.eq4.margin_prediction"]["verdict"] == "reproduced"
-    converged = tiny_result.converged()
-    assert all(rows[f"hd2020.s6.finding{n}"]["converged"] == converged for n in (5, 7))
-    for n in (1, 2, 3):  # early-phase claims: covered once f has turned in every run behind them
-        keys = measures.claim_keys(tiny_result, f"hd2020.s6.finding{n}")
-        assert rows[f"hd2020.s6.finding{n}"]["converged"] == (not measures.turned(tiny_result, keys))
-    assert len(measures.findings_table(tiny_result)) == 4 and len(measures.onset_sensitivity(tiny_result)) == 4
-    assert len(measures.findings_details(tiny_result)) == 4 * 7
+    assert rows["hd2020.eq4.margin_prediction"]["role"] == rows["hd2020.s5.3.u_bound"]["role"] == "check"
+    for n in range(1, 8):  # tiny shapes and data: not the paper's setting
+        assert rows[f"hd2020.s6.finding{n}"]["verdict"] == "not comparable"
+        assert "network" in rows[f"hd2020.s6.finding{n}"]["note"]
+    assert rows["hd2020.s5.ce_faster_in_shallow_layers"]["verdict"] == "not comparable"
+    assert rows["hd2020.fig9.all_9layer_mse"]["verdict"] == "not run"  # no 9-layer network here
+    assert len(measures.findings_table(tiny_result)) == 8 and len(measures.onset_sensitivity(tiny_result)) == 4
+    assert len(measures.findings_details(tiny_result)) == 8 * 7
     assert isinstance(measures.fail_reasons(tiny_result), str)
 
 
@@ -125,19 +175,19 @@ def test_the_showcase_shapes_are_the_deepest_widest_and_the_widest_shallowest():
 
 def test_turned_lists_runs_whose_f_still_rises_at_the_last_point(tiny_result):
     late = measures.turned(tiny_result, tiny_result.keys)
-    for shape, loss in tiny_result.keys:
-        f = tiny_result.curves(shape, loss).f.mean(axis=1)
-        assert (f"{shape.label} {measures.LOSS_NAMES[loss]}" in late) == bool(f.argmax() == len(f) - 1)
+    for net in measures.networks(tiny_result):
+        f = tiny_result.records[net.shape]["f"].numpy()[:, net.member].mean(axis=1)
+        assert (net.name in late) == bool(f.argmax() == len(f) - 1)
 
 
 def test_phase_of_early_claims_reads_the_turn_and_the_others_convergence(tiny_result, monkeypatch):
     keys = tiny_result.keys
-    monkeypatch.setattr(measures, "turned", lambda result, keys: [])
+    monkeypatch.setattr(measures, "network_turned", lambda result, net: True)
     assert measures.phase_of(tiny_result, "hd2020.s6.finding1", keys)[0] is True
     assert measures.phase_of(tiny_result, "hd2020.s6.finding6", keys)[0] == tiny_result.converged(keys)
-    monkeypatch.setattr(measures, "turned", lambda result, keys: ["2×5 MSE"])
+    monkeypatch.setattr(measures, "network_turned", lambda result, net: net.shape.depth != 2 or net.loss != "mse")
     covered, why = measures.phase_of(tiny_result, "hd2020.fig10.mse_2x320_no_rise", keys)
-    assert covered is False and "2×5 MSE" in why
+    assert covered is False and "2×5 MSE seed 0" in why
 
 
 def test_claim_keys_and_phase_table(tiny_result):
@@ -148,7 +198,9 @@ def test_claim_keys_and_phase_table(tiny_result):
     table = measures.phase_table(tiny_result, CLAIMS)
     assert len(table) == sum(c.role == "reproduction" for c in CLAIMS)
     assert set(table["speaks of"]) == {"the beginning of training", "the trained networks"}
-    assert list(table.loc[table["why"] == "no run of this grid measures it", "this run covers it"]) == ["no"] * 4
+    assert list(table.loc[table["why"] == "no run of this grid measures it", "this run covers it"]) == ["no"] * 5
+    assert measures.claim_keys(tiny_result, "hd2020.s5.ce_faster_in_shallow_layers") == [(grid.Shape(3, 4), "ce")]
+    assert len(measures.claim_keys(tiny_result, "hd2020.s4.1.all_converge")) == 4
 
 
 def test_per_seed_measures_by_loop(tiny_result):

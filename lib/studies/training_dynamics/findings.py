@@ -1,15 +1,21 @@
 """The seven empirical findings of Haasbroek & Davel (2020, "H&D") §6, as checks on measured training curves.
 
-Each check reads curves averaged over seeds (grid.seed_summary), indexed by measurement point t with
-increasing training steps, and returns a Finding: held (True / False, or None where the claim does not apply,
-e.g. layer comparisons in a network with one hidden layer) and the numbers it was decided on. The thresholds are
-fixed before looking at any run (Thresholds) and reported beside the table.
+Each check reads the curves of one network (or, for the chapter's figures, curves averaged over seeds:
+grid.seed_summary), indexed by measurement point t with increasing training steps, and returns a Finding: held
+(True / False, or None where the claim does not apply, e.g. layer comparisons in a network with one hidden layer)
+and the numbers it was decided on. A rise or fall of f_l, p_l or u_l counts where it exceeds the `proportion`
+kind's equivalence margin (lib.claims.KINDS, declared before any run); the other thresholds (Thresholds) are
+fixed before looking at any run and reported beside the table.
 """
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from lib.claims import KINDS
+
+CHANGE = KINDS["proportion"].margin  # a rise or fall of a share the paper reads from its figures
 
 CLAIMS = {
     1: "sample sets first grow, then shrink",
@@ -26,7 +32,7 @@ CLAIMS = {
 class Thresholds:
     """Tolerances of the checks (chosen a priori, see the chapter text)."""
 
-    change: float = 0.01  # least rise and fall of an activation fraction (absolute, fraction of samples)
+    change: float = CHANGE  # least rise or fall of f_l, p_l or u_l that counts as observed (proportion margin)
     early: float = 0.1  # "very early": within this share of all training steps
     most: float = 0.5  # "most nodes" / "most samples": more than half
     loss_drop: float = 0.1  # the loss "starts to fall" once it has lost this share of its fall from chance
@@ -181,10 +187,11 @@ def finding_4(c: ShapeCurves, th: Thresholds) -> Finding:
 
 
 def finding_5(c: ShapeCurves, th: Thresholds) -> Finding:
-    """(5) p_l rises in every layer, and more in the deepest hidden layer than in the first."""
+    """(5) p_l rises (by at least th.change from start to end) in every layer, and more in the deepest hidden layer
+    than in the first."""
     rise = c.p[-1] - c.p[0]  # (L,)
     deeper = len(rise) < 2 or bool(rise[-1] > rise[0])
-    held = bool(np.all(rise > 0) and deeper)
+    held = bool(np.all(rise >= th.change) and deeper)
     return Finding(5, held, "rise per layer: " + ", ".join(f"{r:+.3f}" for r in rise))
 
 
@@ -199,15 +206,27 @@ def finding_6(c: ShapeCurves, th: Thresholds) -> Finding:
 
 
 def finding_7(c: ShapeCurves, th: Thresholds) -> Finding:
-    """(7) u_l rises in every layer but stays below log 2 / log |C|, while the network is accurate as a group
-    (final validation error below the paper's bound for its width, §5)."""
+    """(7) u_l rises (by at least th.change from start to end) in every layer but stays below log 2 / log |C|,
+    while the network is accurate as a group (final validation error below the paper's bound for its width, §5)."""
     bound = math.log(2.0) / math.log(c.n_classes)
-    rises = bool(np.all(c.u[-1] > c.u[0]))
+    rises = bool(np.all(c.u[-1] - c.u[0] >= th.change))
     peak = float(np.nanmax(c.u))
     error, limit = float(c.val_error[-1]), th.group_error(c.width)
     held = rises and peak < bound and error < limit
     return Finding(7, held, f"u rises in every layer: {rises}; max u {peak:.3f} < {bound:.3f}; "
                             f"final error {error:.3f} < {limit:.2f}: {error < limit}")
+
+
+def shallow_falls_faster(c: ShapeCurves) -> Finding:
+    """H&D §5.1, cross-entropy: "this decrease is more rapid in shallower layers than in deeper layers": the
+    shallower half of the hidden layers loses a larger share of its peak f (relative_drop, mean over the half)
+    than the deeper half (the middle layer of an odd count belongs to neither); None with one hidden layer."""
+    layers = c.f.shape[1]
+    if layers < 2:
+        return Finding(4, None, "one hidden layer")
+    drops = np.array([relative_drop(c.f[:, layer]) for layer in range(layers)])
+    shallow, deep = float(drops[:layers // 2].mean()), float(drops[(layers + 1) // 2:].mean())
+    return Finding(4, bool(shallow > deep), f"relative drop, shallower half {shallow:.2f}, deeper half {deep:.2f}")
 
 
 CHECKS = (finding_1, finding_2, finding_3, finding_4, finding_5, finding_6, finding_7)

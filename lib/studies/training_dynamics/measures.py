@@ -17,8 +17,9 @@ from lib.models import mlp
 from lib.studies.training_dynamics import findings as fnd
 from lib.studies.training_dynamics import grid
 from lib.studies.training_dynamics import margin as mg
-from lib.studies.training_dynamics.claims import DEEP_NEAR_ALL, EARLY_PHASE, NO_RISE
+from lib.studies.training_dynamics.claims import EARLY_PHASE, PAPER_EPOCHS, PAPER_TRAIN
 from lib.train import TrainData, resolve_device, train, train_config
+from lib.uncertainty import Measurement, binomial_variance, exact, with_sampling
 
 LOSS_NAMES = {"ce": "cross-entropy", "mse": "MSE"}
 PAPER_SHAPES = {(d, w) for d in (2, 5, 9) for w in (20, 80, 320)}
@@ -39,6 +40,12 @@ class GridResult:
     total_steps: int
     records: dict[grid.Shape, dict[str, torch.Tensor]]
     thresholds: fnd.Thresholds = field(default_factory=fnd.Thresholds)
+    n_train: int = PAPER_TRAIN  # training images every network saw
+
+    @property
+    def n_val(self) -> int:
+        """Validation images the probes ran on."""
+        return int(next(iter(self.records.values()))["class_sizes"].sum())
 
     @property
     def keys(self) -> list[tuple[grid.Shape, str]]:
@@ -83,7 +90,8 @@ def train_grid(shapes, losses, data: TrainData, data_id: dict, *, stop: int | No
     `stop` ends every run at the last measurement step of the full run not beyond it."""
     run = grid_run(losses, stop=stop, **run)
     records = {shape: grid.train_shape(shape, data, run, data_id) for shape in shapes}
-    return GridResult(list(shapes), tuple(losses), run, run.total_steps(len(data.x_train)), records)
+    return GridResult(list(shapes), tuple(losses), run, run.total_steps(len(data.x_train)), records,
+                      n_train=len(data.x_train))
 
 
 def stopped(result: GridResult, shapes, stop: int) -> GridResult:
@@ -92,45 +100,153 @@ def stopped(result: GridResult, shapes, stop: int) -> GridResult:
     run = dataclasses.replace(result.run, stop=stop)
     records = {shape: grid.truncate(result.records[shape], stop) for shape in shapes}
     last = int(next(iter(records.values()))["steps"][-1])
-    return GridResult(list(shapes), result.losses, run, last, records, result.thresholds)
+    return GridResult(list(shapes), result.losses, run, last, records, result.thresholds, result.n_train)
 
 
 def paper_expects(shape: grid.Shape, loss: str, number: int) -> bool | None:
-    """Whether H&D report finding `number` for this run: True, except (1) for 2×320 MSE (App. B, Fig. 10); None
-    where it does not apply ((4) and (6) need two hidden layers)."""
+    """Whether H&D report finding `number` for this run: True, except (1)-(3), which speak of the early rise of
+    the sample sets, for 2×320 MSE, the one shape where "an increase in average activation fraction is not
+    observed" (App. B, Fig. 10); None where it does not apply ((4) and (6) need two hidden layers)."""
     if number in (4, 6) and shape.hidden < 2:
         return None
-    return not (number == 1 and (shape.depth, shape.width, loss) == (2, 320, "mse"))
+    return not (number in (1, 2, 3) and (shape.depth, shape.width, loss) == (2, 320, "mse"))
+
+
+@dataclass(frozen=True)
+class Network:
+    """One trained network of the grid: its shape, loss and member index in the shape's engine call."""
+
+    shape: grid.Shape
+    loss: str
+    member: int
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.shape.label} {LOSS_NAMES[self.loss]} seed {self.seed}"
+
+
+def networks(result: GridResult, keys=None) -> list[Network]:
+    """Every network (every seed) of the given (shape, loss) runs, all by default."""
+    return [Network(shape, loss, k, result.run.members.seeds[k]) for shape, loss in (keys or result.keys)
+            for k in result.ids(loss)]
+
+
+def network_curves(result: GridResult, net: Network) -> fnd.ShapeCurves:
+    """The curves of one network on its own (no average over seeds)."""
+    return grid.shape_curves(result.records[net.shape], [net.member], result.total_steps, net.loss, net.shape.width)
+
+
+def network_turned(result: GridResult, net: Network) -> bool:
+    """Whether this network's layer-averaged f has passed its peak inside the run (its peak is not the last
+    measurement): the network covers the early-phase claims."""
+    f = result.records[net.shape]["f"].numpy()[:, net.member].mean(axis=-1)  # (T,)
+    return len(f) < 2 or int(np.nanargmax(f)) < len(f) - 1
+
+
+def network_converged(result: GridResult, net: Network) -> bool:
+    """Whether this network reached its validation minimum before the last measurement (grid.converged)."""
+    return grid.converged(result.records[net.shape], [net.member])
+
+
+def covers(result: GridResult, claim_id: str, net: Network) -> bool:
+    """Whether this network speaks for the claim: an early-phase claim (claims.EARLY_PHASE) once its f has turned;
+    any other once it reached its validation minimum."""
+    return network_turned(result, net) if claim_id in EARLY_PHASE else network_converged(result, net)
+
+
+def finding_outcomes(result: GridResult, number: int) -> list[tuple[Network, bool | None]]:
+    """Finding `number` checked on every network the paper reports it for (held None: the check does not apply
+    to this network, e.g. (3) without a turn of f, which counts as not holding)."""
+    keys = [(s, loss) for s, loss in result.keys if paper_expects(s, loss, number)]
+    return [(net, fnd.CHECKS[number - 1](network_curves(result, net), result.thresholds).held)
+            for net in networks(result, keys)]
 
 
 def finding_share(result: GridResult, number: int) -> tuple[float | None, list[str]]:
-    """Share of the runs the paper reports finding `number` for where it holds here (a run whose check does not
-    apply, e.g. (3) without a turn of f, counts as not holding), and the runs where it does not."""
-    expected = [(s, loss) for s, loss in result.keys if paper_expects(s, loss, number)]
-    missed = [f"{s.label} {LOSS_NAMES[loss]}" for s, loss in expected
-              if not result.findings(s, loss)[number - 1].held]
-    return ((len(expected) - len(missed)) / len(expected) if expected else None), missed
+    """Share of the networks the paper reports finding `number` for where it holds here (a network whose check
+    does not apply counts as not holding), and the networks where it does not."""
+    found = finding_outcomes(result, number)
+    missed = [net.name for net, held in found if not held]
+    return ((len(found) - len(missed)) / len(found) if found else None), missed
+
+
+@dataclass(frozen=True)
+class Every:
+    """An "every network" claim decided per network: the value to record, whether the networks it rests on cover
+    the claim, and a note naming n and the counterexamples."""
+
+    measured: object
+    converged: bool
+    note: str
+
+
+def every_network(items: list[tuple[str, bool, bool]]) -> Every:
+    """(name, holds, covers) per network: differs on one counterexample among the networks that cover the claim
+    (a dead end cannot be trained away: they decide it whatever the others do); else not converged while a
+    network does not cover it; else holds."""
+    failing = [name for name, holds, covered in items if covered and not holds]
+    open_ = [name for name, _, covered in items if not covered]
+    n = len(items)
+    if failing:
+        return Every(False, True, f"fails on {len(failing)} of the {n - len(open_)} networks that cover it: "
+                                  + ", ".join(failing))
+    if open_:
+        return Every(True, False, f"holds on the {n - len(open_)} of {n} networks that cover it; not yet covered by "
+                                  + ", ".join(open_))
+    return Every(True, True, f"holds on all {n} networks")
+
+
+def every_value(items: list[tuple[str, Measurement, bool]], criterion, largest: bool) -> Every:
+    """(name, measurement, covers) per network for a threshold the paper states: the worst network (largest or
+    smallest value) among those that cover the claim when it already fails the criterion (decided from them);
+    else the worst of all, not converged while a network does not cover it."""
+    pick = (lambda xs: max(xs, key=lambda x: x[1].mean)) if largest else (lambda xs: min(xs, key=lambda x: x[1].mean))
+    covered = [x for x in items if x[2]]
+    open_ = [name for name, _, c in items if not c]
+    n = len(items)
+    if covered:
+        name, worst, _ = pick(covered)
+        if criterion.judge(worst).verdict == "differs":
+            return Every(worst, True, f"worst of the {len(covered)} of {n} networks that cover it: {name}")
+    name, worst, _ = pick(items)
+    if open_:
+        return Every(worst, False, f"worst of {n} networks: {name}; not yet covered by " + ", ".join(open_))
+    return Every(worst, True, f"worst of {n} networks: {name}")
+
+
+def sampled(value: float, n_val: int, what: str = "validation") -> Measurement:
+    """One network's share measured on n_val images: binomial sampling of the images (for a mean over nodes of
+    per-node shares, an upper bound: nodes perfectly correlated)."""
+    return with_sampling(exact(value, sources="one network"), binomial_variance(min(max(value, 0.0), 1.0), n_val),
+                         f"binomial {what} sampling ({n_val:,} images)")
 
 
 MARK = {True: "✓", False: "✗", None: "n/a"}
 
 
+def network_findings(result: GridResult, net: Network) -> list[fnd.Finding]:
+    """The seven checks on one network's own curves."""
+    return fnd.check_findings(network_curves(result, net), result.thresholds)
+
+
 def findings_table(result: GridResult) -> pd.DataFrame:
-    """✓ / ✗ / n/a per run and finding, with the paper's expectation where it differs from 'holds'."""
+    """✓ / ✗ / n/a per network and finding, with the paper's expectation where it differs from 'holds'."""
     rows = []
-    for shape, loss in result.keys:
-        found = result.findings(shape, loss)
-        rows.append({"shape": shape.label, "loss": LOSS_NAMES[loss],
-                     **{f"({f.number})": MARK[f.held] + ("" if paper_expects(shape, loss, f.number) is not False
-                                                         else " (paper: ✗)") for f in found},
-                     "converged": "yes" if result.converged([(shape, loss)]) else "no"})
+    for net in networks(result):
+        found = network_findings(result, net)
+        rows.append({"shape": net.shape.label, "loss": LOSS_NAMES[net.loss], "seed": net.seed,
+                     **{f"({f.number})": MARK[f.held] + ("" if paper_expects(net.shape, net.loss, f.number)
+                                                         is not False else " (paper: ✗)") for f in found},
+                     "f turned": "yes" if network_turned(result, net) else "no",
+                     "converged": "yes" if network_converged(result, net) else "no"})
     return pd.DataFrame(rows)
 
 
 def findings_details(result: GridResult) -> pd.DataFrame:
-    """The numbers each check was decided on."""
-    return pd.DataFrame([{"shape": s.label, "loss": LOSS_NAMES[loss], "finding": f"({f.number}) {f.claim}",
-                          "measured": f.detail} for s, loss in result.keys for f in result.findings(s, loss)])
+    """The numbers each check was decided on, per network."""
+    return pd.DataFrame([{"network": net.name, "finding": f"({f.number}) {f.claim}", "measured": f.detail}
+                         for net in networks(result) for f in network_findings(result, net)])
 
 
 def onset_sensitivity(result: GridResult, decades=(0.25, 0.5, 1.0)) -> pd.DataFrame:
@@ -179,30 +295,31 @@ def onset_explanation(result: GridResult, decades=(0.25, 0.5, 1.0)) -> str:
 
 
 def fail_reasons(result: GridResult) -> str:
-    """Why checks fail in this run, one conditional sentence per finding that fails somewhere."""
+    """Why checks fail in this run, one sentence per finding that fails on some network."""
     reasons = []
     for number in range(1, 8):
-        missed = [(s, loss) for s, loss in result.keys
-                  if paper_expects(s, loss, number) and not result.findings(s, loss)[number - 1].held]
+        missed = [net for net, held in finding_outcomes(result, number) if not held]
         if not missed:
             continue
-        names = ", ".join(f"{s.label} {LOSS_NAMES[loss]}" for s, loss in missed)
+        names = ", ".join(net.name for net in missed)
         if number == 1:
-            flat = [f"{s.label} {LOSS_NAMES[loss]}" for s, loss in missed if never_rises(result, s, loss)]
+            flat = [net.name for net in missed if network_never_rises(result, net)]
             rest = len(missed) - len(flat)
             reasons.append(f"(1) does not hold for {names}" + (
                 f"; f never rises above its initial value in {', '.join(flat)}" if flat else "") + (
-                f"; in the other {rest}, some layer does not rise, or has not fallen 0.01 below its peak by the "
-                "last step" if rest else "") + ".")
-        elif number == 3:
-            details = [result.findings(s, loss)[2].detail for s, loss in missed]
-            reasons.append(f"(3) does not hold for {names} ({'; '.join(details)}).")
-        elif number == 7:
-            errors = ", ".join(f"{float(result.curves(s, loss).val_error[-1]):.3f}" for s, loss in missed)
-            reasons.append(f"(7) does not hold for {names} (final validation errors {errors}).")
+                f"; in the other {rest}, some layer does not rise, or has not fallen, {result.thresholds.change} "
+                "or more" if rest else "") + ".")
+        elif number in (3, 7):
+            details = [network_findings(result, net)[number - 1].detail for net in missed]
+            reasons.append(f"({number}) does not hold for {names} ({'; '.join(details)}).")
         else:
             reasons.append(f"({number}) does not hold for {names}.")
-    return " ".join(reasons) if reasons else "Every check holds wherever the paper reports it."
+    return " ".join(reasons) if reasons else "Every check holds on every network the paper reports it for."
+
+
+def network_never_rises(result: GridResult, net: Network) -> bool:
+    """Every layer's f peaks at the initialisation, in this network."""
+    return bool(np.all(np.nanargmax(network_curves(result, net).f, axis=0) == 0))
 
 
 def never_rises(result: GridResult, shape: grid.Shape, loss: str) -> bool:
@@ -240,24 +357,34 @@ def figure_shapes(result: GridResult) -> tuple[grid.Shape | None, grid.Shape | N
 
 
 def turned(result: GridResult, keys) -> list[str]:
-    """The runs among `keys` whose layer-averaged f still rises at the last measurement point: those where the
-    run has not yet passed the rise and turn of f that the early-phase claims speak of."""
-    late = []
-    for shape, loss in keys:
-        f = np.nanmean(result.curves(shape, loss).f, axis=1)  # (T,)
-        if int(np.nanargmax(f)) == len(f) - 1 and len(f) > 1:
-            late.append(f"{shape.label} {LOSS_NAMES[loss]}")
-    return late
+    """The networks of the runs among `keys` whose layer-averaged f still rises at the last measurement point:
+    those that have not yet passed the rise and turn of f that the early-phase claims speak of."""
+    return [net.name for net in networks(result, keys) if not network_turned(result, net)]
 
 
 def phase_of(result: GridResult, claim_id: str, keys) -> tuple[bool, str]:
-    """(whether this run can speak for the claim, why): an early-phase claim (claims.EARLY_PHASE) once f has turned
-    in every run behind it; any other claim only when every network behind it reached its validation minimum."""
+    """(whether every network behind the claim covers it, why): an early-phase claim (claims.EARLY_PHASE) once f
+    has turned in each; any other claim once each reached its validation minimum."""
+    nets = networks(result, keys)
+    open_ = [net.name for net in nets if not covers(result, claim_id, net)]
     if claim_id in EARLY_PHASE:
-        late = turned(result, keys)
-        return (not late, f"early-phase claim; f has turned by step {result.total_steps:,} in every run behind it"
-                if not late else "early-phase claim, but f still rises at the last step in " + ", ".join(late))
-    return (result.converged(keys), "needs the trained networks (the paper: 200 epochs)")
+        return (not open_, f"early-phase claim; f has turned by step {result.total_steps:,} in every network behind "
+                           "it" if not open_ else "early-phase claim, but f still rises at the last step in "
+                           + ", ".join(open_))
+    return (not open_, "needs the trained networks (the paper: 200 epochs)"
+            + ("" if not open_ else "; not at their validation minimum: " + ", ".join(open_)))
+
+
+def comparable(result: GridResult, claim_id: str, keys) -> tuple[bool, str]:
+    """Whether this profile keeps what the claim depends on at the paper's setting: the paper's shapes, its
+    48,000 training images and, for a claim on the trained networks, its fixed 200 epochs."""
+    odd = sorted({s.label for s, _ in keys if (s.depth, s.width) not in PAPER_SHAPES})
+    short = [] if claim_id in EARLY_PHASE or result.run.epochs >= PAPER_EPOCHS else [
+        f"{result.run.epochs} of the paper's {PAPER_EPOCHS} epochs"]
+    small = ([f"{result.n_train:,} of the paper's {PAPER_TRAIN:,} training images"]
+             if result.n_train < PAPER_TRAIN else [])
+    why = ([f"shapes not in the paper: {', '.join(odd)}"] if odd else []) + short + small
+    return not why, "; ".join(why)
 
 
 def claim_keys(result: GridResult, claim_id: str) -> list[tuple[grid.Shape, str]]:
@@ -269,50 +396,91 @@ def claim_keys(result: GridResult, claim_id: str) -> list[tuple[grid.Shape, str]
         return [(s, loss) for s, loss in result.keys if s.width >= 80]
     if claim_id == "hd2020.s5.error_below_7pct_width_20":
         return [(s, loss) for s, loss in result.keys if s.width == 20]
+    if claim_id == "hd2020.s5.ce_faster_in_shallow_layers":
+        return [(s, loss) for s, loss in result.keys if loss == "ce" and s.hidden >= 2]
+    if claim_id == "hd2020.s4.1.all_converge":
+        return list(result.keys)
+    if claim_id == "hd2020.fig9.all_9layer_mse":
+        return [(s, loss) for s, loss in result.keys if s.depth == 9 and loss == "mse"]
     deep, shallow = figure_shapes(result)
     shape = {"hd2020.fig9.mse_deep_layers_near_all_samples": deep, "hd2020.fig10.mse_2x320_no_rise": shallow}[claim_id]
     return [(shape, "mse")] if shape is not None and "mse" in result.losses else []
 
 
+def claim_evidence(result: GridResult, claim_id: str, criterion) -> Every | None:
+    """This run's per-network evidence for one paper claim (every_network / every_value), None where the grid
+    has no network for it."""
+    keys = claim_keys(result, claim_id)
+    if not keys:
+        return None
+    nets = networks(result, keys)
+    if claim_id.startswith("hd2020.s6.finding"):
+        held = dict(finding_outcomes(result, int(claim_id[-1])))
+        return every_network([(n.name, bool(held[n]), covers(result, claim_id, n)) for n in nets])
+    if claim_id == "hd2020.s5.ce_faster_in_shallow_layers":
+        return every_network([(n.name, bool(fnd.shallow_falls_faster(network_curves(result, n)).held),
+                               covers(result, claim_id, n)) for n in nets])
+    if claim_id == "hd2020.s4.1.all_converge":
+        return every_network([(n.name, network_converged(result, n), True) for n in nets])
+    n_val = result.n_val
+    if claim_id.startswith("hd2020.s5.error"):
+        values = [(n.name, sampled(float(result.records[n.shape]["val_error"][-1, n.member]), n_val),
+                   covers(result, claim_id, n)) for n in nets]
+        return every_value(values, criterion, largest=True)
+    if claim_id.startswith("hd2020.fig9"):
+        values = [(n.name, sampled(network_deep_peak(result, n), n_val), covers(result, claim_id, n)) for n in nets]
+        return every_value(values, criterion, largest=False)
+    values = [(n.name, rise_sampled(result, n), covers(result, claim_id, n)) for n in nets]  # Fig. 10
+    return every_value(values, criterion, largest=True)
+
+
+def network_deep_peak(result: GridResult, net: Network) -> float:
+    """Fig. 9 on one network: the smallest peak f_l among the deeper half of its hidden layers."""
+    f = result.records[net.shape]["f"].numpy()[:, net.member]  # (T, L)
+    return float(np.nanmax(f[:, net.shape.hidden // 2:], axis=0).min())
+
+
+def rise_sampled(result: GridResult, net: Network) -> Measurement:
+    """Fig. 10 on one network: the largest rise of its layer-averaged f above its initial value, with the binomial
+    sampling of both ends on the validation images (independent: an upper bound for the same images)."""
+    f = result.records[net.shape]["f"].numpy()[:, net.member].mean(axis=-1)  # (T,)
+    peak, start = float(np.nanmax(f)), float(f[0])
+    variance = binomial_variance(peak, result.n_val) + binomial_variance(start, result.n_val)
+    return with_sampling(exact(peak - start, sources="one network"), variance,
+                         f"binomial validation sampling of both ends ({result.n_val:,} images)")
+
+
 def record_claims(ledger: Ledger, result: GridResult, margin: dict, max_u: float) -> None:
-    """Record this run's measurement of every claim: an early-phase claim carries whether the run covers its
-    phase (phase_of), any other claim on trained networks their convergence."""
-    for number in range(1, 8):
-        claim_id = f"hd2020.s6.finding{number}"
-        share, missed = finding_share(result, number)
-        if share is not None:
-            covered, why = phase_of(result, claim_id, claim_keys(result, claim_id))
-            held = "; does not hold for " + ", ".join(missed) if missed else "; holds for every run"
-            ledger.record(claim_id, share, converged=covered, note=why + held)
-    for claim_id in ("hd2020.s5.error_below_5pct_width_ge_80", "hd2020.s5.error_below_7pct_width_20"):
-        keys = claim_keys(result, claim_id)
-        if keys:
-            errors = [float(result.curves(s, loss).val_error[-1]) for s, loss in keys]
-            covered, why = phase_of(result, claim_id, keys)
-            ledger.record(claim_id, max(errors), converged=covered,
-                          note=f"{why}; largest of {len(keys)} seed-averaged runs")
-    for claim_id, value, threshold in (("hd2020.fig9.mse_deep_layers_near_all_samples", deep_peak, DEEP_NEAR_ALL),
-                                       ("hd2020.fig10.mse_2x320_no_rise", f_rise, NO_RISE)):
-        keys = claim_keys(result, claim_id)
-        if keys:
-            covered, why = phase_of(result, claim_id, keys)
-            ledger.record(claim_id, value(result, keys[0][0]), converged=covered,
-                          note=f"{why}; {keys[0][0].label} MSE, threshold {threshold}")
+    """Record this run's measurement of every claim, per network (claim_evidence), with whether the networks it
+    rests on cover it and whether this profile is comparable with the paper's setting (comparable)."""
+    for claim in ledger.claims.values():
+        if claim.role != "reproduction":
+            continue
+        found = claim_evidence(result, claim.id, claim.criterion)
+        if found is None:
+            continue
+        same, why = comparable(result, claim.id, claim_keys(result, claim.id))
+        phase = "beginning of training" if claim.id in EARLY_PHASE else "trained networks"
+        ledger.record(claim.id, found.measured, converged=found.converged, comparable=same,
+                      note=f"{phase}; {found.note}" + (f"; not comparable: {why}" if not same else ""))
     ledger.record("hd2020.eq4.margin_prediction", margin["agreement"],
                   note=f"{margin['pairs']:,} predictions, {margin['misses']} misses")
     ledger.record("hd2020.s5.3.u_bound", max_u, note="a bound on what one binary node can carry, trained or not")
 
 
 def phase_table(result: GridResult, claims) -> pd.DataFrame:
-    """Per paper claim: the phase of training it speaks of, and whether this run covers it and why (phase_of)."""
+    """Per paper claim: the phase of training it speaks of, whether this profile is comparable with the paper's
+    setting for it, and whether every network behind it covers it and why (comparable, phase_of)."""
     rows = []
     for claim in claims:
         if claim.role != "reproduction":
             continue
         keys = claim_keys(result, claim.id)
         covered, why = phase_of(result, claim.id, keys) if keys else (False, "no run of this grid measures it")
+        same, differs = comparable(result, claim.id, keys) if keys else (False, "")
         rows.append({"claim": claim.id, "speaks of": ("the beginning of training" if claim.id in EARLY_PHASE
                                                       else "the trained networks"),
+                     "comparable": "yes" if same else f"no ({differs})" if differs else "—",
                      "this run covers it": "yes" if covered else "no", "why": why})
     return pd.DataFrame(rows)
 
