@@ -5,6 +5,7 @@ write; anything else is a SettingError that names the variable and the fix.
 """
 
 import os
+import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -53,3 +54,37 @@ def cache_dir() -> Path:
 def results_dir() -> Path:
     """Directory of <section>.json (the numbers the book's tables show): $NODEWISE_RESULTS, else results/."""
     return folder_from(RESULTS_ENV, REPO_ROOT / "results")
+
+
+def usable_folder(env: str, default: Path) -> str | None:
+    """Why $env (else `default`) cannot serve as a writable folder, without creating anything; None if it can."""
+    text = os.environ.get(env)
+    if text is not None and not text.strip():
+        return f"environment variable {env} is empty; allowed: a folder path (unset: {default})"
+    path = Path(text) if text is not None else default
+    existing = next(p for p in (path, *path.parents) if p.exists() or p == p.parent)
+    if not existing.is_dir():
+        return f"{_named(env, path)}: {existing} is a file, not a folder; point {env} at a folder or unset it"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{_named(env, path)}: {existing} is not writable; make it writable or point {env} at another folder"
+    return None
+
+
+def claim_folder(parent: Path, name: str) -> Path:
+    """Create and return parent/name, or parent/name with -2, -3, ... inserted before its last '-' part when taken:
+    mkdir is atomic, so two runs started in the same second never share a folder."""
+    parent.mkdir(parents=True, exist_ok=True)
+    head, dash, tail = name.rpartition("-")
+    for n in range(1, 10000):
+        candidate = parent / (name if n == 1 else f"{head}-{n}{dash}{tail}" if dash else f"{name}-{n}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free folder name for {parent / name}")
+
+
+def timestamp() -> str:
+    """Local time as YYYYmmdd-HHMMSS (run folders sort by it)."""
+    return time.strftime("%Y%m%d-%H%M%S")

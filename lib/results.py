@@ -1,7 +1,14 @@
-"""results/<section>.json: the numbers a section's tables show, with what produced them (DESIGN.md, Contracts)."""
+"""results/<section>.json: the numbers a section's tables show, with what produced them (DESIGN.md, Contracts).
+
+A notebook writes its record where lib.runner tells it ($NODEWISE_RESULTS: a staging folder of the run). Run any
+other way (plain papermill, Jupyter) it writes into a new folder runs/<section>/<time>-notebook/ and never over the
+book's results/: only `lib.runner --publish` (make book, PUBLISH=1) puts a record there. NaN and infinite numbers,
+which JSON cannot hold, are written as null.
+"""
 
 import dataclasses
 import json
+import math
 import os
 import platform
 import tempfile
@@ -13,7 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lib.paths import results_dir
+from lib.paths import REPO_ROOT, RESULTS_ENV, claim_folder, results_dir, timestamp
 
 
 def environment() -> dict[str, str]:
@@ -36,9 +43,9 @@ def to_json(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return to_json(value.tolist())
     if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and value != value:
-        return None
+        return to_json(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN or infinity
     return value
 
 
@@ -53,9 +60,18 @@ def write_results(section: str, config: Any, measured: dict, started: float, *, 
         record["claims"] = to_json(claims)
     if paper is not None:
         record["paper"] = to_json(paper)
-    path = results_dir() / f"{section}.json"
+    path = results_folder(section) / f"{section}.json"
     write_json_atomic(path, record)
     return path
+
+
+def results_folder(section: str) -> Path:
+    """$NODEWISE_RESULTS when set (lib.runner sets it for every run), else a new runs/<section>/<time>-notebook/."""
+    if RESULTS_ENV in os.environ:
+        return results_dir()
+    folder = claim_folder(REPO_ROOT / "runs" / section, f"{timestamp()}-notebook")
+    print(f"results written to {folder} (run through lib.runner --publish to put them into the book)")
+    return folder
 
 
 def write_json_atomic(path: Path, record: dict) -> None:

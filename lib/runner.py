@@ -12,8 +12,10 @@ values against the study's parameters and cross-parameter rules first; the run s
 import argparse
 import hashlib
 import json
+import math
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -25,10 +27,19 @@ from typing import Any
 import nbformat
 import papermill
 
-from lib import progress
+from lib import checkpoint, progress
 from lib.book import format_duration, insert_after_title, rerun_box
 from lib.params import ParameterError, problems, read_value, resolve, split_assignments
-from lib.paths import REPO_ROOT, RESULTS_ENV, results_dir
+from lib.paths import (
+    CACHE_ENV,
+    REPO_ROOT,
+    RESULTS_ENV,
+    SettingError,
+    claim_folder,
+    results_dir,
+    timestamp,
+    usable_folder,
+)
 from lib.results import to_json, write_json_atomic
 from lib.studies import SECTIONS
 
@@ -65,8 +76,30 @@ def check_request(section: str, values: dict[str, Any]) -> None:
     found = [f"unknown parameter {k!r}; the notebook declares: {', '.join(declared)}"
              for k in values if k not in declared]
     found += problems(section, profile, {k: v for k, v in request.items() if k in declared})
+    found += environment_problems()
     if found:
         raise ParameterError(f"section {section!r} cannot run:\n  " + "\n  ".join(found))
+
+
+THREADS_ENV = "NODEWISE_THREADS"  # read by lib.train.set_threads in the kernel
+GRAPH_ENV = "NODEWISE_CUDA_GRAPH"  # read by lib.train.graph_from_environment
+
+
+def environment_problems() -> list[str]:
+    """The project's environment variables checked like parameters, before any work: one line per problem."""
+    found = [usable_folder(CACHE_ENV, REPO_ROOT / ".cache"), usable_folder(RESULTS_ENV, REPO_ROOT / "results")]
+    threads = os.environ.get(THREADS_ENV)
+    if threads is not None and not (threads.strip().isdigit() and int(threads) >= 1):
+        found.append(f"environment variable {THREADS_ENV}: got {threads!r}, allowed: an integer >= 1 (torch "
+                     "threads per run; unset: every core this process may use)")
+    if os.environ.get(GRAPH_ENV, "0") not in ("0", "1"):
+        found.append(f"environment variable {GRAPH_ENV}: got {os.environ[GRAPH_ENV]!r}, allowed: 1 or 0 "
+                     "(unset: 0)")
+    try:
+        checkpoint.interval_s()
+    except SettingError as error:
+        found.append(str(error))
+    return [line for line in found if line]
 
 
 def stamp_results(path: Path, wall_s: float) -> dict:
@@ -93,9 +126,14 @@ def parameter_digest(section: str, values: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
 
 
+def run_name(section: str, values: dict[str, Any]) -> str:
+    """<YYYYmmdd-HHMMSS>-<digest>: readable, sortable, the same digest for the same resolved parameters."""
+    return f"{timestamp()}-{parameter_digest(section, values)}"
+
+
 def run_folder(section: str, values: dict[str, Any], root: Path | None = None) -> Path:
-    """runs/<section>/<YYYYmmdd-HHMMSS>-<digest>/ (a new, readable, sortable name for every run)."""
-    return (root or RUNS) / section / f"{time.strftime('%Y%m%d-%H%M%S')}-{parameter_digest(section, values)}"
+    """runs/<section>/<YYYYmmdd-HHMMSS>-<digest>/ (a name for a run; claim_folder makes it unique on creation)."""
+    return (root or RUNS) / section / run_name(section, values)
 
 
 def earlier_runs(folder: Path) -> list[Path]:
@@ -106,8 +144,13 @@ def earlier_runs(folder: Path) -> list[Path]:
 
 
 def run_destination(section: str, values: dict[str, Any], quiet: bool = False) -> Destination:
-    """A new folder under runs/ for this run."""
-    folder = run_folder(section, values)
+    """A new folder under runs/ for this run, created here: two runs started in the same second get two folders
+    (the second's time gets a -2); RunError if runs/ cannot be written."""
+    try:
+        folder = claim_folder(RUNS / section, run_name(section, values))
+    except OSError as error:
+        raise RunError(f"cannot create a run folder in {RUNS / section} ({error.strerror or error}); make it "
+                       "writable (or free space); nothing was run") from None
     return Destination(folder / f"{section}.ipynb", folder / f"{section}.json",
                        None if quiet else folder / "progress.log")
 
@@ -118,35 +161,147 @@ def publish_destination(section: str, output: Path | None = None, progress_log: 
                        progress_log)
 
 
+class RunError(RuntimeError):
+    """A run that could not start or finish; the message says why, what to do, and where its outputs were kept."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A run's staging folders: one beside the page and one beside the results (the same folder when they share
+    one), so that the final renames never cross a filesystem."""
+
+    page_dir: Path
+    results_dir: Path
+
+    def page(self, destination: Destination) -> Path:
+        """Where the kernel's executed notebook is staged."""
+        return self.page_dir / destination.page.name
+
+    def results(self, section: str) -> Path:
+        """Where the kernel writes its results (its $NODEWISE_RESULTS)."""
+        return self.results_dir / f"{section}.json"
+
+    def remove(self) -> None:
+        """Delete both staging folders."""
+        for folder in {self.page_dir, self.results_dir}:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+OWNER = ".owner"  # in a staging folder: "<host> <pid>" of the run that stages there
+
+
+def open_stage(section: str, destination: Destination) -> Stage:
+    """Staging folders beside the page and the results (stale ones of killed runs removed first); RunError naming
+    the folder that cannot be written, before any work."""
+    folders = []
+    for parent in dict.fromkeys([destination.page.parent, destination.results.parent]):
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_stages(parent, section)
+            folder = Path(tempfile.mkdtemp(prefix=f".{section}-", dir=parent))
+            (folder / OWNER).write_text(f"{socket.gethostname()} {os.getpid()}\n")
+        except OSError as error:
+            for made in folders:
+                shutil.rmtree(made, ignore_errors=True)
+            raise RunError(f"cannot write into {parent} ({error.strerror or error}); make it writable (or free "
+                           "space), or choose another destination; nothing was run") from None
+        folders.append(folder)
+    return Stage(folders[0], folders[-1])
+
+
+def remove_stale_stages(parent: Path, section: str) -> list[Path]:
+    """Remove the staging folders of this section in `parent` whose run is gone (its process no longer exists on
+    this host; without an owner record, older than a day); return them."""
+    stale = [folder for folder in parent.glob(f".{section}-*") if folder.is_dir() and not stage_alive(folder)]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return stale
+
+
+def stage_alive(folder: Path) -> bool:
+    """Whether the run that stages in `folder` may still be running."""
+    try:
+        host, pid = (folder / OWNER).read_text().split()
+    except (OSError, ValueError):
+        return time.time() - folder.stat().st_mtime < 86400
+    if host != socket.gethostname():
+        return True  # another machine's run (a shared filesystem): never ours to remove
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
 def run_section(section: str, values: dict[str, Any], destination: Destination | None = None,
                 cell_timeout: int | None = None) -> Path:
     """Validate, then execute notebooks/<section>.ipynb into destination.page (default: the book's page) and open
     it with the re-run box; a cell running longer than `cell_timeout` seconds fails the run (None: no limit, as
-    `paper` runs may take hours). The notebook writes its results into a staging folder; the page and its results
-    are put in place together, only once the run has finished."""
+    `paper` runs may take hours). The notebook writes its results into a staging folder beside the destination;
+    the page and its results are put in place together, only once the run has finished. A run that cannot be put
+    in place, or whose cell failed, keeps what it made under runs/ and raises RunError saying where."""
     check_request(section, values)
     destination = destination or publish_destination(section)
+    stage = open_stage(section, destination)
+    try:
+        execute(section, values, stage, destination, cell_timeout)
+        put_in_place(section, stage, destination)
+    except papermill.PapermillExecutionError as error:
+        kept = keep(section, values, destination, {stage.page(destination): f"{section}.failed.ipynb"})
+        raise RunError(f"section {section!r} failed in cell {error.exec_count}: {error.ename}: "
+                       f"{str(error.evalue)[:500]}\n  the executed notebook with the traceback: {kept}") from None
+    except OSError as error:
+        kept = keep(section, values, destination, {stage.page(destination): destination.page.name,
+                                                   stage.results(section): destination.results.name})
+        raise RunError(f"section {section!r} could not write its outputs ({error.strerror or error}: "
+                       f"{error.filename or destination.page.parent}); "
+                       + (f"what it made is kept in {kept}" if kept else "nothing was kept")) from None
+    finally:
+        stage.remove()
+    return destination.page
+
+
+def execute(section: str, values: dict[str, Any], stage: Stage, destination: Destination,
+            cell_timeout: int | None) -> dict:
+    """Run the notebook into the stage, stamp its results and open the page with the re-run box; the record."""
     source = NOTEBOOKS / f"{section}.ipynb"
-    for folder in {destination.page.parent, destination.results.parent}:
-        folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{section}-", dir=destination.page.parent))
-    partial, staged = staging / destination.page.name, staging / f"{section}.json"
+    partial = stage.page(destination)
     injected = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}  # papermill writes tuples as str
     started = time.perf_counter()
+    with kernel_environment(stage.results_dir, destination.progress_log):
+        papermill.execute_notebook(str(source), str(partial), parameters=injected, cwd=str(REPO_ROOT),
+                                   kernel_name="python3", progress_bar=destination.progress_log is not None,
+                                   execution_timeout=cell_timeout)
+    record = stamp_results(stage.results(section), time.perf_counter() - started)
+    nb = nbformat.read(partial, as_version=4)
+    insert_after_title(nb, rerun_box(section, record, papermill.inspect_notebook(str(source)), values))
+    nbformat.write(nb, partial)
+    return record
+
+
+def put_in_place(section: str, stage: Stage, destination: Destination) -> None:
+    """Rename the staged results, then the staged page, over the destination's (same folder: never crosses a
+    filesystem)."""
+    os.replace(stage.results(section), destination.results)
+    os.replace(stage.page(destination), destination.page)
+
+
+def keep(section: str, values: dict[str, Any], destination: Destination, files: dict[Path, str]) -> Path | None:
+    """Move the staged files that exist into the run's folder (a runs/ destination) or a new runs/ folder, under
+    the given names; the folder, or None when nothing could be kept."""
+    present = {source: name for source, name in files.items() if source.exists()}
+    if not present:
+        return None
+    inside_runs = destination.page.parent.resolve().is_relative_to(RUNS.resolve())
     try:
-        with kernel_environment(staging, destination.progress_log):
-            papermill.execute_notebook(str(source), str(partial), parameters=injected, cwd=str(REPO_ROOT),
-                                       kernel_name="python3", progress_bar=destination.progress_log is not None,
-                                       execution_timeout=cell_timeout)
-        record = stamp_results(staged, time.perf_counter() - started)
-        nb = nbformat.read(partial, as_version=4)
-        insert_after_title(nb, rerun_box(section, record, papermill.inspect_notebook(str(source)), values))
-        nbformat.write(nb, partial)
-        os.replace(staged, destination.results)
-        os.replace(partial, destination.page)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return destination.page
+        folder = destination.page.parent if inside_runs else claim_folder(RUNS / section, run_name(section, values))
+        for source, name in present.items():
+            shutil.move(source, folder / name)
+    except OSError:
+        return None
+    return folder
 
 
 @contextmanager
@@ -176,7 +331,8 @@ def set_environment(values: dict[str, str | None]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: run one section; a bad request prints the reason and exits 2 before any work."""
+    """Command line: run one section; a bad request prints the reason and exits 2 before any work, a run that
+    fails prints one message (exit 1), an interrupted one a line (exit 130)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("section")
     parser.add_argument("assignments", nargs="*", metavar="key=value")
@@ -194,9 +350,16 @@ def main(argv: list[str] | None = None) -> int:
             run_destination(args.section, values, args.quiet)
         announce(args.section, destination, values.get("profile", "default"))
         out = run_section(args.section, values, destination, args.cell_timeout)
-    except ParameterError as err:
+    except (ParameterError, SettingError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except (RunError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"interrupted: {args.section} stopped; the book is as it was, and a new run of the same parameters "
+              "continues from the model cache and its checkpoints", file=sys.stderr)
+        return 130
     print(f"executed {args.section} -> {out}\nits results: {destination.results}")
     return 0
 
@@ -225,10 +388,11 @@ def last_wall_time(section: str, profile: str) -> float | None:
     for path in candidates:
         try:
             record = json.loads(path.read_text())
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # unreadable, or not JSON: not a record to learn from
             continue
-        if record.get("profile") == profile and "wall_s" in record:
-            records.append((path.stat().st_mtime, record["wall_s"]))
+        wall = record.get("wall_s") if isinstance(record, dict) and record.get("profile") == profile else None
+        if isinstance(wall, int | float) and not isinstance(wall, bool) and math.isfinite(wall) and wall >= 0:
+            records.append((path.stat().st_mtime, wall))
     return max(records)[1] if records else None
 
 
