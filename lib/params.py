@@ -122,9 +122,24 @@ def problems(section: str, profile: Any, overrides: dict[str, Any]) -> list[str]
     for name, value in overrides.items():
         if name not in spec:
             found.append(f"unknown parameter {name!r}; section {section!r} has: profile, {', '.join(spec)}")
-        elif value is not None and not spec[name].check(value):
-            found.append(f"parameter {name!r}: got {value!r}, allowed: {spec[name].allowed}")
+        elif value is not None and not allows(spec[name], value):
+            found.append(f"parameter {name!r}: got {shown(value)}, allowed: {spec[name].allowed}")
     return found or study(section).check(_config(section, profile, overrides))
+
+
+def allows(spec: Param, value: Any) -> bool:
+    """Whether the parameter allows the value; a check that fails on a value of an unexpected form (a nested list,
+    a dict) refuses it rather than crash."""
+    try:
+        return bool(spec.check(value))
+    except Exception:  # e.g. TypeError: unhashable type: 'list' from a set() of nested values
+        return False
+
+
+def shown(value: Any, limit: int = 120) -> str:
+    """repr(value), cut to `limit` characters (a fuzzed or pasted value may be long)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def resolve(section: str, profile: str = "default", **overrides: Any):
