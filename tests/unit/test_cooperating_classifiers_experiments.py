@@ -35,16 +35,25 @@ def test_record_claims_fills_every_claim_and_unconverged_networks_never_differ(t
     claims = ledger.evaluate()
     assert all(c["verdict"] != "not run" for c in claims)
     assert focus.converged or all(c["verdict"] == "not converged" for c in claims if "6x100" in c["id"])
+    small = STUDY.ledger()
+    experiments.record_claims(small, nets, evals, timeline, ppl, corrupt, paper_corrupt=10000)
+    assert {c["id"]: c for c in small.evaluate()}["dtpb2020.corruption.memorised"]["verdict"] == "not comparable"
     rows = experiments.training_table(nets)
     assert rows["network"] == ["MNIST 6x100", "FMNIST 6x100", "FMNIST 7x100 sigmoid"]
-    best = experiments.best_gap(evals["MNIST 6x100"]["trained"])
-    assert best.z == min(ms.reach_gap(evals["MNIST 6x100"]["trained"].network, layers).z
-                         for layers in evals["MNIST 6x100"]["trained"].layers.values())
+    ev = evals["MNIST 6x100"]["trained"]
+    assert set(ev.val_layers) == set(ev.layers) and ev.val_layers["combined"].shape[-1] == 20  # validation images
+    by_id = {c["id"]: c for c in claims}
+    assert by_id["dtpb2020.mnist.6x100.network_test_acc"]["role"] == "check"
+    assert by_id["dtpb2020.perplexity.falls_with_depth"]["role"] == "beyond"
+    assert "test sampling" in by_id["dtpb2020.mnist.6x100.layer_reaches_network"]["measured"]["sources"]
+    depth = by_id["dtpb2020.fmnist.depths.layer_reaches_network"]
+    assert depth["verdict"] in ("not comparable", "differs")  # depth 6 only: the slides' 1-10 not all run
     assert "6×100:" in experiments.depth_sentence(evals, nets)
     sentence = experiments.kind_sentence(evals, ["MNIST 6x100"])
+    criterion = experiments.STUDY_CLAIMS["dtpb2020.mnist.6x100.layer_reaches_network"].criterion
     for kind in ("continuous", "discrete", "combined"):
-        g = ms.reach_gap(evals["MNIST 6x100"]["trained"].network, evals["MNIST 6x100"]["trained"].layers[kind])
-        assert f"{kind} {100 * g.gap:.2f} ± {100 * g.se:.2f} points ({'within' if g.z <= 2 else 'beyond'})" in sentence
+        m = ms.shortfall(ev, (kind,))
+        assert f"{kind} {ms.shortfall_words(m)} ({criterion.judge(m).verdict})" in sentence
     assert np.all(np.asarray(ppl["MNIST"]["trained"]) <= 1) and torch.is_tensor(focus.run.history.val_loss)
 
 
@@ -102,3 +111,12 @@ def test_corruption_spec_stacks_every_fraction_for_every_seed():
     spec = ms.corruption_spec(Cfg, "uniform")
     assert spec.corruption == (0.0, 0.0, 0.5, 0.5, 1.0, 1.0) and spec.seed == (0, 1, 0, 1, 0, 1)
     assert spec.n_train == Cfg.n_corrupt and spec.patience is None and spec.corruption_mode == "uniform"
+
+
+def test_worst_ranks_differs_first_then_the_smallest_margin():
+    from lib.claims import at_most
+    from lib.uncertainty import exact, over_repeats
+    criterion = at_most(0.01)
+    found = {1: exact(0.05), 3: exact(0.0), 6: over_repeats([0.0, 0.004, 0.008])}
+    assert experiments.worst(criterion, found)[0] == 1  # the one that differs
+    assert experiments.worst(criterion, {3: exact(0.0), 6: found[6]})[0] == 6  # inconclusive before reproduced

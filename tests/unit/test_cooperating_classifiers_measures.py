@@ -24,25 +24,41 @@ class Cfg:
     n_perplexity = 40
 
 
-def test_reach_gap_matches_a_plain_loop():
+def test_paired_shortfall_matches_a_plain_loop():
     gen = torch.Generator().manual_seed(0)
     network = torch.rand(3, 200, generator=gen) < 0.9
-    layers = torch.rand(3, 4, 200, generator=gen) < torch.tensor([0.5, 0.7, 0.85, 0.8])[None, :, None]
+    layer = torch.rand(3, 200, generator=gen) < 0.8
     d, se2 = [], []
     for s in range(3):
-        best = max(range(4), key=lambda layer: float(layers[s, layer].float().mean()))
-        diff = [float(network[s, i]) - float(layers[s, best, i]) for i in range(200)]
+        diff = [float(network[s, i]) - float(layer[s, i]) for i in range(200)]
         d.append(np.mean(diff))
         se2.append(np.var(diff, ddof=1) / 200)
-    se = math.sqrt(np.mean(se2) / 3 + np.var(d, ddof=1) / 3)
-    g = ms.reach_gap(network, layers)
-    assert g.gap == pytest.approx(np.mean(d)) and g.se == pytest.approx(se) and g.z == pytest.approx(np.mean(d) / se)
+    m = ms.paired_shortfall(network, layer)
+    assert m.mean == pytest.approx(np.mean(d)) and m.n == 3
+    assert m.sd == pytest.approx(math.sqrt(np.var(d, ddof=1) + np.mean(se2)))  # seeds plus test sampling
+    assert m.df == pytest.approx((np.var(d, ddof=1) + np.mean(se2)) ** 2 / (np.var(d, ddof=1) ** 2 / 2))
+    assert "3 network seeds" in m.sources and "200 images" in m.sources
 
 
-def test_reach_gap_of_a_layer_equal_to_the_network_is_zero():
+def test_a_layer_equal_to_the_network_falls_short_by_nothing():
     network = torch.rand(2, 50) < 0.5
-    g = ms.reach_gap(network, network[:, None, :].expand(2, 3, 50))
-    assert g.gap == 0 and g.z == 0
+    m = ms.paired_shortfall(network, network)
+    assert m.mean == 0 and m.sd == 0
+
+
+def test_the_layer_and_kind_are_chosen_on_validation_images_not_test_images():
+    test = {"discrete": torch.tensor([[[True, True], [False, False]]]),  # (S=1, L=2, N=2): layer 1 best on test
+            "combined": torch.tensor([[[True, False], [True, False]]])}
+    val = {"discrete": torch.tensor([[[False, False], [True, True]]]),  # layer 2 best on validation
+           "combined": torch.tensor([[[False, False], [True, False]]])}
+    ev = ms.LayerEval(torch.tensor([[True, True]]), test, val)
+    assert ms.chosen_layers(ev) == [("discrete", 1)]
+    assert ms.chosen_layers(ev, ("combined",)) == [("combined", 1)]
+    m = ms.shortfall(ev)  # scored on the test images: the network 1.0, discrete layer 2 0.0
+    assert m.mean == pytest.approx(1.0)
+    assert ms.chosen_accuracy(ev, ("combined",)) == pytest.approx(0.5)
+    control = ms.shortfall(ev, ("combined",), against=ms.LayerEval(ev.network, test, val))
+    assert control.mean == pytest.approx(0.5)
 
 
 def test_perplexity_ratio_is_one_for_distinct_patterns_and_small_for_shared_ones():
@@ -69,10 +85,14 @@ def test_on_threshold_is_the_relu_boundary_for_the_sigmoid_midpoint():
     assert ms.on_threshold("sigmoid", "post", 0.9) == 0.9
 
 
-def test_rises():
-    up = {0: {"layers": np.array([0.3, 0.4])}, 5: {"layers": np.array([0.6, 0.7])}}
-    mixed = {0: {"layers": np.array([0.3, 0.8])}, 5: {"layers": np.array([0.6, 0.7])}}
-    assert ms.rises(up) and not ms.rises(mixed)
+def test_smallest_rise_pairs_the_first_and_last_snapshot():
+    first = torch.tensor([[True, False, False, False], [True, True, False, False]])  # (L=2, N=4)
+    last = torch.tensor([[True, True, True, False], [True, True, True, False]])
+    layer, m = ms.smallest_rise({0: {"correct": first}, 5: {"correct": torch.zeros(2, 4, dtype=torch.bool)},
+                                 9: {"correct": last}})
+    diff = (last.double() - first.double())[1]
+    assert layer == 1 and m.mean == pytest.approx(0.25)
+    assert m.sd == pytest.approx(math.sqrt(float(diff.var(unbiased=True)) / 4)) and "4 images" in m.sources
 
 
 def test_train_grid_keeps_the_point_with_the_lowest_mean_validation_loss(tmp_path, monkeypatch):

@@ -11,8 +11,11 @@ from lib import parallel
 from lib.claims import Ledger
 from lib.studies.cooperating_classifiers import measures as ms
 from lib.studies.cooperating_classifiers import runs as cr
+from lib.studies.cooperating_classifiers.claims import CLAIMS, DEPTHS, MARGIN
 from lib.train import log_steps
-from lib.uncertainty import over_repeats
+from lib.uncertainty import Measurement, binomial_variance, exact, over_repeats, with_sampling
+
+STUDY_CLAIMS = {claim.id: claim for claim in CLAIMS}
 
 KINDS = ("continuous", "discrete", "combined")
 CORRUPTIONS = ("other", "uniform")  # a different class; any class (Zhang et al. 2017)
@@ -115,13 +118,26 @@ def layer_evaluations(nets: Networks, cfg) -> dict[str, dict[str, ms.LayerEval]]
     return out
 
 
-def best_gap(ev: ms.LayerEval) -> ms.Gap:
-    """The kind whose best layer comes closest to the network."""
-    return min((ms.reach_gap(ev.network, ev.layers[k]) for k in ev.layers), key=lambda g: g.z)
+def judged(criterion, m) -> str:
+    """The verdict a claim's criterion gives a measurement (for the page's sentences)."""
+    return criterion.judge(m).verdict
 
 
-def gap_note(g: ms.Gap) -> str:
-    return f"shortfall {100 * g.gap:.2f} ± {100 * g.se:.2f} points"
+def reach(ev: ms.LayerEval, kinds=None) -> Measurement:
+    """The shortfall of the layer classifier chosen on validation images (among `kinds`, all by default)."""
+    return ms.shortfall(ev, kinds)
+
+
+def worst(criterion, found: dict) -> tuple:
+    """The entry of {name: Measurement} furthest on the wrong side of an "every ..." claim: differs before
+    inconclusive before reproduced, then the smallest margin (ties: the largest mean)."""
+    rank = {"differs": 0, "inconclusive": 1, "reproduced": 2}
+
+    def key(item):
+        j = criterion.judge(item[1])
+        return rank[j.verdict], (j.margin if j.margin is not None else 0.0) * (1 if j.verdict != "differs" else -1), \
+            -item[1].mean
+    return min(found.items(), key=key)
 
 
 def continuous_comparison(nets: Networks, cfg) -> dict[str, float]:
@@ -147,37 +163,65 @@ def corruption(cfg) -> dict[str, ms.Corruption]:
 
 
 def record_claims(ledger: Ledger, nets: Networks, evals: dict, timeline: dict, ppl: dict,
-                  corrupt: dict[str, ms.Corruption]) -> None:
-    """Every claim of the chapter from this run's measurements, with the convergence of its networks."""
+                  corrupt: dict[str, ms.Corruption], paper_corrupt: int | None = None) -> None:
+    """Every claim of the chapter from this run's measurements, with the convergence of its networks; every
+    accuracy carries the network seeds and the sampling of the test images. `paper_corrupt`: the training images
+    of the label-corruption runs at the `paper` profile (fewer are not comparable: memorising is easier)."""
+    claims = ledger.claims
     for data, grid, task in (("mnist", nets.mnist_focus, nets.mnist), ("fmnist", nets.fmnist_focus, nets.fmnist)):
         acc = ms.test_accuracy(grid.run.net, grid.members, task).numpy()
-        ledger.record(f"dtpb2020.{data}.6x100.network_test_acc", over_repeats(acc), grid.converged)
+        seeds = over_repeats(acc, sources=f"{len(acc)} network seeds")
+        ledger.record(f"dtpb2020.{data}.6x100.network_test_acc",
+                      with_sampling(seeds, binomial_variance(seeds.mean, len(task.y_test)),
+                                    f"binomial test sampling ({len(task.y_test):,} images)"), grid.converged)
         ev = evals[f"{data.upper()} 6x100"]
-        best = best_gap(ev["trained"])
-        ledger.record(f"dtpb2020.{data}.6x100.layer_reaches_network", best.z, grid.converged, gap_note(best))
+        chosen = ", ".join(f"{k} layer {i + 1}" for k, i in ms.chosen_layers(ev["trained"]))
+        best = reach(ev["trained"])
+        ledger.record(f"dtpb2020.{data}.6x100.layer_reaches_network", best, grid.converged,
+                      f"shortfall {ms.shortfall_words(best)}; chosen on validation per seed: {chosen}")
         for kind in KINDS:
-            g = ms.reach_gap(ev["trained"].network, ev["trained"].layers[kind])
-            ledger.record(f"dtpb2020.{data}.6x100.layer_reaches_network.{kind}", g.z, grid.converged, gap_note(g))
-        control = ms.control_gap(ev["trained"], ev["untrained"])
-        ledger.record(f"dtpb2020.{data}.6x100.untrained_control", control.z, grid.converged,
-                      f"untrained best layer {100 * control.gap:.1f} ± {100 * control.se:.1f} points below")
-    worst = max(((d, best_gap(evals[f"FMNIST {d}x100"]["trained"])) for d in nets.depths), key=lambda x: x[1].z)
-    ledger.record("dtpb2020.fmnist.depths.layer_reaches_network", worst[1].z,
-                  all(g.converged for g in nets.depths.values()), f"worst depth {worst[0]}: {gap_note(worst[1])}")
-    ledger.record("dtpb2020.fmnist.training.layer_accuracy_rises", ms.rises(timeline), nets.fmnist_focus.converged)
-    sig = best_gap(evals["FMNIST 7x100 sigmoid"]["trained"])
-    ledger.record("dtpb2020.fmnist.sigmoid7x100.layer_reaches_network", sig.z, nets.sigmoid.converged, gap_note(sig))
+            g = reach(ev["trained"], (kind,))
+            ledger.record(f"dtpb2020.{data}.6x100.layer_reaches_network.{kind}", g, grid.converged,
+                          f"shortfall {ms.shortfall_words(g)}")
+        control = ms.shortfall(ev["trained"], ("combined",), against=ev["untrained"])
+        ledger.record(f"dtpb2020.{data}.6x100.untrained_control", control, grid.converged,
+                      f"untrained best layer {ms.shortfall_words(control)} below")
+    claim = claims["dtpb2020.fmnist.depths.layer_reaches_network"]
+    found = {d: reach(evals[f"FMNIST {d}x100"]["trained"]) for d in nets.depths}
+    depth, m = worst(claim.criterion, found)
+    missing = sorted(set(DEPTHS) - set(nets.depths))
+    decided = judged(claim.criterion, m) == "differs"  # one depth that differs decides "every depth"
+    ledger.record("dtpb2020.fmnist.depths.layer_reaches_network", m,
+                  decided or all(g.converged for g in nets.depths.values()),
+                  f"worst of depths {', '.join(map(str, nets.depths))}: {depth}, shortfall {ms.shortfall_words(m)}"
+                  + (f"; the slides' depths {', '.join(map(str, missing))} not run" if missing else ""),
+                  comparable=decided or not missing)
+    layer, rise = ms.smallest_rise(timeline)
+    ledger.record("dtpb2020.fmnist.training.layer_accuracy_rises", rise, nets.fmnist_focus.converged,
+                  f"smallest rise: layer {layer + 1}, {ms.shortfall_words(rise)}")
+    sig = reach(evals["FMNIST 7x100 sigmoid"]["trained"])
+    ledger.record("dtpb2020.fmnist.sigmoid7x100.layer_reaches_network", sig, nets.sigmoid.converged,
+                  f"shortfall {ms.shortfall_words(sig)}")
     falls = all(p["trained"][-1] < p["trained"][0] for p in ppl.values())
     ledger.record("dtpb2020.perplexity.falls_with_depth", falls,
                   nets.mnist_focus.converged and nets.fmnist_focus.converged,
                   "P/N_c first → last layer: " + "; ".join(f"{k} {p['trained'][0]:.3f} → {p['trained'][-1]:.3f}"
                                                            for k, p in ppl.items()))
     uniform = corrupt["uniform"]
-    ledger.record("dtpb2020.corruption.memorised", float(uniform.train.mean(1).min()), uniform.settled,
-                  "training loss settled" if uniform.settled else "training loss still falling at the last epoch")
+    lowest = exact(float(uniform.train.min()), sources=f"the worst of {uniform.train.size} networks (every fraction "
+                                                       "and seed), on its own training labels")
+    small = paper_corrupt is not None and uniform.spec.n_train < paper_corrupt
+    ledger.record("dtpb2020.corruption.memorised", lowest, uniform.settled,
+                  ("training loss settled" if uniform.settled else "training loss still falling at the last epoch")
+                  + (f"; {uniform.spec.n_train:,} training images, the paper profile's {paper_corrupt:,}"
+                     if small else ""), comparable=not small)
     if 1.0 in uniform.fractions:
-        ledger.record("dtpb2020.corruption.uniform_chance", float(uniform.test[uniform.fractions.index(1.0)].mean()),
-                      uniform.settled)
+        test = uniform.test[uniform.fractions.index(1.0)]
+        seeds = over_repeats(test, sources=f"{len(test)} network seeds")
+        n_test = int(uniform.n_test)
+        ledger.record("dtpb2020.corruption.uniform_chance",
+                      with_sampling(seeds, binomial_variance(seeds.mean, n_test),
+                                    f"binomial test sampling ({n_test:,} images)"), uniform.settled)
 
 
 def quarantine(corrupt: dict[str, ms.Corruption], cfg) -> tuple[float, dict[str, dict[str, np.ndarray]]]:
@@ -190,13 +234,14 @@ def quarantine(corrupt: dict[str, ms.Corruption], cfg) -> tuple[float, dict[str,
 
 
 def headline(evals: dict[str, dict[str, ms.LayerEval]]) -> dict[str, float]:
-    """Network, best trained and best untrained combined layer accuracy (%) of the two 6x100 networks."""
+    """Network accuracy and the test accuracy of the trained and untrained combined layer chosen on validation
+    images (%) of the two 6x100 networks."""
     out = {}
     for name in ("MNIST 6x100", "FMNIST 6x100"):
         key = name.split()[0].lower()
         out[f"{key}_network"] = 100 * evals[name]["trained"].network_accuracy()
-        out[f"{key}_best_combined"] = 100 * float(evals[name]["trained"].accuracy("combined").max())
-        out[f"{key}_untrained_combined"] = 100 * float(evals[name]["untrained"].accuracy("combined").max())
+        out[f"{key}_best_combined"] = 100 * ms.chosen_accuracy(evals[name]["trained"], ("combined",))
+        out[f"{key}_untrained_combined"] = 100 * ms.chosen_accuracy(evals[name]["untrained"], ("combined",))
     return out
 
 
@@ -232,14 +277,15 @@ def measured_summary(training: dict, compare: dict, evals: dict, ppl: dict, corr
 
 
 def depth_sentence(evals: dict[str, dict[str, ms.LayerEval]], nets: Networks) -> str:
-    """Per depth of the FMNIST sweep, the best layer's shortfall behind the network and whether it is within two
-    standard errors; and why a one-layer network is the hard case."""
+    """Per depth of the FMNIST sweep, the shortfall of the layer chosen on validation images behind the network
+    and its verdict against the accuracy margin; and why a one-layer network is the hard case."""
+    criterion = STUDY_CLAIMS["dtpb2020.fmnist.depths.layer_reaches_network"].criterion
     parts = []
     for d in nets.depths:
-        g = best_gap(evals[f"FMNIST {d}x100"]["trained"])
-        parts.append(f"{d}×100: {100 * g.gap:.2f} ± {100 * g.se:.2f} points ({'within' if g.z <= 2 else 'beyond'} "
-                     "two standard errors)")
-    return ("Shortfall of the best layer classifier behind the network, per depth: " + "; ".join(parts) + ". "
+        m = reach(evals[f"FMNIST {d}x100"]["trained"])
+        parts.append(f"{d}×100: {ms.shortfall_words(m)} ({judged(criterion, m)})")
+    return ("Shortfall of the layer classifier chosen on validation images behind the network on the test images, "
+            f"per depth, against the ±{MARGIN:g} margin: " + "; ".join(parts) + ". "
             "A network with one hidden layer has no later layer to fit: its only layer classifier multiplies "
             "100 node estimates as if the nodes were independent given the class, while the network combines "
             "the same nodes with a trained linear read-out; in deeper networks the last layers are nearly "
@@ -247,19 +293,19 @@ def depth_sentence(evals: dict[str, dict[str, ms.LayerEval]], nets: Networks) ->
 
 
 def kind_sentence(evals: dict[str, dict[str, ms.LayerEval]], names: list[str]) -> str:
-    """Per named network and kind of node classifier, the best layer's shortfall behind the network and whether
-    it is within two standard errors; and how the kinds read a node."""
+    """Per named network and kind of node classifier, the shortfall of the layer chosen on validation images and
+    its verdict against the accuracy margin; and how the kinds read a node."""
+    criterion = STUDY_CLAIMS["dtpb2020.fmnist.sigmoid7x100.layer_reaches_network"].criterion
     parts = []
     for name in names:
         ev = evals[name]["trained"]
-        gaps = {kind: ms.reach_gap(ev.network, ev.layers[kind]) for kind in ev.layers}
+        found = {kind: reach(ev, (kind,)) for kind in ev.layers}
         parts.append(f"{name}: " + ", ".join(
-            f"{kind} {100 * g.gap:.2f} ± {100 * g.se:.2f} points ({'within' if g.z <= 2 else 'beyond'})"
-            for kind, g in gaps.items()))
-    return ("Shortfall of the best layer classifier of each kind behind the network, with two standard errors as "
-            "the line: " + "; ".join(parts) + ". The slides claim accurate predictions at individual layers "
-            "without naming a kind; the ledger checks the best kind and, as this book's sharper reading, each "
-            "kind alone. The kinds read a node differently (a smooth density of its value per class; only "
-            "whether it is on; the value where it is on and the on/off count where it is off), so one kind can "
-            "fall short while another reaches the network: the ledger then marks that kind 'differs' and judges "
-            "the claim itself on the best kind.")
+            f"{kind} {ms.shortfall_words(m)} ({judged(criterion, m)})" for kind, m in found.items()))
+    return ("Shortfall of the layer classifier of each kind chosen on validation images behind the network, "
+            f"against the ±{MARGIN:g} margin: " + "; ".join(parts) + ". The slides claim accurate predictions at "
+            "individual layers without naming a kind; the ledger checks the best kind and, as this book's sharper "
+            "reading, each kind alone. The kinds read a node differently (a smooth density of its value per class; "
+            "only whether it is on; the value where it is on and the on/off count where it is off), so one kind "
+            "can fall short while another reaches the network: the ledger then marks that kind 'differs' and "
+            "judges the claim itself on the best kind.")

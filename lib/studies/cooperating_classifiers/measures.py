@@ -4,7 +4,7 @@ quarantine dispersion index (Davel, Theunissen, Pretorius & Barnard, AAAI 2020 s
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -14,6 +14,7 @@ from lib import probes
 from lib.scoring import strictly_correct
 from lib.studies.cooperating_classifiers import node_classifiers as nc
 from lib.studies.cooperating_classifiers import runs as cr
+from lib.uncertainty import Measurement, exact, over_repeats, with_sampling
 
 FOCUS = (6, 100)  # the slides' 6x100 network
 N_CLASSES = 10
@@ -98,10 +99,12 @@ def on_threshold(activation: str, values: str, sigmoid_threshold: float) -> floa
 
 @dataclass(frozen=True)
 class LayerEval:
-    """Per-image correctness of the network and of each kind's layer classifier, for every chosen member."""
+    """Per-image correctness of the network and of each kind's layer classifier, for every chosen member, on the
+    test images; and of each layer classifier on validation images, where the best layer and kind are chosen."""
 
-    network: Tensor  # (S, N) bool
-    layers: dict[str, Tensor]  # kind -> (S, L, N) bool
+    network: Tensor  # (S, N) bool, test images
+    layers: dict[str, Tensor]  # kind -> (S, L, N) bool, test images
+    val_layers: dict[str, Tensor] = field(default_factory=dict)  # kind -> (S, L, M) bool, validation images
 
     def accuracy(self, kind: str) -> np.ndarray:
         """Layer accuracy per layer, mean over members: (L,)."""
@@ -122,51 +125,68 @@ def layer_correct(fit: Tensor, y_fit: Tensor, ev: Tensor, y_eval: Tensor, kind: 
 def evaluate_layers(net, members: Sequence[int], task: cr.Task, cfg, *, activation: str = "relu",
                     values: str | None = None, kinds: Sequence[str] = nc.KINDS) -> LayerEval:
     """Fit every layer's node classifiers on the first `n_fit` training images and score them, and the network,
-    on the first `n_eval` test images, for each chosen member (slides, "Nodes as classifiers")."""
+    on the first `n_eval` test images, and the layer classifiers also on the first `n_eval` validation images (at
+    most the 5,000 there), where the best layer and kind are chosen (slides, "Nodes as classifiers")."""
     values = values or cfg.continuous_values
     threshold = on_threshold(activation, values, cfg.sigmoid_threshold)
     x_fit, y_fit = task.x_train[: cfg.n_fit], task.y_train[: cfg.n_fit]
     x_eval, y_eval = task.x_test[: cfg.n_eval], task.y_test[: cfg.n_eval]
-    fit_layers, eval_layers = cr.hidden_values(net, x_fit, values), cr.hidden_values(net, x_eval, values)
+    x_val, y_val = task.x_val[: cfg.n_eval], task.y_val[: cfg.n_eval]
+    fit_layers = cr.hidden_values(net, x_fit, values)
     logits = net(x_eval)[list(members)]  # (S, N, C)
     network = strictly_correct(logits, y_eval[None, :])
-    layers = {kind: torch.stack([torch.stack([layer_correct(f[m], y_fit, e[m], y_eval, kind, threshold,
-                                                            cfg.grid_size) for f, e in zip(fit_layers, eval_layers)])
-                                 for m in members]) for kind in kinds}
-    return LayerEval(network, layers)
+
+    def score(x: Tensor, y: Tensor) -> dict[str, Tensor]:
+        scored = cr.hidden_values(net, x, values)
+        return {kind: torch.stack([torch.stack([layer_correct(f[m], y_fit, e[m], y, kind, threshold, cfg.grid_size)
+                                                for f, e in zip(fit_layers, scored)]) for m in members])
+                for kind in kinds}
+
+    return LayerEval(network, score(x_eval, y_eval), score(x_val, y_val))
 
 
-@dataclass(frozen=True)
-class Gap:
-    """Network accuracy minus the best layer's, mean over members, its standard error and their ratio."""
+def chosen_layers(ev: LayerEval, kinds: Sequence[str] | None = None) -> list[tuple[str, int]]:
+    """Per member, the (kind, layer) whose classifier is most accurate on the validation images (the first of
+    `kinds`, then the shallowest layer, on ties): chosen there, scored on the test images."""
+    kinds = list(kinds or ev.val_layers)
+    acc = torch.stack([ev.val_layers[k].double().mean(-1) for k in kinds])  # (kinds, S, L)
+    chosen = []
+    for s in range(acc.shape[1]):
+        flat = int(acc[:, s].reshape(-1).argmax())
+        chosen.append((kinds[flat // acc.shape[2]], flat % acc.shape[2]))
+    return chosen
 
-    gap: float
-    se: float
-    z: float
 
-
-def reach_gap(network: Tensor, layers: Tensor) -> Gap:
-    """How far the best layer classifier falls short of the network on the same images.
-
-    network (S, N) and layers (S, L, N) bool. Per member s, the best layer is the most accurate one and
-    d_s = acc(network) − acc(best layer), with the paired standard error se_s = std_i(net_i − layer_i)/√N.
-    Over members: gap = mean d_s and SE² = mean(se_s²)/S + var(d_s)/S (images and seeds); z = gap / SE.
-    """
-    s = network.shape[0]
-    best = layers.double().mean(-1).argmax(-1)  # (S,)
-    diff = network.double() - layers[torch.arange(s), best].double()  # (S, N)
+def paired_shortfall(network: Tensor, layers: Tensor) -> Measurement:
+    """How far a layer classifier falls short of the network on the same test images: network (S, N) and the
+    chosen layer's correctness (S, N), bool. Per member d_s = acc(network) − acc(layer); one network's spread is
+    the spread of d_s over members (network seeds) plus the paired test-sampling variance var_i(net_i −
+    layer_i)/N, averaged over members."""
+    diff = network.double() - layers.double()  # (S, N)
     d = diff.mean(-1)
-    se_images = diff.std(-1, unbiased=True) / math.sqrt(diff.shape[-1])
-    var_seeds = float(d.var(unbiased=True)) if s > 1 else 0.0
-    se = math.sqrt(float((se_images**2).mean()) / s + var_seeds / s)
-    gap = float(d.mean())
-    z = gap / se if se > 0 else (0.0 if gap <= 0 else math.inf)
-    return Gap(gap, se, z)
+    sampling = float((diff.var(-1, unbiased=True) / diff.shape[-1]).mean()) if diff.shape[-1] > 1 else 0.0
+    seeds = over_repeats(d.tolist(), sources=f"{diff.shape[0]} network seed{'s' * (diff.shape[0] > 1)}")
+    return with_sampling(seeds, sampling, f"paired test sampling ({diff.shape[-1]:,} images)")
 
 
-def control_gap(trained: LayerEval, untrained: LayerEval, kind: str = "combined") -> Gap:
-    """The trained network against the untrained network's best layer classifier (the probe's own share)."""
-    return reach_gap(trained.network, untrained.layers[kind])
+def shortfall(ev: LayerEval, kinds: Sequence[str] | None = None, against: LayerEval | None = None) -> Measurement:
+    """The network's test accuracy minus that of the layer classifier chosen on validation images (chosen_layers,
+    among `kinds`); with `against`, the chosen layer is `against`'s (e.g. the untrained network's)."""
+    source = against or ev
+    chosen = chosen_layers(source, kinds)
+    picked = torch.stack([source.layers[kind][s, layer] for s, (kind, layer) in enumerate(chosen)])  # (S, N)
+    return paired_shortfall(ev.network, picked)
+
+
+def chosen_accuracy(ev: LayerEval, kinds: Sequence[str] | None = None) -> float:
+    """Test accuracy of the layer classifier chosen on validation images (chosen_layers), mean over members."""
+    return float(np.mean([float(ev.layers[kind][s, layer].double().mean())
+                          for s, (kind, layer) in enumerate(chosen_layers(ev, kinds))]))
+
+
+def shortfall_words(m: Measurement) -> str:
+    """'x ± sd points' of a shortfall (sd of one network, every source)."""
+    return f"{100 * m.mean:.2f} ± {100 * m.sd:.2f} points"
 
 
 # ---------------------------------------------------------------- layer perplexity
@@ -206,6 +226,7 @@ class Corruption:
     train: np.ndarray  # (F, S)
     test: np.ndarray  # (F, S)
     settled: bool
+    n_test: int = 10000  # test images behind `test`
 
 
 def corruption_fractions(cfg) -> tuple[float, ...]:
@@ -227,7 +248,8 @@ def corruption_runs(task: cr.Task, cfg, mode: str) -> Corruption:
     run = cr.trained(spec, task)
     train = cr.accuracy(run.net, task.x_train, run.y_train).view(len(fs), -1).numpy()
     test = cr.accuracy(run.net, task.x_test, task.y_test).view(len(fs), -1).numpy()
-    return Corruption(mode, fs, run, spec, train, test, bool(plateaued(run.history.train_loss).all()))
+    return Corruption(mode, fs, run, spec, train, test, bool(plateaued(run.history.train_loss).all()),
+                      len(task.y_test))
 
 
 @torch.no_grad()
@@ -250,16 +272,23 @@ def dispersion(c: Corruption, task: cr.Task, fraction: float, n_seeds: int, trai
 
 
 def snapshot_accuracies(grid: GridRun, task: cr.Task, cfg, kind: str = "combined") -> dict[int, dict]:
-    """At every snapshot step of the first chosen member: its layer accuracies (`kind`) and its own accuracy."""
+    """At every snapshot step of the first chosen member: its layer accuracies (`kind`), per-image correctness of
+    each layer on the test images (L, N) and its own accuracy."""
     m = grid.members[0]
     out = {}
     for step, state in sorted(grid.run.snapshots.items()):
         ev = evaluate_layers(cr.at_snapshot(grid.spec, state), (m,), task, cfg, kinds=(kind,))
-        out[step] = {"layers": ev.accuracy(kind), "network": ev.network_accuracy()}
+        out[step] = {"layers": ev.accuracy(kind), "network": ev.network_accuracy(), "correct": ev.layers[kind][0]}
     return out
 
 
-def rises(timeline: dict[int, dict]) -> bool:
-    """Every layer's accuracy at the last snapshot exceeds its accuracy at initialisation (step 0)."""
+def smallest_rise(timeline: dict[int, dict]) -> tuple[int, Measurement]:
+    """(layer, its rise): the layer whose test accuracy rose least from the first snapshot (the initialisation) to
+    the last, with the paired test sampling of that difference (one network: the first seed)."""
     steps = sorted(timeline)
-    return bool((timeline[steps[-1]]["layers"] > timeline[steps[0]]["layers"]).all())
+    diff = timeline[steps[-1]]["correct"].double() - timeline[steps[0]]["correct"].double()  # (L, N)
+    rise = diff.mean(-1)
+    layer = int(rise.argmin())
+    variance = float(diff[layer].var(unbiased=True)) / diff.shape[-1] if diff.shape[-1] > 1 else 0.0
+    return layer, with_sampling(exact(float(rise[layer]), sources="one network (first seed)"), variance,
+                                f"paired test sampling ({diff.shape[-1]:,} images)")
