@@ -79,7 +79,7 @@ CLAIMS = (
           "Average per-class layer perplexity P(c, l) drawn per layer; read here: relative to its bound N_c it is "
           "lower in the last hidden layer than in the first, on both data sets (6x100).", "figure, no number",
           is_true("P/N_c of the last hidden layer < that of the first, on MNIST and on FMNIST"), role="beyond",
-          label="Perplexity falls with depth (our reading)"),
+          label="Perplexity falls with depth (reading)"),
     Claim("dtpb2020.corruption.memorised", f"{SLIDES}, 'Label corruption' (after Zhang et al. 2017)",
           "Networks fit training labels that are partly or wholly random (Zhang et al.'s uniform random labels).",
           "figure, no number",
