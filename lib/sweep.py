@@ -7,10 +7,12 @@ a running scheduler (`dask scheduler` plus `dask worker tcp://host:8786 --nthrea
 dask-jobqueue's SLURMCluster; put $NODEWISE_CACHE on a shared filesystem so workers share trained models).
 
 A sweep lives in runs/<section>/sweep-<digest>/ (the digest of the section, the fixed parameters and the grid),
-one folder per point. A point whose results exist is not run again, so a sweep started again resumes; a point that
-fails leaves error.txt and the others go on; a task of a lost worker is run again on another. At the end the sweep
-writes sweep.csv and sweep.json (parameters × measured values × claim verdicts) and sweep.png (a measured value
-against the first swept parameter).
+one folder per point. A point whose results exist (and read as a results record) is not run again, so a sweep
+started again resumes; unreadable results (a killed write, a full disk) are set aside as <section>.json.unreadable
+and the point runs again; a point that fails leaves error.txt and the others go on; a task of a lost worker is
+run again on another. At the end the sweep writes sweep.csv and sweep.json (parameters × measured values × claim
+verdicts) and sweep.png (a measured value against the first swept parameter). $NODEWISE_SCHEDULER, when set, must
+be a scheduler address (tcp://host:8786); it is checked with the grid, before any task.
 """
 
 import argparse
@@ -34,6 +36,7 @@ from lib.params import ParameterError, read_value, split_assignments
 from lib.paths import REPO_ROOT
 
 SCHEDULER_ENV = "NODEWISE_SCHEDULER"
+SCHEDULER_ADDRESS = re.compile(r"(tcp|tls|ucx|ws|wss|inproc)://[^\s/]+")
 TOP_LEVEL_COMMA = re.compile(r",(?![^()\[\]]*[)\]])")  # a comma outside brackets separates grid values
 
 
@@ -70,6 +73,10 @@ def check_sweep(section: str, fixed: dict[str, Any], grid: dict[str, list[Any]])
         except ParameterError as error:
             found.append(str(error).split("\n", 1)[-1].strip())
         requests.append(request)
+    scheduler = os.environ.get(SCHEDULER_ENV)
+    if scheduler is not None and not SCHEDULER_ADDRESS.fullmatch(scheduler):
+        found.append(f"environment variable {SCHEDULER_ENV}: got {scheduler!r}, allowed: a scheduler address such "
+                     "as tcp://host:8786 (unset: a LocalCluster on this machine)")
     if found:
         raise ParameterError(f"section {section!r} cannot sweep:\n  " + "\n  ".join(dict.fromkeys(found)))
     return requests
@@ -97,12 +104,23 @@ class Outcome:
     error: str = ""
 
 
+def read_record(path: Path) -> dict | None:
+    """The results record at `path`, or None when it is missing or does not read as a JSON object."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def execute_point(section: str, request: dict[str, Any], folder: str, threads: int) -> Outcome:
-    """Run one point on a worker (or skip it if its results exist); an error is recorded, never raised."""
+    """Run one point on a worker (or skip it if its results exist and read); an error is recorded, never raised."""
     path = Path(folder)
     results = path / f"{section}.json"
-    if results.exists():
+    if read_record(results) is not None:
         return Outcome(folder, "resumed")
+    if results.exists():  # unreadable: set aside (not deleted) and run the point again
+        results.replace(results.with_name(results.name + ".unreadable"))
     os.environ["NODEWISE_THREADS"] = str(threads)  # the kernel inherits it: one core's worth per worker
     path.mkdir(parents=True, exist_ok=True)
     (path / "error.txt").unlink(missing_ok=True)
@@ -177,13 +195,17 @@ def sweep_table(section: str, points: list[dict], folders: list[Path], outcomes:
         row = {**{k: str(v) if isinstance(v, list | tuple) else v for k, v in point.items()},
                "status": outcome.status, "run": str(folder.relative_to(REPO_ROOT) if folder.is_relative_to(REPO_ROOT)
                                                    else folder), "error": outcome.error}
-        results = folder / f"{section}.json"
-        if results.exists():
-            record = json.loads(results.read_text())
-            row.update({k: v for k, v in record.get("measured", {}).items()
+        record = read_record(folder / f"{section}.json")
+        if record is not None:
+            measured = record.get("measured")
+            row.update({k: v for k, v in (measured if isinstance(measured, dict) else {}).items()
                         if isinstance(v, int | float) and not isinstance(v, bool)})
-            row.update({f"verdict {c['id']}": c["verdict"] for c in record.get("claims", [])})
+            claims = record.get("claims")
+            row.update({f"verdict {c['id']}": c["verdict"] for c in (claims if isinstance(claims, list) else [])
+                        if isinstance(c, dict) and "id" in c and "verdict" in c})
             row["wall_s"] = record.get("wall_s")
+        elif outcome.status != "failed":
+            row.update(status="failed", error=f"{folder / f'{section}.json'} is missing or unreadable")
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -231,7 +253,16 @@ def main(argv: list[str] | None = None) -> int:
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    table = run_sweep(args.section, grid, fixed, args.measure)
+    try:
+        table = run_sweep(args.section, grid, fixed, args.measure)
+    except KeyboardInterrupt:
+        print("interrupted: the sweep stopped; start it again to resume (finished points are not run again)",
+              file=sys.stderr)
+        return 130
+    except OSError as err:
+        print(f"error: the sweep could not write its folder or table ({err}); make runs/ writable or free space, "
+              "then start it again to resume", file=sys.stderr)
+        return 1
     sweep = sweep_folder(args.section, fixed, grid)
     print(table.drop(columns=["run", "error"]).to_string(index=False))
     print(f"sweep table: {sweep / 'sweep.csv'} (and sweep.json, sweep.png)")
