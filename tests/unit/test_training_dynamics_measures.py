@@ -64,6 +64,13 @@ def test_networks_are_every_seed_of_every_run(tiny_result):
         f[:, net.shape.hidden // 2:].max(axis=0).min())
 
 
+def test_rose_reads_every_layer_against_the_change_margin(tiny_result):
+    for net in measures.networks(tiny_result):
+        f = tiny_result.records[net.shape]["f"].numpy()[:, net.member]  # (T, L)
+        expected = all(f[:, layer].max() - f[0, layer] >= tiny_result.thresholds.change for layer in range(f.shape[1]))
+        assert measures.rose(tiny_result, net) == expected
+
+
 def test_every_network_decides_on_one_covered_counterexample():
     assert measures.every_network([("a", True, True), ("b", True, True)]).measured is True
     fails = measures.every_network([("a", False, True), ("b", True, False)])
