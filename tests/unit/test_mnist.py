@@ -72,8 +72,9 @@ def failing_source(name: str, error: Exception) -> MNISTSource:
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
-    """NODEWISE_CACHE pointed at a temporary directory; yields the MNIST cache path."""
+    """NODEWISE_CACHE pointed at a temporary directory, the pin off (small stand-in arrays); yields the cache path."""
     monkeypatch.setenv("NODEWISE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(data, "PINNED_SHA256", None)
     return mnist_cache_path()
 
 
