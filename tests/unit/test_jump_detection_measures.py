@@ -20,10 +20,16 @@ from lib.studies.jump_detection.measures import (
     exact_share,
     filter_similarity,
     l1_over_thesis,
+    max_abs_errors,
+    measure_array,
     member_errors,
+    network_stats,
     noise_comparison,
+    not_below_baseline,
     off_plateau_failures,
+    ordering,
     sigma_sweep_table,
+    smooth_then_derivative,
     start_outputs,
 )
 from lib.studies.jump_detection.nets import SHAPES, build
@@ -61,7 +67,7 @@ def test_exact_share_and_member_errors_against_a_loop():
 def test_error_table_holds_thesis_and_run_values_and_the_ratio():
     errors = {"1-layer NN": [ErrorMeasures(0.3, 0.8, 0.26, 0.6), ErrorMeasures(0.5, 1.0, 0.28, 0.7)]}
     baseline = {k: over_repeats([v]) for k, v in ErrorMeasures(0.8, 1.5, 0.5, 0.75).as_dict().items()}
-    table = error_table(errors, baseline, ErrorMeasures(0.2, 0.5, 0.15, 0.4))
+    table = error_table(network_stats(errors, {}, 6000), baseline, ErrorMeasures(0.2, 0.5, 0.15, 0.4))
     assert list(table.index) == ["Signal processing", "1-layer NN", "Bayes classifier (ours)"]
     assert table.loc["1-layer NN", "L1 thesis"] == "0.3065"
     assert table.loc["1-layer NN", "L1 this run"] == f"0.4000 ± {np.std([0.3, 0.5], ddof=1):.4f}"
@@ -78,7 +84,7 @@ def test_baseline_over_draws_takes_the_nearest_grid_point():
 
 def test_l1_over_thesis_divides_the_seed_mean_by_the_thesis_value():
     errors = {"1-layer NN": [ErrorMeasures(0.3, 0.8, 0.26, 0.6), ErrorMeasures(0.5, 1.0, 0.28, 0.7)]}
-    assert l1_over_thesis(errors, ("1-layer NN",)) == pytest.approx([0.4 / 0.3065])
+    assert l1_over_thesis(network_stats(errors, {}, 6000), ("1-layer NN",)) == pytest.approx([0.4 / 0.3065])
 
 
 def test_start_outputs_read_the_softmax_at_the_ascent_start_input():
@@ -141,3 +147,40 @@ def test_share_below_reads_the_draws_at_the_nearest_grid_point():
     scan = SigmaScan(np.array([1.0, 1.1]), {"l2": np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])},
                      np.zeros((2, 3)), np.zeros((3, 3)))
     assert scan.share_below("l2", 1.02, 2.5) == pytest.approx(2 / 3) and scan.share_below("l2", 1.09, 4.5) == 1 / 3
+
+
+def test_network_stats_nest_the_replicated_shapes_and_take_seeds_for_the_others():
+    e = ErrorMeasures
+    replicated = {"1-layer NN": [[e(0.30, 0.8, 0.26, 0.6), e(0.31, 0.8, 0.26, 0.6)],
+                                 [e(0.34, 0.9, 0.28, 0.7), e(0.33, 0.9, 0.28, 0.7)]]}
+    errors = {"1-layer NN": replicated["1-layer NN"][0], "other": [e(0.4, 1, 0.3, 0.7), e(0.5, 1, 0.3, 0.7)]}
+    stats = network_stats(errors, replicated, 600)
+    assert measure_array(replicated["1-layer NN"], "l1").tolist() == [[0.30, 0.31], [0.34, 0.33]]
+    assert stats["1-layer NN"]["l1"].mean == pytest.approx(0.32) and "2 data draws" in stats["1-layer NN"]["l1"].sources
+    assert stats["other"]["l1"] == over_repeats([0.4, 0.5], sources="2 network seeds on one data draw")
+
+
+def test_ordering_is_the_smallest_worse_minus_the_largest_better_per_network_set():
+    e = ErrorMeasures
+    rows = {"a": [[e(0.30, 0, 0, 0), e(0.31, 0, 0, 0)]], "b": [[e(0.32, 0, 0, 0), e(0.36, 0, 0, 0)]],
+            "c": [[e(0.40, 0, 0, 0), e(0.30, 0, 0, 0)]]}
+    slow = [[min(rows["b"][0][s].l1, rows["c"][0][s].l1) - rows["a"][0][s].l1 for s in range(2)]]
+    assert ordering(rows, ("a",), ("b", "c")) == pytest.approx(np.array(slow))
+    assert not_below_baseline(rows, np.array([0.35])) == ["b (draw 0, seed index 1)", "c (draw 0, seed index 0)"]
+
+
+def test_max_abs_errors_against_a_loop():
+    net = detector_network()
+    signals = data.jump_signals(300, sigma=1.0, seed=3)
+    predicted = 21 + net(torch.from_numpy(signals.x)).detach().numpy().argmax(axis=-1)
+    assert max_abs_errors(net, signals).tolist() == [max(abs(p - t) for p, t in zip(row, signals.positions))
+                                                     for row in predicted]
+
+
+def test_smooth_then_derivative_reads_both_filters_of_every_member():
+    net = build(SHAPES[5], [0, 1], conv_activation="linear")
+    with torch.no_grad():
+        net.layers[0].weight[0, 0] = torch.tensor([1.0, 2.0, 3.0, 2.0, 1.0])  # smoothing
+        net.layers[1].weight[0, 0] = torch.tensor([-1.0, -1, -1, -1, 0, 1, 1, 1, 1])  # derivative
+        net.layers[0].weight[1, 0] = torch.tensor([1.0, -2.0, 3.0, 2.0, 1.0])  # not smoothing
+    assert smooth_then_derivative([net, net], 0.1).tolist() == [[True, False], [True, False]]

@@ -22,6 +22,7 @@ from lib.studies.jump_detection.nets import (
     plateau_length,
 )
 from lib.studies.jump_detection.params import PARAMS
+from lib.studies.jump_detection.replicates import nested, sources
 from lib.studies.jump_detection.sigma import PAPER_BASELINE, SigmaScan, bayes_positions
 from lib.studies.jump_detection.training import Trained
 from lib.uncertainty import Measurement, over_repeats
@@ -52,15 +53,17 @@ def over_seeds(errors: list[ErrorMeasures]) -> dict[str, Measurement]:
     return {k: over_repeats(getattr(e, k) for e in errors) for k in MEASURES}
 
 
-def error_table(errors: dict[str, list[ErrorMeasures]], baseline: dict[str, Measurement],
+def error_table(stats: dict[str, dict[str, Measurement]], baseline: dict[str, Measurement],
                 bayes: ErrorMeasures) -> pd.DataFrame:
-    """Table 7.1 side by side: thesis value and this run's mean ± spread for every model and measure, the
-    baseline (over test draws) and the Bayes classifier (this test set), with L1 as a fraction of the baseline's."""
-    rows = [{"model": "Signal processing", **_cells(baseline, PAPER_BY_NAME["Signal processing"]), "seeds": "-"}]
-    for name, errs in errors.items():
-        rows.append({"model": name, **_cells(over_seeds(errs), PAPER_BY_NAME.get(name)), "seeds": len(errs)})
+    """Table 7.1 side by side: thesis value and this run's mean ± sd of one network (network_stats) for every model
+    and measure, the baseline (over test draws) and the Bayes classifier (this test set), with the networks behind
+    each row and L1 as a fraction of the baseline's."""
+    rows = [{"model": "Signal processing", **_cells(baseline, PAPER_BY_NAME["Signal processing"]),
+             "n": baseline["l1"].n}]
+    for name, stat in stats.items():
+        rows.append({"model": name, **_cells(stat, PAPER_BY_NAME.get(name)), "n": stat["l1"].n})
     rows.append({"model": "Bayes classifier (ours)",
-                 **_cells({k: over_repeats([v]) for k, v in bayes.as_dict().items()}, None), "seeds": "-"})
+                 **_cells({k: over_repeats([v]) for k, v in bayes.as_dict().items()}, None), "n": 1})
     table = pd.DataFrame(rows).set_index("model")
     paper_ratio = {name: f"{v[0] / PAPER_BY_NAME['Signal processing'][0]:.3f}" for name, v in PAPER_BY_NAME.items()}
     table["L1 / baseline, thesis"] = [paper_ratio.get(n, "-") for n in table.index]
@@ -77,10 +80,12 @@ def _cells(stats: dict[str, Measurement], paper: tuple | None) -> dict[str, str]
     return cells
 
 
-def baseline_over_draws(measures: dict[str, np.ndarray], grid: np.ndarray, sigma: float) -> dict[str, Measurement]:
-    """The baseline's error measures at the scan's grid point nearest σ, mean and spread over the draws."""
+def baseline_over_draws(measures: dict[str, np.ndarray], grid: np.ndarray, sigma: float,
+                        n_test: int | None = None) -> dict[str, Measurement]:
+    """The baseline's error measures at the scan's grid point nearest σ, mean and spread over the test draws."""
     row = int(np.argmin(np.abs(grid - sigma)))
-    return {k: over_repeats(measures[k][row]) for k in MEASURES}
+    what = f"{measures['l1'].shape[1]} independent test draws" + (f" of {n_test} signals" if n_test else "")
+    return {k: over_repeats(measures[k][row], sources=what) for k in MEASURES}
 
 
 def training_table(trained: Trained, cap: int) -> pd.DataFrame:
@@ -219,9 +224,9 @@ def diagonal_shares(net: models.StackedNet) -> np.ndarray:
     return np.array([diagonal_share(net, k) for k in range(net.k)])
 
 
-def l1_over_thesis(errors: dict[str, list[ErrorMeasures]], names: tuple[str, ...]) -> np.ndarray:
-    """Each named model's mean L1 over the thesis's L1 for it: (len(names),)."""
-    return np.array([over_seeds(errors[n])["l1"].mean / PAPER_BY_NAME[n][0] for n in names])
+def l1_over_thesis(stats: dict[str, dict[str, Measurement]], names: tuple[str, ...]) -> np.ndarray:
+    """Each named model's mean L1 (network_stats) over the thesis's L1 for it: (len(names),)."""
+    return np.array([stats[n]["l1"].mean / PAPER_BY_NAME[n][0] for n in names])
 
 
 def sigma_sweep_table(scan: SigmaScan) -> pd.DataFrame:
@@ -267,3 +272,114 @@ def off_plateau_failures(errors: dict[str, list[ErrorMeasures]], names: list[str
 def capped(found: dict[str, Ascent]) -> list[str]:
     """The models for which ascent_cap stopped at least one target's ascent."""
     return [name for name, result in found.items() if result.hit_cap.any()]
+
+
+# ------------------------------------------------------------------ replicates: every data draw × network seed
+
+
+def replicate_errors(trained: Trained, splits: list[data.JumpSplits]) -> dict[str, list[list[ErrorMeasures]]]:
+    """member_errors of every Table 3.4 shape on every data draw, each draw's networks scored on that draw's own
+    test signals: per shape, D lists of S."""
+    return {name: [member_errors(net, s.test) for net, s in zip(trained.draws(name), splits)]
+            for name in trained.main}
+
+
+def measure_array(rows: list[list[ErrorMeasures]], measure: str) -> np.ndarray:
+    """One error measure of replicate_errors' rows as a (draws, seeds) array."""
+    return np.array([[getattr(e, measure) for e in row] for row in rows], dtype=float)
+
+
+def network_stats(errors: dict[str, list[ErrorMeasures]], replicated: dict[str, list[list[ErrorMeasures]]],
+                  n_test: int) -> dict[str, dict[str, Measurement]]:
+    """Per model and measure, one network's Measurement: over data draws × seeds (replicates.nested) for the shapes
+    of Table 3.4, over the seeds of draw 0 for the others (the length-5 CNN, the other conv activation)."""
+    stats = {}
+    for name, errs in errors.items():
+        if name in replicated:
+            rows = replicated[name]
+            what = sources(len(rows), len(rows[0]), n_test)
+            stats[name] = {k: nested(measure_array(rows, k), what) for k in MEASURES}
+        else:
+            what = f"{len(errs)} network seeds on one data draw"
+            stats[name] = {k: over_repeats((getattr(e, k) for e in errs), sources=what) for k in MEASURES}
+    return stats
+
+
+def ordering(replicated: dict[str, list[list[ErrorMeasures]]], better: tuple[str, ...], worse: tuple[str, ...],
+             measure: str = "l1") -> np.ndarray:
+    """Per data draw and seed index, one network per shape: the smallest `measure` of the `worse` shapes minus the
+    largest of the `better` ones, > 0 where every worse shape is worse than every better one: (draws, seeds)."""
+    low = np.min([measure_array(replicated[n], measure) for n in worse], axis=0)
+    high = np.max([measure_array(replicated[n], measure) for n in better], axis=0)
+    return low - high
+
+
+def max_abs_errors(net: models.StackedNet, signals: data.JumpSignals) -> np.ndarray:
+    """Each member's largest |t̂ − t0| on the signals (thesis Fig. 3.10): (K,)."""
+    return np.abs(predicted_positions(net, signals.x) - signals.positions[None]).max(axis=1).astype(float)
+
+
+def replicate_max_errors(trained: Trained, splits: list[data.JumpSplits], name: str) -> np.ndarray:
+    """max_abs_errors of one shape on every draw's own test signals: (draws, seeds)."""
+    return np.stack([max_abs_errors(net, s.test) for net, s in zip(trained.draws(name), splits)])
+
+
+def baseline_l1_per_draw(splits: list[data.JumpSplits]) -> np.ndarray:
+    """The baseline's L1 on every draw's test signals: (draws,)."""
+    return np.array([error_measures(detect_jumps(s.test.x), s.test.positions).l1 for s in splits])
+
+
+def not_below_baseline(replicated: dict[str, list[list[ErrorMeasures]]], baseline_l1: np.ndarray) -> list[str]:
+    """The networks, as 'model (draw d, seed index s)', whose L1 is not below the baseline's on their own test
+    draw (claim chen2017.s3.4.all_beat_baseline)."""
+    return [f"{name} (draw {d}, seed index {s})" for name, rows in replicated.items()
+            for d, row in enumerate(rows) for s, e in enumerate(row) if e.l1 >= baseline_l1[d]]
+
+
+def bayes_exact_per_draw(splits: list[data.JumpSplits], theta: float) -> np.ndarray:
+    """The Bayes classifier's share of exact positions on every draw's test signals: (draws,)."""
+    return np.array([np.mean(bayes_positions(s.test.x, theta) == s.test.positions) for s in splits])
+
+
+def replicate_exact_shares(trained: Trained, splits: list[data.JumpSplits]) -> dict[str, np.ndarray]:
+    """exact_share of every Table 3.4 shape on every draw's own test signals: (draws, seeds) each."""
+    return {name: np.stack([exact_share(net, s.test) for net, s in zip(trained.draws(name), splits)])
+            for name in trained.main}
+
+
+def above_bayes(exact: dict[str, np.ndarray], bayes: np.ndarray, slack: float = 0.01) -> list[str]:
+    """The shapes with a network whose exact share exceeds the Bayes classifier's on its draw by more than
+    `slack` (claim chen2017.beyond.bayes_bound)."""
+    return [name for name, shares in exact.items() if (shares > bayes[:, None] + slack).any()]
+
+
+def smooth_then_derivative(nets: list[models.StackedNet], tolerance: float) -> np.ndarray:
+    """Per draw and seed of a 2-conv-layer CNN: its first filter is smoothing and its second derivative-type
+    (thesis §3.4.2, Fig. 3.21; nets.filter_type): (draws, seeds) bool."""
+    return np.array([[filter_type(first, tolerance) == "smoothing" and filter_type(second, tolerance) == "derivative"
+                      for first, second in zip(*conv_filters(net)[:2])] for net in nets])
+
+
+def replicate_diagonal_shares(nets: list[models.StackedNet]) -> np.ndarray:
+    """diagonal_shares of a 1-layer NN's stack on every draw: (draws, seeds)."""
+    return np.stack([diagonal_shares(net) for net in nets])
+
+
+def best_epochs(trained: Trained, name: str) -> np.ndarray:
+    """Each network's epoch of lowest validation loss, on every draw: (draws, seeds)."""
+    return np.stack([h.best_epoch.numpy() for h in trained.draw_histories(name)]).astype(float)
+
+
+def converged_networks(trained: Trained, name: str) -> np.ndarray:
+    """Which networks of one Table 3.4 shape stopped before their epoch cap, on every draw: (draws, seeds) bool."""
+    return np.stack([h.converged.numpy() for h in trained.draw_histories(name)])
+
+
+def every_network(holds: np.ndarray, converged: np.ndarray) -> tuple[bool, bool]:
+    """(measured, converged) of an 'every network' claim from per-network bools: it fails as soon as one converged
+    network fails (a network at its cap cannot rescue it); it holds when every network holds and all converged;
+    where only unconverged networks fail or every network holds but some did not converge, it is not converged."""
+    holds, converged = np.asarray(holds, dtype=bool), np.asarray(converged, dtype=bool)
+    if (~holds & converged).any():
+        return False, True
+    return bool(holds.all()), bool(converged.all())
