@@ -63,20 +63,37 @@ def test_chosen_rows_facts_and_page_table():
     assert page.loc[(100, 0.1, 0), "stopped at"] == 70
 
 
-def test_long_run_text_says_whether_training_time_closes_the_gap():
+def test_long_run_text_reads_the_verdict_rule():
     from lib.studies.summary_layers import text
     provenance = {"patience": 20, "cap": 300, "wall_s": 1800, "threads": 1, "date": "2026-12-01", "commit": "abc1234"}
     paper = {100: 0.936, 300: 0.950}
     close = {"networks": 6, "stopped": 6, "latest_best": 80, "test": {100: 0.93, 300: 0.945},
-             "shortfall": {100: 0.006, 300: 0.005}, "lost": {100: 0, 300: 0}}
-    far = {**close, "test": {100: 0.82, 300: 0.945}, "shortfall": {100: 0.116, 300: 0.005}, "lost": {100: 1, 300: 0}}
-    said = text.long_run_text(close, provenance, paper, 0.01)
-    assert "**0.9300** (paper 0.936, 0 lost test classes)" in said and "one of training time" in said
+             "shortfall": {100: 0.006, 300: 0.005}, "lost": {100: 0, 300: 0},
+             "verdict": {100: ("reproduced", ""), 300: ("reproduced", "")}}
+    far = {**close, "test": {100: 0.82, 300: 0.945}, "shortfall": {100: 0.116, 300: 0.005}, "lost": {100: 1, 300: 0},
+           "verdict": {100: ("differs", ""), 300: ("inconclusive", "")}}
+    said = text.long_run_text(close, provenance, paper)
+    assert "**0.9300** (paper 0.936, 0 lost test classes; reproduced)" in said and "one of training time" in said
     assert "**6 of 6**" in said and "epoch 80" in said and "took 30 min" in said and "abc1234" in said
-    said = text.long_run_text(far, provenance, paper, 0.01)
-    assert "For H = 100 the chosen network falls short" in said and "training time" not in said
+    assert "0.01" not in said  # no typed tolerance: the rule decides
+    said = text.long_run_text(far, provenance, paper)
+    assert "For H = 100 Table 1's test accuracy lies outside the prediction interval" in said
+    assert "training time" not in said and "For H = 300 the seeds spread too widely to tell" in said
     assert "The chosen network of H = 100 still loses whole classes" in said and "no class" not in said
     whole = {**far, "lost": {100: 0, 300: 0}}
-    said = text.long_run_text(whole, provenance, paper, 0.01)
+    said = text.long_run_text(whole, provenance, paper)
     assert "The chosen network of H = 100 loses no class, and still falls short by 0.116" in said
     assert "whole classes" not in said
+
+
+def test_long_run_draws_and_verdicts_follow_the_rule():
+    from lib.claims import judge_match
+    from lib.studies.summary_layers.selection import selected_draw
+    table = pd.DataFrame([{"H": 300, "lr": 0.1, "seed": s, "train acc": 0.9, "val acc": v, "test acc": t,
+                           "best epoch": 10, "stopped at": 30, "lost test classes": 0}
+                          for s, v, t in ((0, 0.90, 0.89), (1, 0.95, 0.948), (2, 0.85, 0.84))])
+    m = long_run.draws(table, 10_000)[300]
+    assert m == selected_draw(0.948, [0.89, 0.948, 0.84], 10_000, "test images")
+    found = long_run.facts(table, {300: 0.950}, 10_000)["verdict"][300]
+    assert found[0] == judge_match(m, 0.950, 0.01).verdict == "inconclusive"  # three seeds spread by 0.05
+    assert long_run.test_images({"profile": "default"}) == 10_000 and long_run.test_images({"n_eval": 500}) == 500

@@ -72,6 +72,13 @@ class Analysis:
         rates = theory.pair_error_rates(self.y[untied], self.logits32.argmax(dim=1)[untied], self.n_classes)
         return rates * (int(untied.sum()) / len(self.y))
 
+    def outcomes_unchanged(self) -> bool:
+        """§3.3: every sample has the same strict outcome and the same predicted class before and after
+        normalisation (float64 forward passes of the raw and the normalised weights)."""
+        raw, normed = self.out_raw.logits, self.out_norm.logits
+        return bool(torch.equal(scoring.strictly_correct(raw, self.y), scoring.strictly_correct(normed, self.y))
+                    and torch.equal(raw.argmax(dim=1), normed.argmax(dim=1)))
+
     def gap_sides(self, s: Tensor, t: Tensor) -> np.ndarray:
         """Both sides of eq. 18, [α_A φ_{A c_s c_t}, α_B φ_{B c_t c_s}], for sample pairs (s, t): (P, 2)."""
         return probes.gap_products(self.out_norm.summary, self.y, self.normed.w3, s, t).numpy()

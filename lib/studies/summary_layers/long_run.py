@@ -18,6 +18,8 @@ import torch
 from lib import train
 from lib.params import resolve
 from lib.studies.summary_layers import experiments, grid
+from lib.studies.summary_layers.selection import selected_draw
+from lib.uncertainty import Measurement
 
 LONG_RUN_FILE = Path(__file__).with_name("table1_long_run.json")
 
@@ -63,16 +65,37 @@ def page_table(table: pd.DataFrame) -> pd.DataFrame:
     return page
 
 
-def facts(table: pd.DataFrame, paper_test: dict[int, float]) -> dict:
-    """For the page's sentences: per H the chosen network's strict test accuracy and its shortfall against the
-    paper's (paper_test: H → Table 1 test accuracy), how many networks patience stopped, and the latest best epoch."""
+def draws(table: pd.DataFrame, test_images: int) -> dict[int, Measurement]:
+    """Per H the chosen network's strict test accuracy as one draw of the selection protocol: the spread of the
+    seeds at its learning rate, binomial sampling of `test_images` (selection.selected_draw)."""
+    found = {}
+    for h, row in chosen_rows(table).iterrows():
+        seeds = table[(table["H"] == h) & (table["lr"] == row["lr"])]["test acc"]
+        found[int(h)] = selected_draw(float(row["test acc"]), seeds.tolist(), test_images, "test images")
+    return found
+
+
+def test_images(provenance: dict) -> int:
+    """The test images the long run scored: its profile's n_eval."""
+    return int(provenance.get("n_eval") or resolve("summary_layers", provenance["profile"]).n_eval)
+
+
+def facts(table: pd.DataFrame, paper_test: dict[int, float], test_images: int = 10_000) -> dict:
+    """For the page's sentences: per H the chosen network's strict test accuracy, its shortfall against the
+    paper's (paper_test: H → Table 1 test accuracy) and the verdict of Table 1's test claim on it by the book's rule
+    (verdict, why), how many networks patience stopped, and the latest best epoch."""
+    from lib.studies.summary_layers.claims import CLAIMS
+    criteria = {claim.id: claim.criterion for claim in CLAIMS}
     chosen = chosen_rows(table)
+    judged = {h: criteria[f"davel2020.t1.h{h}.test_acc"].judge(m) for h, m in draws(table, test_images).items()
+              if f"davel2020.t1.h{h}.test_acc" in criteria}
     return {"networks": len(table), "stopped": int((table["stopped at"] > 0).sum()),
             "latest_best": int(table["best epoch"].max()),
             "test": {int(h): float(row["test acc"]) for h, row in chosen.iterrows()},
             "train": {int(h): float(row["train acc"]) for h, row in chosen.iterrows()},
             "shortfall": {int(h): paper_test[h] - float(row["test acc"]) for h, row in chosen.iterrows()
                           if h in paper_test},
+            "verdict": {h: (j.verdict, j.why) for h, j in judged.items()},
             "lost": {int(h): int(row["lost test classes"]) for h, row in chosen.iterrows()}}
 
 
@@ -87,8 +110,9 @@ def main() -> None:
         rows += network_rows(grid.trained_grid(spec, d), d)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     provenance = {"command": "python -m lib.studies.summary_layers.long_run", "profile": "default",
-                  "cap": paper.max_epochs, "patience": paper.patience, "wall_s": round(time.time() - started),
-                  "cpu_s": round(time.process_time() - cpu), "threads": torch.get_num_threads(),
+                  "cap": paper.max_epochs, "patience": paper.patience, "n_eval": cfg.n_eval,
+                  "wall_s": round(time.time() - started), "cpu_s": round(time.process_time() - cpu),
+                  "threads": torch.get_num_threads(),
                   "commit": commit, "date": time.strftime("%Y-%m-%d"),
                   "machine": platform.processor() or platform.machine(), "torch": torch.__version__}
     LONG_RUN_FILE.write_text(json.dumps({"provenance": provenance, "networks": rows}, indent=1) + "\n")

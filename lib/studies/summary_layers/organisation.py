@@ -5,9 +5,11 @@ import torch
 from torch import Tensor
 
 from lib import probes
+from lib.claims import KINDS
 from lib.models import StackedNet
 from lib.studies.summary_layers.network import forward, member_weights
 
+FIG78_SIMILAR = KINDS["accuracy"].margin  # "similar training accuracy": within the accuracy kind's equivalence margin
 FIG78_MIN_GAP = 0.02  # smallest test-accuracy gap that makes two networks a contrasting pair (paper: 0.063)
 
 

@@ -23,6 +23,18 @@ def eq17_positive_pairs(w_out: Tensor) -> tuple[int, int]:
     return int((product[upper] > 0).sum()), int(upper.sum())
 
 
+def eq17_premise(w_out: Tensor, labels: Tensor, correct: Tensor) -> tuple[int, int]:
+    """Eq. 17 where the paper derives it: (pairs c_s < c_t with a positive product, pairs c_s < c_t whose two
+    classes both have a correctly classified sample). It holds for any weights: a correct sample of c_s needs
+    φ_A or φ_B of (c_s, c_t) positive, one of c_t needs one negative, so the two gaps have opposite signs."""
+    n_classes = w_out.shape[-1]
+    present = torch.zeros(n_classes, dtype=torch.bool)
+    present[labels[correct.bool()].long().unique()] = True
+    product = probes.weight_gap_product(w_out)  # (C, C)
+    premise = torch.triu(present[:, None] & present[None, :], diagonal=1)
+    return int((product[premise] > 0).sum()), int(premise.sum())
+
+
 @dataclass(frozen=True)
 class Eq18Check:
     """Eq. 18 over all pairs (s, t) of correctly classified samples of different classes."""
