@@ -50,29 +50,33 @@ test: $(STAMP)
 	$(BIN)/python -m scripts.vendor_assets
 	NODEWISE_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadscope
 
-# A run of one section into runs/<section>/<run-id>/ (PUBLISH=1: into the book instead). P is passed through the
-# environment, so values with blanks or brackets reach the runner unchanged: P="sigma=(0.5, 2.0) seed=3".
-section: export NODEWISE_P = $(P)
+# A run of one section into runs/<section>/<run-id>/ (PUBLISH=1: into the book instead). S, P, GRID and MEASURE
+# reach the shell only through the environment, never pasted into a recipe, and $(value ...) keeps make from
+# expanding a $ in them: P="sigma=(0.5, 2.0) seed=3" arrives unchanged, and S='data; touch x' is only a wrong name.
+export NODEWISE_S = $(value S)
+export NODEWISE_P = $(value P)
+export NODEWISE_GRID = $(value GRID)
+export NODEWISE_MEASURE = $(value MEASURE)
+unexport S P GRID MEASURE PUBLISH REFERENCE  # command-line variables are exported, expanded, by default
+
 section: $(STAMP)
-	@test -n "$(S)" || { echo "usage: make section S=<name> P=\"key=value ...\" [PUBLISH=1]; sections: $(SECTIONS)"; exit 2; }
-	$(BIN)/python -m lib.runner $(S) --params "$$NODEWISE_P" $(if $(PUBLISH),--publish)
+	@test -n "$$NODEWISE_S" || { echo "usage: make section S=<name> P=\"key=value ...\" [PUBLISH=1]; sections: $(SECTIONS)"; exit 2; }
+	@$(BIN)/python -m lib.runner "$$NODEWISE_S" --params "$$NODEWISE_P" $(if $(value PUBLISH),--publish)
 
 # The papers' full scale (profile "paper") of one section, or of every section in the book's order, into
 # runs/<section>/<run-id>/ with progress bars and ETAs. A killed run continues where it stopped: finished networks
 # come from the model cache, the one in training from its checkpoint (lib/checkpoint.py). REFERENCE=1 commits each
 # finished run as the section's reference run, results/reference/<section>.json (lib/reference.py).
-paper: export NODEWISE_P = $(P)
 paper: $(STAMP)
-	@for s in $(if $(S),$(S),$$($(BIN)/python -c 'from lib.studies import SECTIONS; print(*SECTIONS)')); do \
-	  $(BIN)/python -m lib.runner $$s --params "profile=paper $$NODEWISE_P" || exit $$?; \
-	  $(if $(REFERENCE),$(BIN)/python -m lib.reference $$s "$$(ls -td runs/$$s/*/ | head -1)" || exit $$?;) done
+	@set -f; sections="$$NODEWISE_S"; test -n "$$sections" || sections="$$($(BIN)/python -c 'from lib.studies import SECTIONS; print(*SECTIONS)')"; \
+	for s in $$sections; do \
+	  $(BIN)/python -m lib.runner "$$s" --params "profile=paper $$NODEWISE_P" || exit $$?; \
+	  $(if $(value REFERENCE),$(BIN)/python -m lib.reference "$$s" "$$(ls -td "runs/$$s"/*/ | head -1)" || exit $$?;) done
 
 # A parameter grid as papermill runs on Dask (a LocalCluster, or $$NODEWISE_SCHEDULER): GRID="seed=0,1 sigma=0.5,1.0"
-sweep: export NODEWISE_P = $(P)
-sweep: export NODEWISE_GRID = $(GRID)
 sweep: $(STAMP)
-	@test -n "$(S)" -a -n "$(GRID)" || { echo "usage: make sweep S=<name> GRID=\"key=v1,v2 ...\" [P=\"key=value ...\"] [MEASURE=key]"; exit 2; }
-	$(BIN)/python -m lib.sweep $(S) --grid "$$NODEWISE_GRID" --params "$$NODEWISE_P" $(if $(MEASURE),--measure $(MEASURE))
+	@test -n "$$NODEWISE_S" -a -n "$$NODEWISE_GRID" || { echo "usage: make sweep S=<name> GRID=\"key=v1,v2 ...\" [P=\"key=value ...\"] [MEASURE=key]"; exit 2; }
+	@$(BIN)/python -m lib.sweep "$$NODEWISE_S" --grid "$$NODEWISE_GRID" --params "$$NODEWISE_P" $${NODEWISE_MEASURE:+--measure "$$NODEWISE_MEASURE"}
 
 # The engine against the plain loop on the training-dynamics slice, then every section's `paper` engine calls timed
 # for a few steps each and projected to their epoch caps (benchmarks/results.json, benchmarks/paper_workloads.json).
