@@ -216,3 +216,14 @@ def test_a_notebook_run_without_the_runner_never_writes_the_books_results(tmp_pa
     path = results.write_results("data", resolve("data", "smoke"), {"x": 1.0}, 0.0)
     assert path.parent.parent == tmp_path / "runs" / "data" and path.parent.name.endswith("-notebook")
     assert (book_results.read_bytes() if book_results.exists() else None) == before
+
+
+def test_a_read_only_runs_folder_ends_in_one_message_before_any_work(isolated, monkeypatch, capsys):
+    def read_only(parent, name):
+        raise PermissionError(errno.EACCES, "Permission denied", str(parent / name))
+
+    monkeypatch.setattr(runner, "claim_folder", read_only)
+    monkeypatch.setattr(runner.papermill, "execute_notebook", lambda *a, **k: pytest.fail("executed"))
+    assert runner.main(["data", "profile=smoke"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot create a run folder" in err and "Permission denied" in err and "nothing was run" in err
