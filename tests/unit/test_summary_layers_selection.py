@@ -162,6 +162,14 @@ def test_checks_hold_on_an_untrained_network_and_claims_on_trained_ones_need_the
                            short=[])
     rows = {c["id"]: c for c in ledger.evaluate()}
     assert rows["davel2020.fig7_8.organised_generalises_better"]["verdict"] == "reproduced"
+    shrunk, full = STUDY.ledger(), STUDY.ledger()
+    for ledger_, short in ((shrunk, ["epoch cap 4 < 300"]), (full, [])):
+        record.record_networks(ledger_, organised=None, pair_converged=True, analysis=an, analysed_converged=True,
+                               short=short)
+    no_pair = "davel2020.fig7_8.organised_generalises_better"
+    assert {c["id"]: c for c in shrunk.evaluate()}[no_pair]["verdict"] == "not comparable"  # whatever the grid
+    assert {c["id"]: c for c in full.evaluate()}[no_pair]["verdict"] == "not run"
+    rows = {c["id"]: c for c in ledger.evaluate()}
     holds, _ = selection.top_four_test(selection.pair_counts(an.pair_rates(), len(y)), ((3, 8), (2, 8), (4, 9), (7, 9)))
     assert rows["davel2020.s5.top_confusable_pairs"]["verdict"] == ("reproduced" if holds else "differs")
 
