@@ -19,12 +19,14 @@ from pathlib import Path
 
 from lib.paths import REPO_ROOT
 
-# In the browser: lazy images loaded and awaited, MathJax finished, closed "show code" boxes left closed.
+# In the browser: lazy images loaded and awaited, MathJax finished, the claim tables' notes and the solutions opened
+# (_static/nodewise.js), closed "show code" boxes left closed.
 SETTLE = """async () => {
   document.querySelectorAll('img[loading="lazy"]').forEach(i => { i.loading = "eager"; });
   await Promise.all([...document.images].map(i => i.complete ? null
                      : new Promise(done => { i.addEventListener("load", done); i.addEventListener("error", done); })));
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  if (window.nodewiseOpenForPrint) { window.nodewiseOpenForPrint(); }
 }"""
 
 

@@ -24,10 +24,12 @@
   benchmarks/paper_workloads.json (`make bench`), beside the wall time of the section's reference run, if any.
 """
 
+import html
 import json
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from docutils import nodes
@@ -37,8 +39,9 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
 
 from lib.book import format_duration
-from lib.claims import VERDICTS, counts, format_value
-from lib.reference import claim_verdicts, is_stale, load_reference
+from lib.claims import ROLES, VERDICTS, counts, headline
+from lib.claims_table import anchor, claims_table_html, tidy_text
+from lib.reference import claim_verdicts, is_stale, load_reference, reference_path, rejudge
 from lib.studies import SECTIONS, study
 
 
@@ -160,7 +163,8 @@ SHORT_CELL = 32  # characters: a cell this short is a value, kept on one line
 
 
 class ShortCells(SphinxTransform):
-    """Mark the short cells of notebook HTML tables so that a value such as "0.31 ± 0.01" never wraps."""
+    """Notebook HTML tables (DataFrames) in the book's one table style: numbers written by
+    lib.claims_table.tidy_text, and short cells marked so that a value such as "0.31 ± 0.01" never wraps."""
 
     default_priority = 206
 
@@ -172,13 +176,21 @@ class ShortCells(SphinxTransform):
 
 
 def mark_short_cells(markup: str) -> str:
-    """HTML with class nw-short added to every td/th whose text has at most SHORT_CELL characters."""
+    """HTML with the numbers of every table cell tidied (lib.claims_table.tidy_text) and class nw-short added to
+    every td/th whose text has at most SHORT_CELL characters; the claim tables (class nw-claims), which are
+    formatted and laid out by lib.claims_table already, are left as they are."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
-    for cell in soup.find_all(["td", "th"]):
-        if len(cell.get_text(" ", strip=True)) <= SHORT_CELL:
-            cell["class"] = [*cell.get("class", []), "nw-short"]
+    for table in soup.find_all("table"):
+        if "nw-claims" in table.get("class", []):
+            continue
+        for cell in table.find_all(["td", "th"]):
+            for string in list(cell.find_all(string=True)):
+                if (tidy := tidy_text(str(string))) != str(string):
+                    string.replace_with(tidy)
+            if len(cell.get_text(" ", strip=True)) <= SHORT_CELL:
+                cell["class"] = [*cell.get("class", []), "nw-short"]
     return str(soup)
 
 
@@ -280,66 +292,139 @@ def badge(verdict: str) -> nodes.Node:
     return nodes.inline(text=verdict, classes=["verdict", f"verdict-{verdict.replace(' ', '-')}"])
 
 
-def summary_rows(records: dict[str, dict], references: dict[str, dict | None]) -> list[list]:
-    """Per chapter: its link, then the number of claims and the count per verdict, or why there are none; last,
-    the verdicts of its reference run of the `paper` profile (lib.reference), if it has one."""
-    rows = []
+def book_verdicts(section: str, record: dict | None, reference: dict | None) -> tuple[list[dict], str]:
+    """The claims whose verdicts the book stands by for a chapter, and where they come from: the committed
+    paper-scale reference run re-judged by today's rule (lib.reference) when it is not stale, else the run the
+    book was built from (an empty list for a chapter not in the ledger)."""
+    if reference is not None and not is_stale(reference):
+        meta = reference.get("reference", {})
+        return rejudge(reference), f"paper-scale reference ({meta.get('date', '?')}, {meta.get('device', '?')})"
+    if record is None or "claims" not in record:
+        return [], "not run yet" if record is None else "not yet in the ledger"
+    stale = "; its paper-scale reference is stale" if reference is not None else ""
+    return record["claims"], f"{record['profile']} run{stale}"
+
+
+def share_text(found: dict) -> str:
+    """reproduced / (reproduced + differs) in words, e.g. "8 of 23 (35 %)"; "—" when none is decided."""
+    if not found["decided"]:
+        return "— (none decided)"
+    return f"{found['reproduced']} of {found['decided']} ({100 * found['share']:.0f} %)"
+
+
+def headline_rows(verdicts: dict[str, tuple[list[dict], str]]) -> list[list]:
+    """Per chapter and for the book: where its verdicts come from, reproduced of decided (reproduced + differs)
+    over the `reproduction` claims, the inconclusive ones beside it, the fragile verdicts, the claims."""
+    rows, everything = [], []
     for section in SECTIONS:
-        record = records.get(section)
-        if record is None:
-            rows.append([chapter_link(section), "not run yet", "", "", "", "", ""])
-        elif "claims" not in record:
-            rows.append([chapter_link(section), "not yet in the ledger", "", "", "", "", ""])
-        else:
-            found = counts(record["claims"])
-            rows.append([chapter_link(section), record["profile"], str(len(record["claims"])),
-                         *(str(found[v]) for v in VERDICTS)])
-        rows[-1].append(reference_summary(references.get(section)))
+        claims, basis = verdicts.get(section, ([], "not run yet"))
+        everything += claims
+        rows.append(headline_row(chapter_link(section), basis, claims))
+    bases = {basis.split(" (")[0].split(";")[0] for claims, basis in verdicts.values() if claims}
+    rows.append(headline_row(nodes.strong(text="The book"), ", ".join(sorted(bases)) or "—", everything))
     return rows
 
 
-def reference_summary(reference: dict | None) -> str:
-    """A reference run's verdict counts in words, its date and device; "none" without one."""
-    if reference is None:
-        return "none"
-    found = counts(reference["claims"])
-    words = ", ".join(f"{n} {v}" for v, n in found.items() if n)
-    meta = reference["reference"]
-    return f"{words} ({meta['date']}, {meta['device']}{'; stale' if is_stale(reference) else ''})"
+def headline_row(name: nodes.Node, basis: str, claims: list[dict]) -> list:
+    """One row of the headline table (see headline_rows)."""
+    if not claims:
+        return [name, basis, "—", "—", "—", "—"]
+    found = headline(claims)
+    fragile = sum(bool(c.get("fragile")) for c in claims)
+    return [name, basis, share_text(found), str(found["inconclusive"]), str(fragile),
+            f"{found['claims']} of {len(claims)}"]
 
 
-def claim_rows(records: dict[str, dict], references: dict[str, dict | None]) -> list[list]:
-    """Every claim of every chapter in the ledger: id, statement, paper, this run, verdict, the verdict of the
-    chapter's reference run of the `paper` profile ("—" without one), its chapter's table."""
-    rows = []
+HEADLINE_HEADER = ["chapter", "verdicts from", "reproduced of decided", "inconclusive", "fragile",
+                   "reproduction claims"]
+
+
+def role_rows(claims: list[dict]) -> list[list]:
+    """Claims per verdict (a badge per row) and role (a column each), with a total column and a grand-total row."""
+    table = {role: counts(claims, role=role) for role in ROLES}
+    rows = [[badge(v), *(str(table[r][v]) if table[r][v] else "·" for r in ROLES),
+             str(sum(table[r][v] for r in ROLES))] for v in VERDICTS]
+    totals = [sum(table[r].values()) for r in ROLES]
+    return rows + [[nodes.strong(text="all verdicts"), *map(str, totals), str(sum(totals))]]
+
+
+def fragile_count(claims: list[dict]) -> int:
+    """How many verdicts are marked fragile (margin below one predictive standard deviation)."""
+    return sum(bool(c.get("fragile")) for c in claims)
+
+
+def is_offset(claim: dict) -> bool:
+    """A table's systematic-offset claim (lib.claims.no_offset): id ending .systematic_offset."""
+    return claim["id"].endswith(".systematic_offset")
+
+
+def chapter_heading(section: str, record: dict, reference: dict | None) -> str:
+    """A group heading of the scorecard's claim table, as HTML: the chapter, linked to its table, and its runs."""
+    ref = "" if reference is None else (
+        f"; paper scale: the reference run of {html.escape(reference.get('reference', {}).get('date', '?'))}"
+        + (" (stale)" if is_stale(reference) else ""))
+    return (f'<a href="{section}.html#tab-{section}-paper-vs-run">{html.escape(study(section).title)}</a> '
+            f'<span class="nw-muted">(this run: profile {html.escape(record.get("profile", "?"))}{ref})</span>')
+
+
+def scorecard_claims_html(records: dict[str, dict], references: dict[str, dict | None],
+                          keep: Callable[[dict], bool] = lambda claim: True, prefix: str = "") -> str:
+    """The claim table of lib.claims_table for every chapter in the ledger (the claims that `keep`), grouped by
+    chapter, each label linked to its row in the chapter's table; a "paper scale" column from the reference
+    runs."""
+    rows, found, headings = [], {}, {}
     for section in SECTIONS:
-        reference = claim_verdicts(references.get(section))
-        for claim in records.get(section, {}).get("claims", []):
-            paper = "— (beyond the paper)" if claim.get("role") == "beyond" else format_value(claim["paper"])
-            ref = reference.get(claim["id"])
-            rows.append([nodes.literal(text=claim["id"]), claim["statement"], paper, format_value(claim["measured"]),
-                         badge(claim["verdict"]), badge(ref["verdict"]) if ref else "—", ledger_link(section)])
-    return rows or [["(no chapter in the ledger yet)", "", "", "", "", "", ""]]
+        record, reference = records.get(section, {}), references.get(section)
+        for claim in (c for c in record.get("claims", []) if keep(c)):
+            rows.append({**claim, "section": section})
+            headings[claim["id"]] = chapter_heading(section, record, reference)
+            for ref_id, ref in claim_verdicts(reference).items():
+                found.setdefault(ref_id, {**ref, "stale": is_stale(reference)})
+    if not rows:
+        return '<p class="nw-muted">(none in the ledger yet)</p>'
+    return claims_table_html(rows, found, group=lambda c: headings[c["id"]],
+                             link=lambda c: f"{c['section']}.html#{anchor(c['id'])}", prefix=prefix)
+
+
+def captioned_html(markup: str, caption: str | None, name_holder: SphinxDirective) -> nodes.Element:
+    """Raw HTML as a numbered table (the enumerable node of notebook tables) with its caption above."""
+    table = numbered_table("", classes=["scorecard-wrap"])
+    if caption:
+        title = nodes.caption(caption, caption, classes=["table-caption"])
+        table += title
+    table += nodes.raw("", markup, format="html")
+    name_holder.add_name(table)
+    return table
 
 
 class Scorecard(SphinxDirective):
-    """The book's scorecard, from results/*.json: `:part: summary` (per chapter, claims per verdict) or
-    `:part: claims` (every claim); the argument is the caption, `:name:` the label."""
+    """The book's scorecard, from results/*.json and results/reference/*.json: `:part:` `headline` (reproduced
+    of decided per chapter and for the book), `roles` (claims per verdict and role, with totals), `offsets` (the
+    tables' systematic offsets) or `claims` (every claim); the argument is the caption, `:name:` the label."""
 
     optional_arguments = 1
     final_argument_whitespace = True
-    option_spec = {"name": directives.unchanged, "part": lambda text: directives.choice(text, ("summary", "claims"))}
+    option_spec = {"name": directives.unchanged,
+                   "part": lambda text: directives.choice(text, ("headline", "roles", "offsets", "claims"))}
 
     def run(self):
         records = results_records(self)
         references = {section: load_reference(section) for section in SECTIONS}
-        if self.options.get("part", "summary") == "summary":
-            header = ["chapter", "profile", "claims", *VERDICTS, "paper profile (reference run)"]
-            rows = summary_rows(records, references)
+        for section in SECTIONS:
+            self.env.note_dependency(str(reference_path(section)))
+        caption = self.arguments[0] if self.arguments else None
+        part = self.options.get("part", "headline")
+        if part in ("offsets", "claims"):
+            keep = is_offset if part == "offsets" else (lambda claim: True)
+            markup = scorecard_claims_html(records, references, keep, prefix="offset-" if part == "offsets" else "")
+            return [captioned_html(markup, caption, self)]
+        verdicts = {s: book_verdicts(s, records.get(s), references.get(s)) for s in SECTIONS}
+        if part == "headline":
+            header, rows = HEADLINE_HEADER, headline_rows(verdicts)
         else:
-            header = ["claim", "statement", "paper", "this run", "verdict", "reference run", "chapter table"]
-            rows = claim_rows(records, references)
-        table = table_node(header, rows, self.arguments[0] if self.arguments else None, "scorecard")
+            everything = [c for claims, _ in verdicts.values() for c in claims]
+            header, rows = ["verdict", *ROLES, "all roles"], role_rows(everything)
+        table = table_node(header, rows, caption, f"scorecard scorecard-{part}")
         self.add_name(table)
         return [table]
 

@@ -7,6 +7,7 @@ import pytest
 from docutils import nodes
 from docutils.core import publish_doctree
 
+from lib.claims import VERDICTS
 from lib.paths import REPO_ROOT
 from lib.studies import SECTIONS
 
@@ -30,38 +31,61 @@ def test_the_student_edition_drops_solutions_and_keeps_exercises_and_other_boxes
     assert "the answer" not in text and "a hint" in text and "predict first" in text
 
 
-def claim(verdict, role="reproduction"):
-    return {"id": "chen2017.t3.3.nn1.l1", "statement": "L1", "paper": 0.3083, "role": role,
-            "measured": {"mean": 0.31, "spread": 0.01, "n": 3}, "verdict": verdict}
+def claim(verdict, role="reproduction", fragile=False, id="chen2017.t3.3.nn1.l1"):
+    return {"id": id, "label": "", "source": "thesis Table 3.3", "statement": "L1", "paper": 0.3083,
+            "criterion": "within", "role": role, "measured": {"mean": 0.31, "sd": 0.01, "n": 3},
+            "verdict": verdict, "margin": 0.5 if fragile else 2.0, "fragile": fragile, "note": "why"}
 
 
-def test_scorecard_counts_verdicts_per_chapter_and_says_why_a_chapter_has_none():
+def test_the_book_stands_by_a_fresh_reference_run_else_by_the_run_it_was_built_from(monkeypatch):
     ext = extension()
-    records = {"data": {"profile": "default", "claims": [claim("reproduced"), claim("not converged")]},
-               "jump_detection": {"profile": "default", "paper": {}}}
-    reference = {"section": "data", "parameters": {}, "claims": [claim("reproduced"), claim("reproduced")],
-                 "reference": {"date": "2026-11-30", "device": "cpu (2 cores)"}}
-    rows = ext.summary_rows(records, {"data": reference})
-    assert len(rows) == len(SECTIONS)
+    record = {"profile": "default", "claims": [claim("differs")]}
+    reference = {"section": "data", "parameters": {}, "claims": [], "reference": {"date": "2026-11-30",
+                                                                                 "device": "cpu"}}
+    monkeypatch.setattr(ext, "rejudge", lambda ref: [claim("reproduced")])
+    monkeypatch.setattr(ext, "is_stale", lambda ref: False)
+    claims, basis = ext.book_verdicts("data", record, reference)
+    assert [c["verdict"] for c in claims] == ["reproduced"] and basis == "paper-scale reference (2026-11-30, cpu)"
+    monkeypatch.setattr(ext, "is_stale", lambda ref: True)
+    claims, basis = ext.book_verdicts("data", record, reference)
+    assert [c["verdict"] for c in claims] == ["differs"] and basis.startswith("default run; its paper-scale")
+    assert ext.book_verdicts("data", None, None) == ([], "not run yet")
+    assert ext.book_verdicts("data", {"profile": "default"}, None) == ([], "not yet in the ledger")
+
+
+def test_the_headline_is_reproduced_of_decided_reproduction_claims_per_chapter_and_for_the_book():
+    ext = extension()
+    data = [claim("reproduced"), claim("differs", fragile=True), claim("inconclusive"),
+            claim("reproduced", role="check"), claim("differs", role="calibration")]
+    rows = ext.headline_rows({"data": (data, "default run"), "jump_detection": ([claim("reproduced")], "default run")})
     cells = [[c if isinstance(c, str) else c.astext() for c in row] for row in rows]
-    assert cells[0] == ["Data", "default", "2", "1", "0", "0", "1", "0", "0", "0",
-                        "2 reproduced (2026-11-30, cpu (2 cores); stale)"]  # {} is not the paper profile
-    assert cells[1][1] == "not yet in the ledger" and cells[2][1] == "not run yet"
-    assert cells[1][-1] == cells[2][-1] == "none"
+    assert len(rows) == len(SECTIONS) + 1
+    assert cells[0] == ["Data", "default run", "1 of 2 (50 %)", "1", "1", "3 of 5"]
+    assert cells[2][1:] == ["not run yet", "—", "—", "—", "—"]
+    assert cells[-1] == ["The book", "default run", "2 of 3 (67 %)", "1", "1", "4 of 6"]
+    assert ext.share_text({"decided": 0}) == "— (none decided)"
 
 
-def test_scorecard_lists_every_claim_with_its_badge_and_a_link_to_its_chapter_table():
+def test_the_counts_per_role_and_verdict_have_badges_and_a_grand_total():
     ext = extension()
-    rows = ext.claim_rows({"data": {"claims": [claim("differs"), claim("reproduced", role="beyond")]}},
-                          {"data": {"claims": [claim("reproduced")]}})
-    assert [r[2] for r in rows] == ["0.3083", "— (beyond the paper)"]
-    assert rows[0][3] == "0.310 ± 0.010 (n = 3)"
-    badge = rows[0][4]
-    assert isinstance(badge, nodes.inline) and badge["classes"] == ["verdict", "verdict-differs"]
-    assert rows[0][5]["classes"] == ["verdict", "verdict-reproduced"], "the reference run's verdict, by claim id"
-    assert rows[0][6]["reftarget"] == "tab-data-paper-vs-run"
-    assert ext.claim_rows({"data": {"claims": [claim("differs")]}}, {})[0][5] == "—"
-    assert ext.claim_rows({}, {})[0][0].startswith("(no chapter")
+    rows = ext.role_rows([claim("reproduced"), claim("differs"), claim("reproduced", role="check"),
+                          claim("not run", role="beyond")])
+    assert [r[0]["classes"][1] for r in rows[:-1]] == [f"verdict-{v.replace(' ', '-')}" for v in VERDICTS]
+    assert rows[0][1:] == ["1", "·", "1", "·", "2"]
+    assert rows[-1][0].astext() == "all verdicts" and rows[-1][1:] == ["2", "0", "1", "1", "4"]
+
+
+def test_the_scorecard_lists_claims_by_chapter_linked_to_their_rows_and_the_offsets_apart():
+    ext = extension()
+    offset = claim("differs", id="chen2017.t3.3.systematic_offset")
+    records = {"jump_detection": {"profile": "default", "claims": [claim("differs"), offset]}}
+    every = ext.scorecard_claims_html(records, {})
+    assert every.count('class="nw-claim-row') == 2 and every.count('class="nw-group-row"') == 1
+    assert 'href="jump_detection.html#tab-jump_detection-paper-vs-run"' in every
+    assert 'href="jump_detection.html#claim-chen2017-t3-3-nn1-l1"' in every
+    offsets = ext.scorecard_claims_html(records, {}, ext.is_offset, prefix="offset-")
+    assert offsets.count('class="nw-claim-row') == 1 and 'id="offset-claim-chen2017-t3-3-systematic_offset"' in offsets
+    assert ext.scorecard_claims_html({}, {}).startswith('<p class="nw-muted">(none')
 
 
 def test_section_times_rows_and_a_total_per_profile():

@@ -119,7 +119,7 @@ def test_counts_headline_and_values_as_tables_show_them():
 def test_paper_vs_run_has_a_row_and_a_badge_per_claim_and_escapes_text():
     rows = [one(claim(), tight(0.31)), one(claim(id="chen2017.t3.3.nn1.l2", paper="<b>", role="beyond"), None)]
     page = paper_vs_run(rows, "jump_detection").data
-    assert page.count("<tr>") == 3 and 'class="verdict verdict-reproduced">reproduced<' in page
+    assert page.count('<tr class="nw-claim-row') == 2 and 'class="verdict verdict-reproduced">reproduced<' in page
     assert "verdict-not-run" in page and "<b>" not in page and "beyond the paper" in page
     assert "None" not in page and "nan" not in page
 

@@ -58,10 +58,10 @@ def test_a_reference_is_stale_once_the_paper_profile_changes():
 def test_the_chapter_table_gets_a_reference_column_only_when_the_section_has_one(tmp_path, monkeypatch):
     monkeypatch.setattr(reference, "REFERENCE", tmp_path)
     claims = [claim("differs", 0.5), {**claim("reproduced"), "id": "chen2017.eq3.1.noise"}]
-    assert "reference run" not in claims_table.paper_vs_run(claims, "data").data
+    assert "paper scale" not in claims_table.paper_vs_run(claims, "data").data
     (tmp_path / "data.json").write_text(json.dumps({**run_record(), "claims": [claim("reproduced", 0.31)],
                                                     "reference": {}}))
     html = claims_table.paper_vs_run(claims, "data").data
-    assert "paper profile (reference run)" in html
-    assert '0.31 <span class="verdict verdict-reproduced">' in html and "not in the reference run" in html
+    assert "paper scale" in html  # the reference run's verdict per claim (lib.claims_table)
+    assert '<td class="nw-ref" data-label="paper scale"><span class="verdict verdict-' in html
     assert "stale" not in html
