@@ -13,15 +13,16 @@ from lib.studies.bottleneck.params import P_SETS, check
 from lib.uncertainty import over_repeats
 
 
-def fake_runs(l1: dict, converged: bool = True, seeds: int = 2) -> pd.DataFrame:
-    """Runs with a chosen L1 per (depth, p) (seed s adds 0.1 s), everything else neutral."""
+def fake_runs(l1: dict, converged: bool = True, seeds: int = 2, step: float = 0.1) -> pd.DataFrame:
+    """Runs with a chosen L1 per (depth, p) (seed s adds `step` s), everything else neutral."""
     rows = []
     for (depth, p), value in l1.items():
         for s in range(seeds):
-            e = value + 0.1 * s
+            e = value + step * s
             rows.append({"depth": depth, "p": p, "seed": s, "l1": e, "l2": e + 0.5, "l1_99": e - 0.05,
                          "l2_99": e + 0.3, "dead bottleneck nodes": 0, "dead hidden nodes": 0, "collapsed": s == 1,
-                         "best val loss": 1.0 + s, "best epoch": 10, "converged": converged, "origin share": 0.0})
+                         "best val loss": 1.0 + s, "best epoch": 10, "converged": converged, "origin share": 0.0,
+                         **{f"dead in layer {i}": 0 for i in ((1, 2, 3) if depth == "deep" else (1,))}})
     return pd.DataFrame(rows)
 
 
@@ -56,13 +57,31 @@ def test_quoted_probabilities_verdicts_follow_the_interval():
     assert set(quoted[quoted.claim == "p2_n10"].verdict) == {"not resolved"}
 
 
-def test_separation_helps_needs_a_strict_rise_at_every_n():
-    rows = [{"construction": "affine", "r": r, "n": n, "estimate": (1 + 10 * r) / n} for r in (0.0, 0.1, 0.2)
-            for n in (5, 6)]
-    table = pd.DataFrame(rows)
+def interval_rows(estimates: dict, half: float, **keys) -> list[dict]:
+    """Rows with a 95 % interval estimate ± half (clipped at 0) for each key value → estimate."""
+    return [{**keys, **k, "estimate": e, "low": max(0.0, e - half), "high": e + half} for k, e in estimates]
+
+
+def test_separation_helps_needs_the_r_02_interval_above_the_r_0_one_at_every_n():
+    estimates = [({"r": r, "n": n}, (1 + 10 * r) / n) for r in (0.0, 0.1, 0.2) for n in (5, 6)]
+    table = pd.DataFrame(interval_rows(estimates, 0.01, construction="affine"))
     assert montecarlo.separation_helps(table, "affine")
-    table.loc[(table.r == 0.2) & (table.n == 6), "estimate"] = 0.0
+    wide = pd.DataFrame(interval_rows(estimates, 0.5, construction="affine"))
+    assert not montecarlo.separation_helps(wide, "affine")  # rising estimates, but overlapping intervals
+    table.loc[(table.r == 0.2) & (table.n == 6), ["estimate", "low", "high"]] = 0.0
     assert not montecarlo.separation_helps(table, "affine")
+
+
+def test_probability_falls_with_n_on_the_intervals():
+    falling = [({"p": p, "n": n}, 1.0 / n) for p in (2, 4) for n in (4, 8, 16)]
+    table = pd.DataFrame(interval_rows(falling, 0.01, construction="linear"))
+    holds, how = montecarlo.falls_with_n(table, "linear")
+    assert holds and how == "p = 2: falls, p = 4: falls"
+    table.loc[(table.p == 4) & (table.n == 16), ["estimate", "low", "high"]] = [0.9, 0.89, 0.91]
+    holds, how = montecarlo.falls_with_n(table, "linear")
+    assert not holds and "p = 4: rises" in how
+    flat = pd.DataFrame(interval_rows([({"p": 2, "n": n}, 0.0) for n in (4, 8)], 0.01, construction="linear"))
+    assert montecarlo.falls_with_n(flat, "linear") == (False, "p = 2: unresolved")
 
 
 def test_dead_hidden_nodes_against_a_loop():
@@ -80,6 +99,8 @@ def test_dead_hidden_nodes_against_a_loop():
             expected += sum(1 for node in range(width) if not (a[m, :, node] > 0).any())
         assert found[m] == expected
     assert found[1] >= 5
+    per_layer = networks.dead_nodes_per_layer(net, x, members, deep=True)
+    assert per_layer.shape == (4, 3) and (per_layer.sum(axis=1) == found).all() and per_layer[1, 0] >= 5
 
 
 def test_selected_seed_has_the_lowest_validation_loss_and_error_table_reports_it():
@@ -119,35 +140,94 @@ def test_network_runs_and_codes_on_a_tiny_trained_stack():
 
 def test_record_marks_unconverged_and_unresolved_claims():
     ledger = STUDY.ledger()
-    record.errors(ledger, fake_runs({("shallow", 10): 0.8}, converged=False))
+    record.errors(ledger, fake_runs({("shallow", 10): 0.8}, converged=False), n_test=600)
     row = {r["id"]: r for r in ledger.evaluate()}["chen2017.t4.1.shallow_p10.l1"]
     assert row["verdict"] == "not converged"
     ledger = STUDY.ledger()
-    record.errors(ledger, fake_runs({("shallow", 10): 0.75}))
+    runs = fake_runs({("shallow", 10): 0.75})
+    runs["l1 test var"] = 0.0004
+    record.errors(ledger, runs, n_test=600)
     # two seeds 0.1 apart: the paper's 0.798 is inside the prediction interval, which is far wider than ±10 %
     assert {r["id"]: r for r in ledger.evaluate()}["chen2017.t4.1.shallow_p10.l1"]["verdict"] == "inconclusive"
-    assert ledger.records["chen2017.t4.1.shallow_p10.l1"].measured == over_repeats([0.75, 0.85])
-    quoted = pd.DataFrame([{"claim": "p2_n10", "construction": "affine", "distribution": "unit_cube", "side": "below",
+    measured = ledger.records["chen2017.t4.1.shallow_p10.l1"].measured
+    seeds = over_repeats([0.75, 0.85])
+    assert measured.mean == pytest.approx(0.8) and measured.sd == pytest.approx(np.sqrt(seeds.sd ** 2 + 0.0004))
+    assert "2 network seeds" in measured.sources and "test-set sampling (600 signals)" in measured.sources
+    quoted = pd.DataFrame([{"claim": "p2_n10", "construction": "linear", "distribution": "unit_cube", "side": "below",
                             "successes": 0, "trials": 100, "low": 0.0, "high": 0.03, "verdict": "not resolved"}])
-    separation = pd.DataFrame([{"construction": c, "r": r, "n": 5, "estimate": r} for c in ("linear", "affine")
-                               for r in (0.0, 0.1, 0.2)])
+    separation = pd.DataFrame(interval_rows([({"r": r, "n": 5}, r) for r in (0.0, 0.1, 0.2)], 0.01,
+                                            construction="linear")
+                              + interval_rows([({"r": r, "n": 5}, 0.0) for r in (0.0, 0.1, 0.2)], 0.01,
+                                              construction="affine"))
     record.monte_carlo(ledger, quoted, separation)
     rows = {r["id"]: r for r in ledger.evaluate()}
-    assert rows["chen2017.s4.3.mp_p2_n10_below_1e-5"]["verdict"] == "not run"
+    assert rows["chen2017.s4.3.mp_p2_n10_below_1e-5"]["verdict"] == "not run"  # the linear map on U[0,1]^p
     assert rows["chen2017.fig4.15.separation_helps"]["verdict"] == "reproduced"  # 0 → 0.1 → 0.2 at n = 5
+    assert rows["chen2017.fig4.15.separation_helps.affine"]["verdict"] == "differs"
 
 
 def test_record_shapes_of_the_error_curves():
     ledger = STUDY.ledger()
     l1 = {("shallow", 5): 1.2, ("shallow", 6): 1.1, ("shallow", 9): 1.0, ("shallow", 10): 0.9,
           ("deep", 5): 0.7, ("deep", 6): 0.75, ("deep", 9): 0.6, ("deep", 10): 0.65}
-    record.shapes(ledger, fake_runs(l1))
-    rows = {r["id"]: r["verdict"] for r in ledger.evaluate()}
-    assert rows["chen2017.fig4.3.shallow_error_falls_with_p"] == "reproduced"
-    assert rows["chen2017.s4.2.deep_beats_shallow"] == "reproduced"
-    assert rows["chen2017.fig4.4.deep_rises_5_to_6_and_9_to_10"] == "reproduced"
-    assert rows["chen2017.fig4.5.dead_nodes"] == "differs"  # no dead node in the fake runs
-    assert rows["chen2017.s4.2.shallow_no_dead_nodes"] == "reproduced"
+    record.shapes(ledger, fake_runs(l1, seeds=5, step=0.001), n_test=6000)
+    rows = {r["id"]: r for r in ledger.evaluate()}
+    verdicts = {key: row["verdict"] for key, row in rows.items()}
+    assert verdicts["chen2017.fig4.3.shallow_error_falls_with_p"] == "reproduced"
+    assert verdicts["chen2017.s4.2.deep_beats_shallow"] == "reproduced"
+    assert verdicts["chen2017.fig4.4.deep_rises_5_to_6_and_9_to_10"] == "reproduced"
+    assert "closest p = 6 → 9" not in rows["chen2017.fig4.4.deep_rises_5_to_6_and_9_to_10"]["note"]
+    assert verdicts["chen2017.fig4.5.dead_nodes"] == "differs"  # no dead node in the fake runs
+    assert verdicts["chen2017.fig4.5.dead_share_p6"] == "differs"  # 0 of 6, every network: the paper's 1/6 outside
+    assert verdicts["chen2017.s4.2.dead_nodes_every_intermediate_layer"] == "differs"
+    assert verdicts["chen2017.s4.2.shallow_no_dead_nodes"] == "reproduced"
+    # two seeds 0.1 apart: deep below shallow by 0.5 on the means, but one network of each cannot be told apart
+    ledger = STUDY.ledger()
+    record.shapes(ledger, fake_runs(l1, seeds=2, step=0.4), n_test=6000)
+    assert {r["id"]: r["verdict"] for r in ledger.evaluate()}["chen2017.s4.2.deep_beats_shallow"] == "inconclusive"
+
+
+def test_a_dead_shallow_node_decides_even_before_convergence_and_unconverged_pairs_wait():
+    l1 = {("shallow", 4): 1.2, ("shallow", 10): 0.8, ("deep", 4): 0.7, ("deep", 10): 0.6}
+    runs = fake_runs(l1, seeds=4, step=0.001)
+    runs.loc[runs.p == 4, "converged"] = False
+    runs.loc[(runs.depth == "shallow") & (runs.p == 4) & (runs.seed == 1), "dead hidden nodes"] = 1
+    ledger = STUDY.ledger()
+    record.shapes(ledger, runs, n_test=6000)
+    rows = {r["id"]: r for r in ledger.evaluate()}
+    assert rows["chen2017.s4.2.shallow_no_dead_nodes"]["verdict"] == "differs"
+    assert "p = 4 seed 1" in rows["chen2017.s4.2.shallow_no_dead_nodes"]["note"]
+    assert rows["chen2017.s4.2.deep_beats_shallow"]["verdict"] == "not converged"  # p = 10 holds, p = 4 waits
+    runs.loc[(runs.depth == "deep") & (runs.p == 10), "l1"] += 0.5  # a converged pair now breaks it
+    ledger = STUDY.ledger()
+    record.shapes(ledger, runs, n_test=6000)
+    assert {r["id"]: r["verdict"] for r in ledger.evaluate()}["chen2017.s4.2.deep_beats_shallow"] == "differs"
+
+
+def test_worse_than_mlp_and_the_systematic_offset():
+    runs = fake_runs({("shallow", 10): 0.8, ("deep", 10): 0.65, ("shallow", 4): 1.16, ("deep", 4): 0.7}, seeds=4,
+                     step=0.001)
+    ledger = STUDY.ledger()
+    record.worse_than_mlp(ledger, runs, n_test=6000)
+    record.errors(ledger, runs, n_test=6000)
+    rows = {r["id"]: r for r in ledger.evaluate()}
+    assert rows["chen2017.s4.2.bottleneck_worse_than_mlp"]["verdict"] == "reproduced"
+    offset_row = rows["chen2017.t4.1.systematic_offset"]
+    assert offset_row["measured"]["above"] + offset_row["measured"]["below"] <= 16
+    runs.loc[runs.depth == "deep", "l1"] = 0.3  # below the 4-layer MLP's 0.3913
+    ledger = STUDY.ledger()
+    record.worse_than_mlp(ledger, runs, n_test=6000)
+    row = {r["id"]: r for r in ledger.evaluate()}["chen2017.s4.2.bottleneck_worse_than_mlp"]
+    assert row["verdict"] == "differs" and "deep" in row["note"] and "l1" in row["note"]
+
+
+def test_the_table_7_1_typo_is_paper_inconsistent():
+    ledger = STUDY.ledger()
+    record.errors(ledger, fake_runs({("deep", 2): 0.9}, seeds=3), n_test=6000)
+    rows = {r["id"]: r for r in ledger.evaluate()}
+    assert rows["chen2017.t7.1.deep_p2.l2_99"]["verdict"] == "paper inconsistent"
+    assert "0.2621" in rows["chen2017.t7.1.deep_p2.l2_99"]["note"]
+    assert rows["chen2017.t7.1.deep_p2.l1_99"]["verdict"] != "paper inconsistent"
 
 
 def test_head_start_counts_networks_and_needs_both_arms_converged():
@@ -193,4 +273,10 @@ def test_the_ledger_holds_every_claim_id_the_issue_names():
             "chen2017.fig4.4.deep_rises_5_to_6_and_9_to_10", "chen2017.fig4.5.dead_nodes",
             "chen2017.s4.2.shallow_no_dead_nodes", "chen2017.s4.2.p2_on_axis_worst",
             "chen2017.s4.3.mp_p2_n10_below_1e-5", "chen2017.s4.3.mp_p10_n50_above_0.1",
-            "chen2017.fig4.15.separation_helps"} <= ids
+            "chen2017.fig4.15.separation_helps", "chen2017.t4.1.systematic_offset",
+            "chen2017.s4.2.bottleneck_worse_than_mlp", "chen2017.s4.2.dead_nodes_every_intermediate_layer",
+            "chen2017.s4.3.probability_falls_with_n"} <= ids
+    main = {c.id: c for c in STUDY.claims}
+    assert "linear map, points U[0,1]^p" in main["chen2017.s4.3.mp_p10_n50_above_0.1"].statement
+    assert main["chen2017.s4.3.mp_p10_n50_above_0.1.affine_unit_cube"].role == "beyond"
+    assert all(c.label for c in STUDY.claims)

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from lib.studies.bottleneck import embedding as mp
+from lib.studies.bottleneck import evidence
 
 P_GRID = (2, 4, 6, 8, 10)
 SEPARATIONS = (0.0, 0.1, 0.2)
@@ -86,8 +87,20 @@ def separation_grid(trials: int, seed: int) -> pd.DataFrame:
 
 
 def separation_helps(separation: pd.DataFrame, construction: str) -> bool:
-    """Fig. 4.15's message for one construction: at every n the estimate grows with r (0 → 0.1 → 0.2) and
-    the curves are not all zero."""
-    part = separation[separation.construction == construction].pivot_table(index="n", columns="r", values="estimate")
-    rising = (np.diff(part.to_numpy(), axis=1) > 0).all()
-    return bool(rising and part.to_numpy().max() > 0)
+    """Fig. 4.15's message for one construction, judged on the 95 % intervals: at every n the r = 0.2 interval
+    lies wholly above the r = 0 one, and no step r → r + 0.1 falls (a later interval wholly below an earlier)."""
+    part = separation[separation.construction == construction]
+    for _, curve in part.groupby("n"):
+        curve = curve.sort_values("r")
+        low, high = curve.low.to_numpy(), curve.high.to_numpy()
+        if not low[-1] > high[0] or (high[1:] < low[:-1]).any():
+            return False
+    return True
+
+
+def falls_with_n(grid: pd.DataFrame, construction: str) -> tuple[bool, str]:
+    """Fig. 4.14's caption for one construction, judged on the 95 % intervals (evidence.falls_along per p): True
+    when every curve falls; with the verdict of each curve in words."""
+    verdicts = {int(p): evidence.falls_along(list(zip(c.sort_values("n").low, c.sort_values("n").high)))
+                for p, c in grid[grid.construction == construction].groupby("p")}
+    return all(v == "falls" for v in verdicts.values()), ", ".join(f"p = {p}: {v}" for p, v in verdicts.items())

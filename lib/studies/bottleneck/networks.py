@@ -10,6 +10,7 @@ import torch
 
 from lib import data, models, parallel, probes
 from lib.jump_errors import error_measures, predicted_positions
+from lib.studies.bottleneck import evidence
 from lib.studies.bottleneck import nets as bn
 from lib.studies.bottleneck.params import P_SETS
 
@@ -71,21 +72,27 @@ def train_all(cfg) -> Trained:
 
 
 @torch.no_grad()
-def dead_hidden_nodes(net, x: np.ndarray, members: bn.Members, deep: bool) -> np.ndarray:
-    """Nodes that are off for every sample, over all hidden layers, counting only each member's own p
-    bottleneck nodes (the padded ones are not part of its network): (K,) int."""
+def dead_nodes_per_layer(net, x: np.ndarray, members: bn.Members, deep: bool) -> np.ndarray:
+    """Nodes that are off for every sample, per hidden layer, counting only each member's own p bottleneck nodes
+    (the padded ones are not part of its network): (K, hidden layers) int."""
     post = net.activations(torch.from_numpy(np.asarray(x, dtype=np.float32))).post
-    dead = np.zeros(members.k, dtype=int)
+    dead = np.zeros((members.k, len(post)), dtype=int)
     for index, layer in enumerate(post):
         live = probes.live_nodes(layer).numpy()  # (K, width)
         for m, (p, _) in enumerate(members.pairs):
             own = live[m, :p] if index == bn.bottleneck_index(deep) else live[m]
-            dead[m] += int((~own).sum())
+            dead[m, index] = int((~own).sum())
     return dead
 
 
+def dead_hidden_nodes(net, x: np.ndarray, members: bn.Members, deep: bool) -> np.ndarray:
+    """Dead nodes over all hidden layers (dead_nodes_per_layer summed): (K,) int."""
+    return dead_nodes_per_layer(net, x, members, deep).sum(axis=1)
+
+
 def network_runs(trained: Trained) -> pd.DataFrame:
-    """One row per network: depth, p, seed, its test errors (§3.2.3), dead nodes, collapse and convergence."""
+    """One row per network: depth, p, seed, its test errors (§3.2.3) and their test-sampling variances, dead nodes
+    (in all and per hidden layer), collapse and convergence."""
     rows, splits, members = [], trained.splits, trained.members
     for depth in DEPTHS:
         net, history, deep = trained.nets[depth], trained.histories[depth], depth == "deep"
@@ -93,15 +100,19 @@ def network_runs(trained: Trained) -> pd.DataFrame:
         codes = bn.bottleneck_codes(net, splits.val.x, deep)  # (K, N, max p)
         live, origin = bn.live_counts(codes, members), bn.origin_share(codes, members)
         shares = bn.active_shares(codes, members)
-        dead = dead_hidden_nodes(net, splits.val.x, members, deep)
+        dead = dead_nodes_per_layer(net, splits.val.x, members, deep)  # (K, layers)
         best_loss = np.nanmin(history.val_loss.numpy(), axis=0)
         for m, (p, s) in enumerate(members.pairs):
             rows.append({"depth": depth, "p": p, "seed": s, "dead bottleneck nodes": int(p - live[m]),
-                         "dead hidden nodes": int(dead[m]), "least active node": float(np.nanmin(shares[m])),
+                         "dead hidden nodes": int(dead[m].sum()),
+                         **{f"dead in layer {i + 1}": int(d) for i, d in enumerate(dead[m])},
+                         "least active node": float(np.nanmin(shares[m])),
                          "origin share": float(origin[m]), "collapsed": bool(origin[m] >= COLLAPSE_SHARE),
                          "best val loss": float(best_loss[m]), "best epoch": int(history.best_epoch[m]),
                          "converged": bool(history.converged[m]),
-                         **error_measures(predicted[m], splits.test.positions).as_dict()})
+                         **error_measures(predicted[m], splits.test.positions).as_dict(),
+                         **{f"{k} test var": v for k, v in
+                            evidence.sampling_variances(predicted[m], splits.test.positions).items()}})
     return pd.DataFrame(rows)
 
 

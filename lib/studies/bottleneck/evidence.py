@@ -1,0 +1,113 @@
+"""How the bottleneck chapter's measurements become evidence for the one verdict rule (lib.claims): the test-set
+sampling variance of each error measure, one network's error with every source of randomness, the difference of
+two networks, the weakest of several comparisons, the orderings of Monte-Carlo estimates and the decisions of
+"every network" claims."""
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from lib.claims import Criterion, Judgement
+from lib.jump_errors import lowest_fraction
+from lib.uncertainty import Measurement, over_repeats, satterthwaite, with_sampling
+
+MEASURES = ("l1", "l2", "l1_99", "l2_99")
+
+
+def sampling_variances(predicted: np.ndarray, true: np.ndarray, fraction: float = 0.99) -> dict[str, float]:
+    """The variance of each error measure of lib.jump_errors.error_measures over draws of the N test signals
+    (delta method): L1 = mean |e| → var|e| / N; L2 = sqrt(mean e²) → var(e²) / (4 L2² N); the 99 % measures the
+    same on the kept signals."""
+    e = np.abs(np.asarray(predicted, dtype=np.float64) - np.asarray(true, dtype=np.float64))
+    out = {}
+    for name, values in (("", e), ("_99", lowest_fraction(e, fraction))):
+        n = values.size
+        l2 = math.sqrt(float((values ** 2).mean()))
+        out[f"l1{name}"] = float(values.var(ddof=1)) / n if n > 1 else 0.0
+        out[f"l2{name}"] = float((values ** 2).var(ddof=1)) / (4 * l2 ** 2 * n) if n > 1 and l2 > 0 else 0.0
+    return out
+
+
+def network_error(values: Sequence[float], test_variances: Sequence[float], n_test: int) -> Measurement:
+    """One network's error measure: the spread over network seeds (trained on one data draw) plus the variance of
+    test-set sampling (the mean over the networks of each one's own sampling variance)."""
+    seeds = over_repeats(values, sources=f"{len(values)} network seeds (one training draw)")
+    return with_sampling(seeds, float(np.mean(test_variances)), f"test-set sampling ({n_test} signals)")
+
+
+def difference(a: Measurement, b: Measurement, sources: str = "") -> Measurement:
+    """One draw of a minus one independent draw of b: mean a − b, sd √(sa² + sb²), n the smaller, df by
+    Welch–Satterthwaite (the spread of a paper comparing one network of each)."""
+    va, vb = a.sd ** 2, b.sd ** 2
+    total = va + vb
+    if total == 0:
+        df = min(a.df, b.df)
+    elif va == 0 or vb == 0:
+        df = satterthwaite(va or vb, a.df if va else b.df, total)
+    else:
+        df = 0.0 if min(a.df, b.df) == 0 else total ** 2 / (va ** 2 / a.df + vb ** 2 / b.df)
+    return Measurement(a.mean - b.mean, math.sqrt(total), min(a.n, b.n), df,
+                       sources or f"{a.sources} | {b.sources}")
+
+
+def scaled(m: Measurement, by: float) -> Measurement:
+    """m divided by a known positive constant (e.g. a paper's benchmark value): mean and sd scale, n and df stay."""
+    return Measurement(m.mean / by, m.sd / by, m.n, m.df, m.sources)
+
+
+RANK = {"differs": 0, "inconclusive": 1, "reproduced": 2}
+
+
+def weakest(measured: dict, criterion: Criterion) -> tuple[str, Judgement]:
+    """Of several measurements that must all pass `criterion`, the one that passes least: a differs before an
+    inconclusive before a reproduced, and within a verdict the smallest margin (key, its judgement)."""
+    judged = {key: criterion.judge(m) for key, m in measured.items()}
+
+    def order(key):
+        j = judged[key]
+        margin = j.margin if j.margin is not None else math.inf
+        return RANK[j.verdict], margin if j.verdict != "differs" else -margin
+
+    key = min(judged, key=order)
+    return key, judged[key]
+
+
+def falls_along(estimates: Sequence[tuple[float, float]]) -> str:
+    """A curve of Monte-Carlo estimates, each as its 95 % interval (low, high), in order of n: 'rises' when a later
+    interval lies wholly above an earlier neighbour's, 'falls' when none does and the last lies wholly below the
+    first, else 'unresolved'."""
+    if any(later[0] > earlier[1] for earlier, later in zip(estimates, estimates[1:])):
+        return "rises"
+    return "falls" if estimates[-1][1] < estimates[0][0] else "unresolved"
+
+
+def every_network(violates: Sequence[bool], converged: Sequence[bool], permanent: bool = False) -> tuple[bool, bool,
+                                                                                                         str]:
+    """An 'every network' claim from per-network violations: (holds, converged, note). A converged network that
+    violates it decides: it fails (converged True). So does an unconverged one when the violation cannot be undone
+    by more training (`permanent`, e.g. a dead ReLU whose inputs are the signals themselves). Otherwise it holds
+    when every network converged, and is not converged when an unconverged network could still break it."""
+    violates, converged = np.asarray(violates, dtype=bool), np.asarray(converged, dtype=bool)
+    n, bad = len(violates), int(violates.sum())
+    deciding = violates & (converged | permanent)
+    if deciding.any():
+        return False, True, f"{int(deciding.sum())} of {n} networks break it ({int((violates & converged).sum())} " \
+                            f"of them converged)"
+    if converged.all():
+        return True, True, f"holds in all {n} networks"
+    return True, False, f"holds in the {int(converged.sum())} converged of {n} networks; " \
+                        f"{int((~converged).sum())} still improving at the cap ({bad} break it)"
+
+
+def some_network(shows: Sequence[bool], converged: Sequence[bool]) -> tuple[bool, bool, str]:
+    """A 'networks show it' (existence) claim: shown by a converged network decides it (holds); without one it fails
+    when every network converged, else it is not converged (an unconverged network could still show it)."""
+    shows, converged = np.asarray(shows, dtype=bool), np.asarray(converged, dtype=bool)
+    n = len(shows)
+    if (shows & converged).any():
+        return True, True, f"{int((shows & converged).sum())} of {int(converged.sum())} converged networks show it " \
+                           f"({n} networks)"
+    if converged.all():
+        return False, True, f"none of {n} networks shows it"
+    return False, False, f"none of the {int(converged.sum())} converged of {n} networks shows it"

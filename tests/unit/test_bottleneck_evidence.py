@@ -1,0 +1,75 @@
+"""lib.studies.bottleneck.evidence: sampling variances against a bootstrap, differences, the weakest comparison,
+Monte-Carlo orderings and the decisions of 'every network' and existence claims."""
+
+import math
+
+import numpy as np
+import pytest
+
+from lib.claims import at_least
+from lib.jump_errors import error_measures
+from lib.studies.bottleneck import evidence
+from lib.uncertainty import Measurement, over_repeats
+
+
+def test_sampling_variances_match_a_bootstrap_over_the_test_signals():
+    rng = np.random.default_rng(0)
+    true = rng.integers(21, 81, 3000)
+    predicted = true + np.round(rng.standard_normal(3000) * 1.5).astype(int)
+    found = evidence.sampling_variances(predicted, true)
+    boot = []
+    for _ in range(400):
+        i = rng.integers(0, 3000, 3000)
+        boot.append(error_measures(predicted[i], true[i]).as_dict())
+    for measure in evidence.MEASURES:
+        reference = np.var([b[measure] for b in boot], ddof=1)
+        assert found[measure] == pytest.approx(reference, rel=0.25), measure
+
+
+def test_network_error_adds_the_test_sampling_to_the_seed_spread():
+    m = evidence.network_error([0.8, 0.9, 1.0], [0.01, 0.03, 0.02], 6000)
+    seeds = over_repeats([0.8, 0.9, 1.0])
+    assert m.mean == pytest.approx(0.9) and m.sd == pytest.approx(math.sqrt(seeds.sd ** 2 + 0.02))
+    assert m.n == 3 and m.df > seeds.df  # part of the variance is known
+    assert "3 network seeds" in m.sources and "6000 signals" in m.sources
+
+
+def test_difference_of_two_networks():
+    a, b = Measurement(1.0, 0.3, 4, 3.0, "a"), Measurement(0.4, 0.4, 5, 4.0, "b")
+    d = evidence.difference(a, b)
+    assert d.mean == pytest.approx(0.6) and d.sd == pytest.approx(0.5) and d.n == 4
+    assert d.df == pytest.approx(0.25 ** 2 / (0.09 ** 2 / 3 + 0.16 ** 2 / 4))
+    assert evidence.difference(a, Measurement(0.4, 0.0, 1, math.inf, "x")).df == pytest.approx(3.0)
+    assert evidence.scaled(a, 2.0) == Measurement(0.5, 0.15, 4, 3.0, "a")
+
+
+def test_weakest_picks_a_differs_first_then_the_smallest_margin():
+    criterion = at_least(0.0)
+    ok = Measurement(5.0, 0.5, 5, 4.0, "")
+    close = Measurement(2.0, 0.5, 5, 4.0, "")
+    bad = Measurement(-3.0, 0.5, 5, 4.0, "")
+    assert evidence.weakest({"ok": ok, "close": close}, criterion)[0] == "close"
+    key, judged = evidence.weakest({"ok": ok, "bad": bad, "close": close}, criterion)
+    assert key == "bad" and judged.verdict == "differs"
+
+
+def test_falls_along_reads_the_intervals():
+    assert evidence.falls_along([(0.5, 0.6), (0.3, 0.4), (0.0, 0.1)]) == "falls"
+    assert evidence.falls_along([(0.5, 0.6), (0.55, 0.65), (0.0, 0.1)]) == "falls"  # overlap is no rise
+    assert evidence.falls_along([(0.1, 0.2), (0.3, 0.4), (0.0, 0.05)]) == "rises"
+    assert evidence.falls_along([(0.0, 0.01), (0.0, 0.001)]) == "unresolved"
+
+
+def test_every_network_a_converged_counterexample_decides():
+    assert evidence.every_network([False, True], [True, True])[:2] == (False, True)
+    assert evidence.every_network([False, True], [True, False])[:2] == (True, False)  # could still change
+    assert evidence.every_network([False, True], [True, False], permanent=True)[:2] == (False, True)
+    assert evidence.every_network([False, False], [True, False])[:2] == (True, False)
+    holds, converged, note = evidence.every_network([False, False], [True, True])
+    assert (holds, converged) == (True, True) and "all 2" in note
+
+
+def test_some_network_is_decided_by_a_converged_example():
+    assert evidence.some_network([False, True], [True, True])[:2] == (True, True)
+    assert evidence.some_network([False, True], [True, False])[:2] == (False, False)
+    assert evidence.some_network([False, False], [True, True])[:2] == (False, True)
