@@ -6,7 +6,14 @@ A run lands in its own folder, runs/<section>/<run-id>/ (the executed notebook, 
 progress log), with run-id = time + a short hash of the resolved parameters; only `--publish` (what `make book`
 uses) writes the book's page book/<section>.ipynb and results/<section>.json. Papermill only warns about a
 parameter the notebook does not declare, so the names are checked against `papermill.inspect_notebook` and the
-values against the study's parameters and cross-parameter rules first; the run starts only when both agree.
+values against the study's parameters and cross-parameter rules first (and the project's environment variables);
+the run starts only when all agree.
+
+Nothing is lost: a run folder is claimed atomically (two runs in the same second get two folders); the kernel
+stages its page beside the page's destination and its results beside the results' (renames never cross a
+filesystem), both checked writable before the kernel starts; a run that fails, or that the book cannot take, keeps
+what it made under runs/ and says where, in one message; Ctrl-C ends in one line; staging folders of killed runs
+are removed by the next run.
 """
 
 import argparse
@@ -258,6 +265,12 @@ def run_section(section: str, values: dict[str, Any], destination: Destination |
         raise RunError(f"section {section!r} could not write its outputs ({error.strerror or error}: "
                        f"{error.filename or destination.page.parent}); "
                        + (f"what it made is kept in {kept}" if kept else "nothing was kept")) from None
+    except (ParameterError, RunError):
+        raise
+    except Exception as error:  # a dead kernel, a cell timeout: the same one message, the notebook kept
+        kept = keep(section, values, destination, {stage.page(destination): f"{section}.failed.ipynb"})
+        raise RunError(f"section {section!r} failed: {type(error).__name__}: {str(error)[:500]}"
+                       + (f"\n  the notebook as far as it ran: {kept}" if kept else "")) from None
     finally:
         stage.remove()
     return destination.page

@@ -227,3 +227,16 @@ def test_a_read_only_runs_folder_ends_in_one_message_before_any_work(isolated, m
     assert runner.main(["data", "profile=smoke"]) == 1
     err = capsys.readouterr().err
     assert "cannot create a run folder" in err and "Permission denied" in err and "nothing was run" in err
+
+
+def test_a_dead_kernel_ends_in_one_message_and_keeps_the_notebook(isolated, monkeypatch, capsys):
+    def dies(src, out, parameters, **kw):
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), out)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(runner.papermill, "execute_notebook", dies)
+    assert runner.main(["data", "profile=smoke"]) == 1
+    err = capsys.readouterr().err
+    assert "failed: RuntimeError: Kernel died" in err and "Traceback" not in err
+    (run,) = (isolated / "runs" / "data").iterdir()
+    assert (run / "data.failed.ipynb").exists() and str(run) in err
