@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lib import data
+from lib import data, embedding
 from lib.studies.data import measures
 
 
@@ -38,7 +38,7 @@ def test_mass_near_sums_the_posterior_within_the_window():
     assert np.allclose(measures.mass_near(p, np.array([0, 30]), 5), [6 / 60, 11 / 60])
 
 
-def test_difficulty_clear_hard_and_both_common():
+def test_difficulty_clear_hard_and_both_exist():
     labels = np.array([10, 30, 30])
     p = np.zeros((3, 60))
     p[0, 10] = 1.0  # clear
@@ -46,14 +46,14 @@ def test_difficulty_clear_hard_and_both_common():
     p[2, :] = 1 / 60  # spread over everything: neither
     found = measures.difficulty(p, labels)
     assert found.clear.tolist() == [True, False, False] and found.hard.tolist() == [False, True, False]
-    assert found.shares() == pytest.approx((1 / 3, 1 / 3)) and found.both_common()
-    assert not measures.difficulty(p[[0, 2]], labels[[0, 2]]).both_common()
+    assert found.shares() == pytest.approx((1 / 3, 1 / 3)) and found.counts() == (1, 1) and found.both_exist()
+    assert not measures.difficulty(p[[0, 2]], labels[[0, 2]]).both_exist()
 
 
-@pytest.mark.parametrize("sigma, common", [(0.5, False), (data.jumps.SIGMA_ESTIMATE, True), (2.0, False)])
-def test_easy_and_hard_signals_are_both_common_only_at_a_middle_sigma(sigma, common):
+@pytest.mark.parametrize("sigma, exist", [(0.4, False), (data.jumps.SIGMA_ESTIMATE, True), (3.0, False)])
+def test_easy_and_hard_signals_both_exist_only_away_from_the_extremes(sigma, exist):
     signals = data.jump_signals(3000, sigma=sigma, seed=0)
-    assert measures.difficulty(measures.position_posterior(signals, 3.0), signals.y).both_common() is common
+    assert measures.difficulty(measures.position_posterior(signals, 3.0), signals.y).both_exist() is exist
 
 
 def test_figure_3_1_examples_pick_a_clear_signal_at_21_and_a_hard_one_at_50():
@@ -78,3 +78,24 @@ def test_standardised_noise_has_unit_spread_for_one_sigma_and_a_range():
     for sigma in (1.03, (0.5, 2.0)):
         signals = data.jump_signals(2000, sigma=sigma, seed=1)
         assert measures.standardised_noise_std(signals, 3.0) == pytest.approx(1.0, abs=0.01)
+
+
+def test_noise_within_sampling_is_one_up_to_the_standard_error():
+    assert measures.noise_within_sampling(1.0 + 3.0 / np.sqrt(2 * 10000), 10000)
+    assert not measures.noise_within_sampling(1.0 + 3.5 / np.sqrt(2 * 10000), 10000)
+    rng = np.random.default_rng(0)
+    stds = [rng.standard_normal(2000).std() for _ in range(2000)]
+    assert np.mean([measures.noise_within_sampling(s, 2000) for s in stds]) > 0.99
+
+
+def test_order_test_against_a_slow_permutation_count():
+    rng = np.random.default_rng(1)
+    positions = rng.integers(21, 81, 120).astype(float)
+    ordered = np.stack([positions, rng.normal(0, 0.5, 120)], axis=1)  # a map laid out by position
+    assert measures.order_test(ordered, positions, permutations=99) == pytest.approx(1 / 100)
+    scattered = rng.normal(size=(120, 2))
+    p = measures.order_test(scattered, positions, permutations=199, seed=3)
+    gap = embedding.neighbour_gap(scattered, positions, k=5)
+    shuffles = np.random.default_rng(3)
+    slow = sum(embedding.neighbour_gap(scattered, shuffles.permutation(positions), k=5) <= gap for _ in range(199))
+    assert p == pytest.approx((1 + slow) / 200) and p > 0.01

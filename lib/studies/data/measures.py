@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.neighbors import NearestNeighbors
 
 from lib import data, embedding
 from lib.data.mnist import OFFICIAL_TEST_COUNTS, OFFICIAL_TRAIN_COUNTS
@@ -47,6 +48,15 @@ def standardised_noise_std(signals: data.JumpSignals, theta: float) -> float:
     return float((noise / sigma).std())
 
 
+NOISE_Z = 3.29  # the standardised noise's spread may miss 1 by this many sampling standard errors (two-sided 0.1 %)
+
+
+def noise_within_sampling(std: float, samples: int, z: float = NOISE_Z) -> bool:
+    """The standard deviation of `samples` standardised noise values is 1 up to sampling: |std − 1| ≤ z/√(2·samples)
+    (the standard error of a normal sample's standard deviation); a correct generator fails one run in a thousand."""
+    return abs(std - 1.0) <= z / np.sqrt(2.0 * samples)
+
+
 def position_posterior(signals: data.JumpSignals, theta: float, positions: tuple[int, int] = (21, 80)) -> np.ndarray:
     """p(t0 | x) for known θ and σ and a uniform prior over lo..hi (thesis eq. 3.1): (N, hi - lo + 1).
 
@@ -68,7 +78,6 @@ def mass_near(posterior: np.ndarray, index: np.ndarray, half_width: int) -> np.n
 
 CLEAR = 0.99  # p(true t0 | x) at or above which a jump is "easy to detect" (thesis Fig. 3.1 (a))
 HARD_PEAK, HARD_MASS, HARD_HALF_WIDTH = 0.5, 0.9, 5  # Fig. 3.1 (b): "hard to tell ... between 45 and 55"
-MIN_SHARE = 0.01  # share of the signals each kind needs for "easy and hard signals at one σ"
 
 
 @dataclass(frozen=True)
@@ -82,9 +91,14 @@ class Difficulty:
         """Share of clear and of hard signals."""
         return float(self.clear.mean()), float(self.hard.mean())
 
-    def both_common(self) -> bool:
-        """Each kind makes up at least MIN_SHARE of the signals (claim chen2017.f3.1.easy_and_hard)."""
-        return min(self.shares()) >= MIN_SHARE
+    def counts(self) -> tuple[int, int]:
+        """Number of clear and of hard signals."""
+        return int(self.clear.sum()), int(self.hard.sum())
+
+    def both_exist(self) -> bool:
+        """At least one signal of each kind (claim chen2017.f3.1.easy_and_hard: "there also exist some signals of
+        which the jump locations are not easily detected")."""
+        return min(self.counts()) >= 1
 
 
 def difficulty(posterior: np.ndarray, labels: np.ndarray) -> Difficulty:
@@ -121,6 +135,7 @@ class Continuity:
     positions: np.ndarray  # (M,) jump position t0 of each mapped signal
     neighbour_gap: float  # mean |Δ t0| between a signal and its 5 nearest neighbours in the map
     random_gap: float  # mean |Δ t0| between random pairs of the same signals
+    p_value: float  # permutation test of the null "the map ignores the jump position" (order_test)
 
     @property
     def ratio(self) -> float:
@@ -137,4 +152,23 @@ def position_continuity(signals: data.JumpSignals, n_map: int, perplexity: float
     positions = signals.positions[subset]  # (M,)
     shuffled = np.random.default_rng(seed + 1).permutation(positions)
     return Continuity(points, positions, embedding.neighbour_gap(points, positions, k=k),
-                      float(np.abs(positions - shuffled).mean()))
+                      float(np.abs(positions - shuffled).mean()), order_test(points, positions, k, seed=seed + 2))
+
+
+PERMUTATIONS = 999  # relabellings of the permutation test: its smallest p-value is 1/1000
+
+
+def order_test(points: np.ndarray, positions: np.ndarray, k: int = 5, permutations: int = PERMUTATIONS,
+               seed: int = 0) -> float:
+    """p-value of the null "the map ignores the jump position": the share, with the observed map counted in, of
+    random relabellings of the map's points whose neighbour gap (embedding.neighbour_gap) is at most the observed
+    one."""
+    index = NearestNeighbors(n_neighbors=k + 1).fit(points).kneighbors(points, return_distance=False)[:, 1:]
+    values = np.asarray(positions, dtype=float)
+    observed = np.abs(values[index] - values[:, None]).mean()
+    rng = np.random.default_rng(seed)
+    hits = 0
+    for _ in range(permutations):
+        shuffled = rng.permutation(values)
+        hits += np.abs(shuffled[index] - shuffled[:, None]).mean() <= observed
+    return float((1 + hits) / (1 + permutations))
