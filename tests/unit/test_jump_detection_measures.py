@@ -16,6 +16,7 @@ from lib.studies.jump_detection.measures import (
     baseline_over_draws,
     capped,
     diagonal_share,
+    draw_share,
     error_table,
     exact_share,
     filter_similarity,
@@ -158,6 +159,10 @@ def test_network_stats_nest_the_replicated_shapes_and_take_seeds_for_the_others(
     assert measure_array(replicated["1-layer NN"], "l1").tolist() == [[0.30, 0.31], [0.34, 0.33]]
     assert stats["1-layer NN"]["l1"].mean == pytest.approx(0.32) and "2 data draws" in stats["1-layer NN"]["l1"].sources
     assert stats["other"]["l1"] == over_repeats([0.4, 0.5], sources="2 network seeds on one data draw")
+    between = (2 * np.var([0.305, 0.335], ddof=1) - 0.5 * (np.var([0.30, 0.31], ddof=1) + np.var([0.34, 0.33],
+                                                                                              ddof=1))) / 2
+    within = np.var([0.30, 0.31], ddof=1)
+    assert draw_share(replicated) == pytest.approx(between / (between + within))
 
 
 def test_ordering_is_the_smallest_worse_minus_the_largest_better_per_network_set():

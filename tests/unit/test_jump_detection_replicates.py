@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from lib.studies.jump_detection.replicates import draw_seed, nested, network_seeds, sources
+from lib.studies.jump_detection.replicates import components, draw_seed, nested, network_seeds, sources
 from lib.uncertainty import over_repeats, prediction_interval
 
 
@@ -76,3 +76,13 @@ def test_draw_seeds_and_network_seeds_do_not_repeat():
     seeds = [s for d in range(4) for s in network_seeds(d, 3)]
     assert seeds == list(range(12))
     assert "4 data draws" in sources(4, 2, 6000) and "2 network seeds" in sources(4, 2, 6000)
+
+
+def test_components_split_the_variance_between_draws_and_seeds():
+    x = np.array([[1.0, 3.0], [5.0, 7.0], [9.0, 11.0]])
+    between, within = components(x)
+    assert within == pytest.approx(2.0)  # each row: var([1, 3]) = 2
+    assert between == pytest.approx((2 * np.var([2.0, 6.0, 10.0], ddof=1) - 2.0) / 2)
+    assert components(np.array([[0.0, 4.0], [0.0, 4.0]]))[0] == 0.0  # rows alike: no draw effect (truncated)
+    with pytest.raises(ValueError, match="seeds"):
+        components(np.ones((3, 1)))

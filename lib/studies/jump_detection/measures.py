@@ -22,7 +22,7 @@ from lib.studies.jump_detection.nets import (
     plateau_length,
 )
 from lib.studies.jump_detection.params import PARAMS
-from lib.studies.jump_detection.replicates import nested, sources
+from lib.studies.jump_detection.replicates import components, nested, sources
 from lib.studies.jump_detection.sigma import PAPER_BASELINE, SigmaScan, bayes_positions
 from lib.studies.jump_detection.training import Trained
 from lib.uncertainty import Measurement, over_repeats
@@ -303,6 +303,16 @@ def network_stats(errors: dict[str, list[ErrorMeasures]], replicated: dict[str, 
             what = f"{len(errs)} network seeds on one data draw"
             stats[name] = {k: over_repeats((getattr(e, k) for e in errs), sources=what) for k in MEASURES}
     return stats
+
+
+def draw_share(replicated: dict[str, list[list[ErrorMeasures]]], measure: str = "l1") -> float:
+    """The share of one network's variance of `measure` that the data draw accounts for (replicates.components),
+    averaged over the shapes."""
+    shares = []
+    for rows in replicated.values():
+        between, within = components(measure_array(rows, measure))
+        shares.append(between / (between + within) if between + within > 0 else 0.0)
+    return float(np.mean(shares))
 
 
 def ordering(replicated: dict[str, list[list[ErrorMeasures]]], better: tuple[str, ...], worse: tuple[str, ...],

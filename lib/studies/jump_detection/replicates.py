@@ -31,8 +31,7 @@ def nested(values, sources: str) -> Measurement:
     if seeds == 1 or draws == 1:
         return over_repeats(x.ravel(), sources)
     msb = seeds * float(x.mean(axis=1).var(ddof=1))
-    msw = float(x.var(axis=1, ddof=1).mean())
-    between = max(0.0, (msb - msw) / seeds)
+    between, msw = components(x)
     total = between + msw
     if total == 0:
         return Measurement(float(x.mean()), 0.0, x.size, float(x.size - 1), sources)
@@ -43,6 +42,17 @@ def nested(values, sources: str) -> Measurement:
     df = total ** 2 / sum(part ** 2 / dof for part, dof in parts)
     n = x.size if msb <= 0 else max(draws, min(x.size, math.floor(x.size * total / msb)))
     return Measurement(float(x.mean()), math.sqrt(total), int(n), float(df), sources)
+
+
+def components(values) -> tuple[float, float]:
+    """The variance estimates (σ_a², σ_e²) of a (draws ≥ 2, seeds ≥ 2) array: between data draws (truncated at 0)
+    and between seeds on one draw."""
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 2 or min(x.shape) < 2:
+        raise ValueError(f"components: expected a (draws ≥ 2, seeds ≥ 2) array, got shape {x.shape}")
+    msb = x.shape[1] * float(x.mean(axis=1).var(ddof=1))
+    msw = float(x.var(axis=1, ddof=1).mean())
+    return max(0.0, (msb - msw) / x.shape[1]), msw
 
 
 def sources(draws: int, seeds: int, n_test: int) -> str:
