@@ -92,6 +92,14 @@ def test_every_value_takes_the_worst_covered_network_when_it_already_fails():
     assert measures.every_value(items[:1], criterion, largest=False).converged is True
 
 
+def test_a_rise_of_an_f_that_peaks_at_the_initialisation_is_exactly_zero(tiny_result):
+    for net in measures.networks(tiny_result):
+        f = tiny_result.records[net.shape]["f"].numpy()[:, net.member].mean(axis=1)
+        m = measures.rise_sampled(tiny_result, net)
+        assert m.mean == pytest.approx(f.max() - f[0])
+        assert (m.sd == 0) == bool(f.argmax() == 0)
+
+
 def test_sampled_adds_the_binomial_variance():
     m = measures.sampled(0.1, 400)
     assert m.mean == 0.1 and m.sd == pytest.approx((0.1 * 0.9 / 400) ** 0.5) and "400 images" in m.sources

@@ -452,13 +452,17 @@ def network_deep_peak(result: GridResult, net: Network) -> float:
 
 
 def rise_sampled(result: GridResult, net: Network) -> Measurement:
-    """Fig. 10 on one network: the largest rise of its layer-averaged f above its initial value, with the binomial
-    sampling of both ends on the validation images (independent: an upper bound for the same images)."""
+    """Fig. 10 on one network: the largest rise of its layer-averaged f above its initial value. Where f peaks at
+    the initialisation the rise is 0 on any images (one measurement less itself); otherwise the binomial sampling of
+    both ends on the validation images, treated as independent (an approximation: both ends are measured on the
+    same images)."""
     f = result.records[net.shape]["f"].numpy()[:, net.member].mean(axis=-1)  # (T,)
     peak, start = float(np.nanmax(f)), float(f[0])
+    if int(np.nanargmax(f)) == 0:
+        return exact(0.0, sources="one network; f peaks at the initialisation, so the rise is 0 on any images")
     variance = binomial_variance(peak, result.n_val) + binomial_variance(start, result.n_val)
     return with_sampling(exact(peak - start, sources="one network"), variance,
-                         f"binomial validation sampling of both ends ({result.n_val:,} images)")
+                         f"binomial validation sampling of both ends, as if independent ({result.n_val:,} images)")
 
 
 def record_claims(ledger: Ledger, result: GridResult, margin: dict, max_u: float) -> None:
