@@ -13,13 +13,14 @@ CLAIMS = (
           label="Easy and hard signals exist"),
     Claim("chen2017.f3.2.manifold", "thesis §3.1, Fig. 3.2",
           "The visualization shows that the input data are grouped along a low-dimensional manifold in the "
-          "100-dimensional input space.",
+          "100-dimensional input space, which in turn suggests that the data are distributed continuously.",
           "grouped along a low-dimensional manifold",
           is_true("neighbours in the t-SNE map are closer in jump position than in random relabellings of the same "
                   "map: permutation test of the null 'the map ignores the position', p < 0.05"),
           label="t-SNE map ordered by position"),
     Claim("chen2017.eq3.1.noise", "thesis eq. 3.1",
-          "x_i ~ N(0, σ²) before the jump and N(θ, σ²) from it on: the standardised noise has unit spread.",
+          "x_i ~ N(0, σ²) before the jump and N(θ, σ²) from it on: with the step removed, the noise divided by σ "
+          "has unit spread (an identity of the generator).",
           1.0, is_true("std of (x − step) / σ within 3.29 sampling standard errors 1/√(2 N n) of 1"),
           role="check", label="Generator: unit noise spread"),
     Claim("hd2020.s4.1.mnist", "H&D §4.1; Davel 2020 §4.1",

@@ -112,8 +112,8 @@ CLAIMS = _table_claims() + _offset_claims() + (
           131, matches(131, "epoch", quantity="epoch of the lowest validation loss, " + REPLICATES),
           label="2-layer MLP · best epoch"),
     Claim("chen2017.fig3.7.baseline_99_within_2", "thesis §3.2.3, Fig. 3.7",
-          "For the signal-processing baseline, the 99 % of test signals with the lowest error have errors of at "
-          "most 2 positions.", "errors ≤ 2",
+          "For the signal-processing baseline, the errors of the 99 percentile data (the 99 % of the 6000 test "
+          "signals with the lowest error) are all at most 2 positions (Fig. 3.7 (b)).", "errors ≤ 2",
           at_most(2, quantity="largest error of the 99 % subset, over independent test draws at this σ"),
           label="Baseline · 99 % errors ≤ 2"),
     Claim("chen2017.s3.4.all_beat_baseline", "thesis §3.4.2, Table 3.4",
@@ -126,8 +126,9 @@ CLAIMS = _table_claims() + _offset_claims() + (
           "assigns to it (a_i > 0.999), for the MLPs and the CNNs.", "every model",
           is_true("every run reaches a_i > 0.999 within ascent_cap steps"), label="Gradient ascent reaches a_i"),
     Claim("chen2017.fig3.14.diagonal_weights", "thesis §3.3.3, Fig. 3.14-3.16",
-          "The 1-layer network's weight matrix is near-diagonal: the weights into the output of position t form "
-          "a smoothed first-derivative filter centred at t.", "diagonal",
+          "The 1-layer network's weight matrix is close to a diagonal matrix: only the elements around the first "
+          "diagonal have significant values, and the weights into the output of position t form a smoothed "
+          "first-derivative filter centred at t.", "diagonal",
           is_true("for every 1-layer network (every data draw and seed) and every position t, the class-centred "
                   "weight column of t rises most within one sample of t"),
           label="1-layer NN · diagonal weights"),
