@@ -47,6 +47,24 @@ def test_fraction_of_networks():
     assert measures.fraction([[True, False], [True, True]]) == 0.75
 
 
+def test_every_network_a_converged_counterexample_decides():
+    assert measures.every_network([True, False], [True, True])[:2] == (False, True)
+    assert measures.every_network([False, True], [True, False])[:2] == (False, True)  # member 0 converged, broken
+    assert measures.every_network([True, False], [True, False])[:2] == (False, False)  # broken at the cap only
+    assert measures.every_network([True, True], [True, False])[:2] == (True, False)  # could still break
+    holds, converged, note = measures.every_network([True, True, True], [True, True, True])
+    assert (holds, converged) == (True, True) and "all 3" in note
+
+
+def test_claims_are_comparable_only_at_the_thesis_scale():
+    cfg = resolve("memorisation", "smoke")
+    sets = runs.jump_sets(cfg)
+    small = measures.Outcome(sets, None, {}, {}, {}, {}, {}, {}, {}, {})
+    same, why = measures.comparable(small, *measures.JUMP_SCALE)
+    assert not same and f"{cfg.n_train} training samples" in why and "thesis: 12000" in why
+    assert measures.comparable(small, cfg.n_train, cfg.hidden) == (True, "")
+
+
 def test_check_names_the_parameters_of_each_broken_rule():
     cfg = resolve("memorisation", "smoke")
     assert check(cfg) == []
@@ -75,6 +93,12 @@ def test_smoke_run_records_every_claim_and_unconverged_networks_never_differ():
     assert not jump.converged["memorising"].any()  # 10 epochs of SGD cannot fit random labels
     for row in rows:
         assert row["verdict"] != "differs" or row["converged"]
+    # the smoke networks train on far fewer signals and images, and narrower, than the thesis's
+    assert {r["verdict"] for r in rows if r["role"] == "reproduction"} == {"not comparable"}
+    accuracy = next(r for r in rows if r["id"] == "chen2017.s6.4.mnist_test_accuracy")["measured"]
+    assert f"binomial test sampling ({cfg.mnist_test} images)" in accuracy["sources"]
+    assert maps.network_gaps["learning"].shape == (cfg.n_seeds, 4)
+    np.testing.assert_allclose(maps.network_gaps["memorising"][0], maps.gaps["memorising"])
 
 
 def test_train_on_cores_hands_every_task_and_kind_to_a_worker_with_picklable_parameters(monkeypatch):

@@ -12,7 +12,7 @@ from lib.claims import Ledger
 from lib.studies.memorisation import deviations as dev
 from lib.studies.memorisation import runs
 from lib.studies.memorisation.training import EvalSet, member_scores
-from lib.uncertainty import over_repeats
+from lib.uncertainty import binomial_variance, over_repeats, with_sampling
 
 LEVEL_INSENSITIVE = ("normalised_euclidean", "cosine", "correlation")
 
@@ -61,24 +61,30 @@ class TsneMaps:
     points: dict[str, list[np.ndarray]]  # "input": [map]; kind: [map per hidden layer]
     true_y: np.ndarray
     random_y: np.ndarray
-    gaps: dict[str, list[float]]  # kind -> neighbour gap (true positions) of input, hidden layers
+    gaps: dict[str, list[float]]  # kind -> neighbour gap (true positions) of input, hidden layers (first network)
     random_gap: float  # the gap of random pairs
+    network_gaps: dict[str, np.ndarray] | None = None  # kind -> (K, 1 + hidden layers): every network's gaps
 
 
 def tsne_maps(result: Outcome, n_tsne: int, perplexity: float, seed: int) -> TsneMaps:
-    """Maps of the first network of each kind (thesis Fig. 6.5, 6.6), with the true-position neighbour gap."""
+    """Maps of every network of each kind (thesis Fig. 6.5, 6.6; the figures draw the first), with the
+    true-position neighbour gap of each map."""
     idx = np.sort(np.random.default_rng(seed + 2).permutation(len(result.sets.x_train))[:n_tsne])
     x = result.sets.x_train[idx]
     true_y, random_y = result.sets.y_true[idx].numpy(), result.sets.y_random[idx].numpy()
     points = {"input": [embedding.tsne_map(x.numpy(), perplexity=perplexity, seed=seed, n_jobs=1)]}
+    input_gap = embedding.neighbour_gap(points["input"][0], true_y, k=5)
+    network_gaps = {}
     for kind in runs.KINDS:
         hidden = dev.layer_representations(result.nets[kind], x)[1:-1]
-        points[kind] = [embedding.tsne_map(a[0].numpy(), perplexity=perplexity, seed=seed, n_jobs=1)
-                        for a in hidden]
-    gaps = {kind: [embedding.neighbour_gap(p, true_y, k=5) for p in points["input"] + points[kind]]
-            for kind in runs.KINDS}
+        maps = [[embedding.tsne_map(a[k].numpy(), perplexity=perplexity, seed=seed + k, n_jobs=1) for a in hidden]
+                for k in range(result.nets[kind].k)]
+        points[kind] = maps[0]
+        network_gaps[kind] = np.array([[input_gap] + [embedding.neighbour_gap(p, true_y, k=5) for p in member]
+                                       for member in maps])
+    gaps = {kind: [float(g) for g in network_gaps[kind][0]] for kind in runs.KINDS}
     shuffled = np.random.default_rng(seed + 3).permutation(true_y)
-    return TsneMaps(points, true_y, random_y, gaps, float(np.abs(shuffled - true_y).mean()))
+    return TsneMaps(points, true_y, random_y, gaps, float(np.abs(shuffled - true_y).mean()), network_gaps)
 
 
 def fraction(holds: np.ndarray) -> float:
@@ -91,86 +97,124 @@ def per_measure(holds: list[np.ndarray]) -> str:
     return ", ".join(f"{m} {int(np.sum(h))}/{np.size(h)}" for m, h in zip(LEVEL_INSENSITIVE, holds))
 
 
+def every_network(holds, converged) -> tuple[bool, bool, str]:
+    """A claim about "the network", checked on every network: (holds, converged, note). A converged network that
+    breaks it decides it (converged True); else it holds when every network converged, and is not converged when
+    an unconverged network breaks it (more training could change it) or could still break it."""
+    holds, converged = np.asarray(holds, dtype=bool), np.asarray(converged, dtype=bool)
+    n, good = holds.size, int(holds.sum())
+    if (~holds & converged).any():
+        return False, True, f"holds in {good} of {n} networks; broken by a converged one"
+    if converged.all():
+        return True, True, f"holds in all {n} networks"
+    return bool(holds.all()), False, f"holds in {good} of {n} networks; {int((~converged).sum())} at the epoch cap"
+
+
+def comparable(result: Outcome, paper_train: int, paper_hidden: int) -> tuple[bool, str]:
+    """Whether a task's networks are the thesis's: at least its training samples and hidden width, with a note."""
+    n, width = len(result.sets.x_train), result.sets.sizes[1]
+    same = n >= paper_train and width >= paper_hidden
+    return same, "" if same else (f"{n} training samples and {width} nodes per hidden layer (thesis: {paper_train} "
+                                  f"and {paper_hidden})")
+
+
+JUMP_SCALE = (12000, 100)  # thesis §6.2.2: the training set of §3.1 and hidden layers of 100 nodes
+MNIST_SCALE = (48000, 784)  # thesis §6.4.2
+
+
+def _joined(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
 def record_claims(ledger: Ledger, jump: Outcome, mnist: Outcome, maps: TsneMaps) -> None:
-    """Record every claim of claims.py from the run, with converged= from the networks behind it."""
-    conv = {kind: bool(jump.converged[kind].all()) for kind in runs.KINDS}
-    mconv = {kind: bool(mnist.converged[kind].all()) for kind in runs.KINDS}
+    """Record every claim of claims.py from the run: every network checked, converged= and comparable= from the
+    networks behind each claim."""
+    same, scale = comparable(jump, *JUMP_SCALE)
+    msame, mscale = comparable(mnist, *MNIST_SCALE)
+
+    def every(claim: str, holds, kind: str, note: str = "", task: str = "jump") -> None:
+        result, fits, why = (jump, same, scale) if task == "jump" else (mnist, msame, mscale)
+        value, converged, how = every_network(holds, result.converged[kind])
+        ledger.record(claim, value, converged, _joined(how, note, why), comparable=fits)
+
     learn, mem_true, mem_rand = (jump.profiles[k] for k in ("learning", "memorising", "memorising, random"))
-    ledger.record("chen2017.s6.2.memorised", over_repeats(jump.train_acc["memorising"]),
-                  converged=conv["memorising"],
-                  note=f"epochs to 100%: {', '.join(map(str, jump.epochs['memorising']))}")
-    ledger.record("chen2017.s6.2.fails_true_labels", over_repeats(jump.test_acc["memorising"]),
-                  converged=conv["memorising"], note=f"learning networks: {jump.test_acc['learning'].mean():.4f}")
-    ratio = float(jump.epochs["memorising"].mean() / jump.epochs["learning"].mean())
-    ledger.record("chen2017.s7.2.memorising_slower", ratio, converged=conv["memorising"] and conv["learning"],
-                  note=f"mean epochs {jump.epochs['memorising'].mean():.0f} vs {jump.epochs['learning'].mean():.0f}")
-    gaps = maps.gaps["memorising"]
-    ledger.record("chen2017.fig6.5.tsne_structure_loosens", gaps[-1] / gaps[0], converged=conv["memorising"],
-                  note="gaps per layer " + ", ".join(f"{g:.1f}" for g in gaps)
-                  + f"; random pairs {maps.random_gap:.1f}")
+    done = jump.train_acc["memorising"] >= 1.0
+    ledger.record("chen2017.s6.2.memorised", bool(done.any()), bool(done.any()),
+                  _joined(f"{int(done.sum())} of {done.size} networks at 100 %; epochs to 100%: "
+                          f"{', '.join(map(str, jump.epochs['memorising']))}", scale), comparable=same)
+    n_test = len(jump.sets.x_test)
+    accuracy = over_repeats(jump.test_acc["memorising"], sources=f"{done.size} network seeds")
+    accuracy = with_sampling(accuracy, binomial_variance(accuracy.mean, n_test),
+                             f"binomial test sampling ({n_test} signals)")
+    ledger.record("chen2017.s6.2.fails_true_labels", accuracy, bool(jump.converged["memorising"].all()),
+                  _joined(f"learning networks: {jump.test_acc['learning'].mean():.4f}", scale), comparable=same)
+    ratio = over_repeats(jump.epochs["memorising"] / jump.epochs["learning"],
+                         sources=f"{done.size} network seeds (memorising / learning of the same seed)")
+    ledger.record("chen2017.s7.2.memorising_slower", ratio,
+                  bool(jump.converged["memorising"].all() and jump.converged["learning"].all()),
+                  _joined(f"mean epochs {jump.epochs['memorising'].mean():.0f} vs "
+                          f"{jump.epochs['learning'].mean():.0f}", scale), comparable=same)
+    for claim, kind in (("chen2017.fig6.5.tsne_structure_loosens", "memorising"),
+                        ("chen2017.fig6.5.learning_tsne_keeps_structure", "learning")):
+        gaps = maps.network_gaps[kind]
+        measured = over_repeats(gaps[:, -1] / gaps[:, 0], sources=f"{len(gaps)} network seeds (one t-SNE map of "
+                                                                  f"{len(maps.true_y)} training signals each)")
+        ledger.record(claim, measured, bool(jump.converged[kind].all()),
+                      _joined("gaps per layer " + ", ".join(f"{g:.1f}" for g in gaps.mean(0))
+                              + f"; random pairs {maps.random_gap:.1f}", scale), comparable=same)
     euclid = learn.inner["euclidean"]
-    ledger.record("chen2017.fig6.7.euclidean_inner_dips_then_rises",
-                  fraction((euclid[:, 1] < euclid[:, 0]) & (euclid[:, -1] > euclid[:, 1])), converged=conv["learning"])
-    ledger.record("chen2017.fig6.8.activation_level_rises",
-                  fraction(dev.increases_every_layer(learn.activation_level[:, 1:])),
-                  converged=conv["learning"])
+    every("chen2017.fig6.7.euclidean_inner_dips_then_rises",
+          (euclid[:, 1] < euclid[:, 0]) & (euclid[:, -1] > euclid[:, 1]), "learning")
+    every("chen2017.fig6.8.activation_level_rises", dev.increases_every_layer(learn.activation_level[:, 1:]),
+          "learning")
     level = learn.activation_level
-    ledger.record("chen2017.fig6.8.activation_level_input_step", fraction(level[:, 1] > level[:, 0]),
-                  converged=conv["learning"],
-                  note=f"input level {level[:, 0].mean():.1f} (it grows with θ and the input scale, which the "
-                       f"thesis does not state) vs layer 1 {level[:, 1].mean():.1f}")
-    above = bool((mem_true.activation_level[:, 1:].mean(0) > learn.activation_level[:, 1:].mean(0)).all())
+    every("chen2017.fig6.8.activation_level_input_step", level[:, 1] > level[:, 0], "learning",
+          f"input level {level[:, 0].mean():.1f} (it grows with θ and the input scale, which the thesis does not "
+          f"state) vs layer 1 {level[:, 1].mean():.1f}")
+    mem_level, learn_level = mem_true.activation_level[:, 1:], learn.activation_level[:, 1:]
+    above = bool((mem_level.min(axis=0) > learn_level.max(axis=0)).all())
     ledger.record("chen2017.s6.4.memorising_level_above_learning", above,
-                  converged=conv["memorising"] and conv["learning"],
-                  note="hidden-layer levels memorising / learning: " + ", ".join(
-                      f"{r:.2f}" for r in mem_true.activation_level[:, 1:].mean(0)
-                      / learn.activation_level[:, 1:].mean(0)))
+                  bool(jump.converged["memorising"].all() and jump.converged["learning"].all()),
+                  _joined("hidden-layer levels memorising (lowest network) / learning (highest network): " + ", ".join(
+                      f"{r:.2f}" for r in mem_level.min(axis=0) / learn_level.max(axis=0)), scale), comparable=same)
     falls = [dev.ends_below_start(learn.inner[m]) for m in LEVEL_INSENSITIVE]
-    ledger.record("chen2017.fig6.9.inner_class_falls", fraction(falls), converged=conv["learning"],
-                  note=per_measure(falls))
+    every("chen2017.fig6.9.inner_class_falls", np.all(falls, axis=0), "learning", per_measure(falls))
     inter = learn.inter["normalised_euclidean_debiased"]
-    ledger.record("chen2017.fig6.9.inter_class_dips_then_rises", fraction(dev.dips_then_rises(inter)),
-                  converged=conv["learning"],
-                  note="per layer " + ", ".join(f"{v:.4f}" for v in inter.mean(0)))
+    every("chen2017.fig6.9.inter_class_dips_then_rises", dev.dips_then_rises(inter), "learning",
+          "per layer " + ", ".join(f"{v:.4f}" for v in inter.mean(0)))
     rises = [dev.every_layer_above_start(mem_rand.inner[m]) for m in LEVEL_INSENSITIVE]
-    ledger.record("chen2017.fig6.13.inner_class_rises_random", fraction(rises), converged=conv["memorising"],
-                  note=per_measure(rises))
+    every("chen2017.fig6.13.inner_class_rises_random", np.all(rises, axis=0), "memorising", per_measure(rises))
     for claim, prof in (("chen2017.fig6.13.inter_class_rises_random", mem_rand),
                         ("chen2017.fig6.14.inter_class_rises_true", mem_true)):
         inter = prof.inter["normalised_euclidean_debiased"]
-        ledger.record(claim, fraction(dev.ends_above_start(inter)), converged=conv["memorising"],
-                      note=f"input {inter[:, 0].mean():.4f}, last hidden {inter[:, -1].mean():.4f}")
+        every(claim, dev.ends_above_start(inter), "memorising",
+              f"input {inter[:, 0].mean():.4f}, last hidden {inter[:, -1].mean():.4f}")
     rises = [dev.every_layer_above_start(mem_true.inner[m]) for m in LEVEL_INSENSITIVE]
-    ledger.record("chen2017.fig6.14.inner_class_rises_true", fraction(rises), converged=conv["memorising"],
-                  note=per_measure(rises))
+    every("chen2017.fig6.14.inner_class_rises_true", np.all(rises, axis=0), "memorising", per_measure(rises))
     ml, mm = mnist.profiles["learning"], mnist.profiles["memorising"]
-    scale = (f"{len(mnist.sets.x_train)} training images and {mnist.sets.sizes[1]} nodes per hidden layer (thesis: "
-             "48000 and 784, reduced for the budget)")
-    ledger.record("chen2017.s6.4.mnist_test_accuracy", over_repeats(mnist.test_acc["learning"]),
-                  converged=mconv["learning"],
-                  note=f"{scale}; {mnist.how.optimizer.upper()} {mnist.how.lr:g}, batch {mnist.how.batch_size}; "
-                       f"validation minimum at step "
-                       f"{', '.join(map(str, mnist.steps['learning']))}")
-    ledger.record("chen2017.fig6.12.mnist_activation_level_rises",
-                  fraction(dev.increases_every_layer(ml.activation_level[:, 1:])),
-                  converged=mconv["learning"], note=scale)
-    ledger.record("chen2017.fig6.12.mnist_inner_drops",
-                  fraction(ml.inner["euclidean"][:, 1] < ml.inner["euclidean"][:, 0]), converged=mconv["learning"],
-                  note=scale)
+    m_test = len(mnist.sets.x_test)
+    accuracy = over_repeats(mnist.test_acc["learning"], sources=f"{len(mnist.test_acc['learning'])} network seeds")
+    accuracy = with_sampling(accuracy, binomial_variance(accuracy.mean, m_test),
+                             f"binomial test sampling ({m_test} images)")
+    ledger.record("chen2017.s6.4.mnist_test_accuracy", accuracy, bool(mnist.converged["learning"].all()),
+                  _joined(mscale, f"{mnist.how.optimizer.upper()} {mnist.how.lr:g}, batch {mnist.how.batch_size}; "
+                                  f"validation minimum at step {', '.join(map(str, mnist.steps['learning']))}"),
+                  comparable=msame)
+    every("chen2017.fig6.12.mnist_activation_level_rises", dev.increases_every_layer(ml.activation_level[:, 1:]),
+          "learning", task="mnist")
+    every("chen2017.fig6.12.mnist_inner_drops", ml.inner["euclidean"][:, 1] < ml.inner["euclidean"][:, 0],
+          "learning", task="mnist")
     inter, corrected = ml.inter["normalised_euclidean"], ml.inter["normalised_euclidean_debiased"]
-    ledger.record("chen2017.fig6.12.mnist_inter_dips_then_rises",
-                  fraction(dev.dips_then_ends_above_start(inter)),
-                  converged=mconv["learning"],
-                  note=f"{scale}; {len(mnist.sets.x_test) // mnist.sets.n_classes} test images per digit on "
-                       f"average, so the noise term is small: at the input {inter[:, 0].mean():.4f}, noise out "
-                       f"{corrected[:, 0].mean():.4f}; cosine per layer "
-                       + ", ".join(f"{v:.4f}" for v in ml.inter["cosine"].mean(0)))
-    ledger.record("chen2017.s6.4.mnist_memorising_inner_rises",
-                  fraction(dev.every_layer_above_start(mm.inner["normalised_euclidean"])),
-                  converged=mconv["memorising"],
-                  note=f"{scale}; " + ", ".join(f"{'100%' if done else 'below 100%'} at step {step}" for done, step
-                                                in zip(mnist.converged["memorising"], mnist.steps["memorising"]))
-                  + "; cosine inner per layer " + ", ".join(f"{v:.4f}" for v in mm.inner["cosine"].mean(0)))
+    every("chen2017.fig6.12.mnist_inter_dips_then_rises", dev.dips_then_ends_above_start(inter), "learning",
+          f"{len(mnist.sets.x_test) // mnist.sets.n_classes} test images per digit on average, so the noise term is "
+          f"small: at the input {inter[:, 0].mean():.4f}, noise out {corrected[:, 0].mean():.4f}; cosine per layer "
+          + ", ".join(f"{v:.4f}" for v in ml.inter["cosine"].mean(0)), task="mnist")
+    value, converged, how = every_network(dev.every_layer_above_start(mm.inner["normalised_euclidean"]),
+                                          mnist.converged["memorising"])
+    ledger.record("chen2017.s6.4.mnist_memorising_inner_rises", value, converged,
+                  _joined(how, mscale, ", ".join(f"{'100%' if d else 'below 100%'} at step {step}" for d, step
+                                                 in zip(mnist.converged["memorising"], mnist.steps["memorising"]))
+                          + "; cosine inner per layer " + ", ".join(f"{v:.4f}" for v in mm.inner["cosine"].mean(0))))
 
 
 def networks_table(result: Outcome, images: str = "signals") -> pd.DataFrame:
