@@ -64,6 +64,7 @@ def test_every_network_a_converged_counterexample_decides():
     assert evidence.every_network([False, True], [True, True])[:2] == (False, True)
     assert evidence.every_network([False, True], [True, False])[:2] == (True, False)  # could still change
     assert evidence.every_network([False, True], [True, False], permanent=True)[:2] == (False, True)
+    assert evidence.every_network([False, True], [True, False], permanent=[True, False])[:2] == (True, False)
     assert evidence.every_network([False, False], [True, False])[:2] == (True, False)
     holds, converged, note = evidence.every_network([False, False], [True, True])
     assert (holds, converged) == (True, True) and "all 2" in note

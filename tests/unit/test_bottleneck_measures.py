@@ -132,6 +132,7 @@ def test_network_runs_and_codes_on_a_tiny_trained_stack():
     runs = networks.network_runs(trained)
     assert len(runs) == 2 * len(P_SETS["table"])
     assert ((runs["dead bottleneck nodes"] >= 0) & (runs["dead bottleneck nodes"] <= runs.p)).all()
+    assert (runs["dead on every training signal"] >= 0).all() and (runs["l1 test var"] > 0).all()
     assert not runs.converged.any()  # one epoch, patience never ran out
     codes = networks.codes_2d(trained, runs)
     assert set(codes) == {"shallow", "deep"} and codes["deep"].codes.shape == (200, 2)
@@ -191,7 +192,13 @@ def test_a_dead_shallow_node_decides_even_before_convergence_and_unconverged_pai
     l1 = {("shallow", 4): 1.2, ("shallow", 10): 0.8, ("deep", 4): 0.7, ("deep", 10): 0.6}
     runs = fake_runs(l1, seeds=4, step=0.001)
     runs.loc[runs.p == 4, "converged"] = False
+    runs["dead on every training signal"] = 0
     runs.loc[(runs.depth == "shallow") & (runs.p == 4) & (runs.seed == 1), "dead hidden nodes"] = 1
+    ledger = STUDY.ledger()
+    record.shapes(ledger, runs, n_test=6000)
+    row = {r["id"]: r for r in ledger.evaluate()}["chen2017.s4.2.shallow_no_dead_nodes"]
+    assert row["verdict"] == "not converged"  # off on the validation signals only: training could revive it
+    runs.loc[(runs.depth == "shallow") & (runs.p == 4) & (runs.seed == 1), "dead on every training signal"] = 1
     ledger = STUDY.ledger()
     record.shapes(ledger, runs, n_test=6000)
     rows = {r["id"]: r for r in ledger.evaluate()}

@@ -82,13 +82,15 @@ def falls_along(estimates: Sequence[tuple[float, float]]) -> str:
     return "falls" if estimates[-1][1] < estimates[0][0] else "unresolved"
 
 
-def every_network(violates: Sequence[bool], converged: Sequence[bool], permanent: bool = False) -> tuple[bool, bool,
-                                                                                                         str]:
+def every_network(violates: Sequence[bool], converged: Sequence[bool], permanent: Sequence[bool] | bool = False
+                  ) -> tuple[bool, bool, str]:
     """An 'every network' claim from per-network violations: (holds, converged, note). A converged network that
-    violates it decides: it fails (converged True). So does an unconverged one when the violation cannot be undone
-    by more training (`permanent`, e.g. a dead ReLU whose inputs are the signals themselves). Otherwise it holds
-    when every network converged, and is not converged when an unconverged network could still break it."""
+    violates it decides: it fails (converged True). So does an unconverged one whose violation more training cannot
+    undo (`permanent`, per network or for all, e.g. a shallow node off for every training signal: its input weights
+    get no gradient). Otherwise it holds when every network converged, and is not converged when an unconverged
+    network could still break it."""
     violates, converged = np.asarray(violates, dtype=bool), np.asarray(converged, dtype=bool)
+    permanent = np.broadcast_to(np.asarray(permanent, dtype=bool), violates.shape)
     n, bad = len(violates), int(violates.sum())
     deciding = violates & (converged | permanent)
     if deciding.any():

@@ -101,10 +101,12 @@ def network_runs(trained: Trained) -> pd.DataFrame:
         live, origin = bn.live_counts(codes, members), bn.origin_share(codes, members)
         shares = bn.active_shares(codes, members)
         dead = dead_nodes_per_layer(net, splits.val.x, members, deep)  # (K, layers)
+        dead_train = dead_hidden_nodes(net, splits.train.x, members, deep)  # off for every training signal
         best_loss = np.nanmin(history.val_loss.numpy(), axis=0)
         for m, (p, s) in enumerate(members.pairs):
             rows.append({"depth": depth, "p": p, "seed": s, "dead bottleneck nodes": int(p - live[m]),
                          "dead hidden nodes": int(dead[m].sum()),
+                         "dead on every training signal": int(dead_train[m]),
                          **{f"dead in layer {i + 1}": int(d) for i, d in enumerate(dead[m])},
                          "least active node": float(np.nanmin(shares[m])),
                          "origin share": float(origin[m]), "collapsed": bool(origin[m] >= COLLAPSE_SHARE),

@@ -141,9 +141,11 @@ def dead_nodes(ledger: Ledger, runs: pd.DataFrame) -> None:
                       "deep networks with a dead node per layer (25, p, 25): "
                       + ", ".join(f"{int((deep[col] > 0).sum())}/{len(deep)}" for col in layers))
     if len(shallow):
-        # a shallow node dead on every signal gets no gradient into its own input weights: it cannot revive
+        # a shallow node off for every training signal gets no gradient into its own input weights: it cannot revive
+        permanent = shallow["dead on every training signal"] > 0 if "dead on every training signal" in shallow \
+            else False
         holds, converged, note = evidence.every_network(shallow["dead hidden nodes"] > 0, shallow.converged,
-                                                        permanent=True)
+                                                        permanent=permanent)
         capped = shallow[(shallow["dead hidden nodes"] > 0)]
         ledger.record("chen2017.s4.2.shallow_no_dead_nodes", holds, converged,
                       _join(note, "with a dead node: " + ", ".join(
