@@ -114,17 +114,18 @@ CLAIMS = (
           at_least(1.0, quantity="one bottleneck network's error / the thesis's MLP of the same depth (Table 4.1), "
                                  "the row and measure closest to 1"), label="bottleneck worse than MLP"),
     Claim("chen2017.fig4.3.shallow_error_falls_with_p", "thesis §4.2.2, Fig. 4.3",
-          "For the shallow networks the error decreases as the bottleneck width p grows.",
+          "For the shallow networks the error decreases as the bottleneck width p grows (one network per p).",
           "falls with p", at_least(0.0, quantity="L1 of one shallow network at p minus one at the next wider p this "
                                                  "run trains, the closest step"),
           label="shallow error falls with p"),
     Claim("chen2017.s4.2.deep_beats_shallow", "thesis §4.2.2, Table 4.1",
-          "The deep bottleneck networks are more accurate than the shallow ones of the same p.",
+          "The deep bottleneck networks are more accurate than the shallow ones of the same p (one network of each).",
           "deep below shallow", at_least(0.0, quantity="L1 of one shallow network minus one deep network of the same "
                                                        "p, the closest p"),
           label="deep beats shallow"),
     Claim("chen2017.fig4.4.deep_rises_5_to_6_and_9_to_10", "thesis §4.2.2, Fig. 4.4",
-          "For the deep networks the error does not fall monotonically: it rises from p = 5 to 6 and from 9 to 10.",
+          "For the deep networks the error does not fall monotonically: it rises from p = 5 to 6 and from 9 to 10 "
+          "(one network per p).",
           "rises at 5→6 and 9→10",
           at_least(0.0, quantity="deep L1 of one network at p = 6 minus p = 5, and at p = 10 minus p = 9, the "
                                  "smaller"), label="deep error rises 5→6, 9→10"),
