@@ -295,10 +295,25 @@ def execute(section: str, values: dict[str, Any], stage: Stage, destination: Des
 
 
 def put_in_place(section: str, stage: Stage, destination: Destination) -> None:
-    """Rename the staged results, then the staged page, over the destination's (same folder: never crosses a
-    filesystem)."""
-    os.replace(stage.results(section), destination.results)
-    os.replace(stage.page(destination), destination.page)
+    """Rename the staged results, then the staged page, over the destination's (each beside its destination: never
+    crosses a filesystem). If the page cannot follow, the previous results go back, so that the book never shows a
+    page with another run's results, and the new ones stay staged (to be kept)."""
+    staged, previous = stage.results(section), stage.results_dir / f"previous-{section}.json"
+    if destination.results.exists():
+        try:
+            os.link(destination.results, previous)
+        except OSError:  # a filesystem without hard links
+            shutil.copy2(destination.results, previous)
+    os.replace(staged, destination.results)
+    try:
+        os.replace(stage.page(destination), destination.page)
+    except OSError:
+        shutil.copy2(destination.results, staged)
+        if previous.exists():
+            os.replace(previous, destination.results)
+        else:
+            destination.results.unlink(missing_ok=True)
+        raise
 
 
 def keep(section: str, values: dict[str, Any], destination: Destination, files: dict[Path, str]) -> Path | None:

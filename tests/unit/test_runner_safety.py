@@ -240,3 +240,23 @@ def test_a_dead_kernel_ends_in_one_message_and_keeps_the_notebook(isolated, monk
     assert "failed: RuntimeError: Kernel died" in err and "Traceback" not in err
     (run,) = (isolated / "runs" / "data").iterdir()
     assert (run / "data.failed.ipynb").exists() and str(run) in err
+
+
+def test_a_page_that_cannot_be_put_in_place_leaves_the_book_as_it_was(isolated, monkeypatch, capsys):
+    (isolated / "results").mkdir()
+    (isolated / "results" / "data.json").write_text('{"old": true}')
+    real = os.replace
+
+    def page_fails(src, dst):
+        if Path(dst) == isolated / "book" / "data.ipynb":
+            raise OSError(errno.EROFS, "Read-only file system", str(dst))
+        real(src, dst)
+
+    monkeypatch.setattr(runner.os, "replace", page_fails)
+    assert runner.main(["data", "profile=smoke", "--publish"]) == 1
+    assert (isolated / "results" / "data.json").read_text() == '{"old": true}'
+    assert not (isolated / "book" / "data.ipynb").exists()
+    (kept,) = (isolated / "runs" / "data").iterdir()
+    assert sorted(p.name for p in kept.iterdir()) == ["data.ipynb", "data.json"]
+    assert str(kept) in capsys.readouterr().err
+    assert [p.name for p in (isolated / "results").iterdir()] == ["data.json"]
