@@ -121,3 +121,11 @@ def test_data_refuses_sigma_0_with_theta_0_before_the_run(sigma):
         resolve("data", "smoke", sigma=sigma, theta=0.0)
     assert resolve("data", "smoke", sigma=sigma, theta=3.0).theta == 3.0
     assert resolve("data", "smoke", sigma=0.5, theta=0.0).sigma == 0.5
+
+
+@pytest.mark.parametrize("n_tsne", [31, 49])
+def test_data_refuses_a_map_of_fewer_signals_than_its_50_principal_components(n_tsne):
+    """Found by probing edge values: n_tsne = 31 passed every check and failed in PCA after ~100 s (issue 33)."""
+    with pytest.raises(ParameterError, match=r"parameter 'n_tsne': got .*allowed: n_tsne >= 50"):
+        resolve("data", "smoke", n_tsne=n_tsne, perplexity=2.0)
+    assert resolve("data", "smoke", n_tsne=50, perplexity=2.0).n_tsne == 50

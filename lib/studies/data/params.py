@@ -24,6 +24,9 @@ def check(cfg) -> list[str]:
     if cfg.n_tsne <= 3 * cfg.perplexity:
         found.append(f"parameters 'n_tsne' and 'perplexity': t-SNE needs n_tsne > 3 · perplexity, got n_tsne = "
                      f"{cfg.n_tsne} and perplexity = {cfg.perplexity}")
+    if cfg.n_tsne < 50:
+        found.append(f"parameter 'n_tsne': got {cfg.n_tsne}; the map first projects the signals onto 50 principal "
+                     "components (lib.embedding.pca_reduce), which needs 50 signals or more; allowed: n_tsne >= 50")
     if cfg.theta == 0 and max(cfg.sigma if isinstance(cfg.sigma, tuple) else (cfg.sigma,)) == 0:
         found.append("parameters 'sigma' and 'theta': with sigma = 0 and theta = 0 every signal is the same flat line "
                      "and t-SNE has nothing to map; allowed: sigma > 0 or theta > 0")
