@@ -441,12 +441,13 @@ def to_send(cache: Path, outcomes: Sequence[Outcome]) -> list[tuple[str, str, in
     owner = {}
     for name, (_, mtime_ns) in files.items():
         t = mtime_ns / 1e9
-        owner[name] = next((o.section for o in outcomes if o.started and o.started - 1 <= t <= o.ended + 1), "")
+        running = [o for o in outcomes if o.started and o.started - 0.01 <= t <= o.ended + 1]  # the last started
+        owner[name] = max(running, key=lambda o: o.started).section if running else ""
     totals: dict[str, int] = {}
     for name, (size, _) in files.items():
         totals[owner[name]] = totals.get(owner[name], 0) + size
     rank = {s: (s != "", total) for s, total in totals.items()}
-    return sorted(((n, owner[n], files[n][0]) for n in files), key=lambda f: (rank[f[1]], f[1], files[f[0]][1]))
+    return sorted(((n, owner[n], files[n][0]) for n in files), key=lambda f: (rank[f[1]], f[1], files[f[0]][1], f[0]))
 
 
 def read_sent(cache: Path) -> dict[str, list[int]]:
