@@ -73,6 +73,14 @@ paper: $(STAMP)
 	  $(BIN)/python -m lib.runner "$$s" --params "profile=paper $$NODEWISE_P" || exit $$?; \
 	  $(if $(value REFERENCE),$(BIN)/python -m lib.reference "$$s" "$$(ls -td "runs/$$s"/*/ | head -1)" || exit $$?;) done
 
+# One step (at most BUDGET seconds, default 540) of the `paper` profile of every section without a fresh reference,
+# most claims per projected hour first, CUDA graphs on a GPU; writes results/reference/ and packs what to bring back
+# into $OUT (else runs/gpu/<time>/). On the device itself: python3 -m scripts.paper_gpu (README, "GPU session").
+.PHONY: paper-gpu
+paper-gpu: export NODEWISE_BUDGET = $(value BUDGET)
+paper-gpu: $(STAMP)
+	@$(BIN)/python -m scripts.paper_gpu $${NODEWISE_BUDGET:+--budget-s "$$NODEWISE_BUDGET"}
+
 # A parameter grid as papermill runs on Dask (a LocalCluster, or $$NODEWISE_SCHEDULER): GRID="seed=0,1 sigma=0.5,1.0"
 sweep: $(STAMP)
 	@test -n "$$NODEWISE_S" -a -n "$$NODEWISE_GRID" || { echo "usage: make sweep S=<name> GRID=\"key=v1,v2 ...\" [P=\"key=value ...\"] [MEASURE=key]"; exit 2; }
