@@ -129,3 +129,11 @@ def test_data_refuses_a_map_of_fewer_signals_than_its_50_principal_components(n_
     with pytest.raises(ParameterError, match=r"parameter 'n_tsne': got .*allowed: n_tsne >= 50"):
         resolve("data", "smoke", n_tsne=n_tsne, perplexity=2.0)
     assert resolve("data", "smoke", n_tsne=50, perplexity=2.0).n_tsne == 50
+
+
+def test_memorisation_refuses_maps_of_fewer_signals_than_their_50_principal_components():
+    """The same PCA limit in the memorisation maps: embedding.tsne_map fails on 40 rows of 60 columns (checked
+    directly), so n_tsne = 40 would fail after the networks are trained."""
+    with pytest.raises(ParameterError, match=r"parameter 'n_tsne': got 40.*allowed: n_tsne >= 50"):
+        resolve("memorisation", "smoke", n_tsne=40, perplexity=2.0)
+    assert resolve("memorisation", "smoke", n_tsne=50, perplexity=2.0).n_tsne == 50

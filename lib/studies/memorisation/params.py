@@ -61,6 +61,9 @@ def check(cfg) -> list[str]:
     if cfg.n_tsne > cfg.n_train:
         problems.append(f"parameters 'n_tsne' and 'n_train': got n_tsne = {cfg.n_tsne} > n_train = {cfg.n_train}, "
                         "allowed: n_tsne at most n_train (the maps draw training signals)")
+    if cfg.n_tsne < 50:
+        problems.append(f"parameter 'n_tsne': got {cfg.n_tsne}; each map first projects onto 50 principal components "
+                        "(lib.embedding.pca_reduce), which needs 50 signals or more; allowed: n_tsne >= 50")
     if cfg.perplexity * 3 >= cfg.n_tsne:
         problems.append(f"parameters 'perplexity' and 'n_tsne': got perplexity {cfg.perplexity} with {cfg.n_tsne} "
                         "signals, allowed: n_tsne above 3 × perplexity (t-SNE needs that many neighbours)")
