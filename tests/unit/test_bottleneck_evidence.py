@@ -74,3 +74,27 @@ def test_some_network_is_decided_by_a_converged_example():
     assert evidence.some_network([False, True], [True, True])[:2] == (True, True)
     assert evidence.some_network([False, True], [True, False])[:2] == (False, False)
     assert evidence.some_network([False, False], [True, True])[:2] == (False, True)
+
+
+def test_nested_one_draw_is_network_error_and_several_combine_both_sources():
+    one = evidence.nested(np.array([[0.8, 0.9, 1.0]]), np.array([[0.01, 0.03, 0.02]]), 6000)
+    assert one == evidence.network_error([0.8, 0.9, 1.0], [0.01, 0.03, 0.02], 6000)
+    rng = np.random.default_rng(1)
+    draws, seeds, trials = 4, 3, 4000
+    found = []
+    for _ in range(trials // 100):
+        x = 1.0 + rng.normal(0, 0.2, (draws, 1)) + rng.normal(0, 0.1, (draws, seeds))
+        found.append(evidence.nested(x, np.zeros_like(x), 600))
+    # the variance of one new network is 0.2² + 0.1² = 0.05; the estimate is unbiased on average
+    assert np.mean([m.sd ** 2 for m in found]) == pytest.approx(0.05, rel=0.25)
+    m = found[0]
+    assert draws <= m.n <= draws * seeds and "4 data draws" in m.sources and m.df > 0
+    # brute force: a new network's draw lies in the prediction interval about 95 % of the time
+    from lib.uncertainty import prediction_interval
+    inside = 0
+    for _ in range(400):
+        x = 1.0 + rng.normal(0, 0.2, (draws, 1)) + rng.normal(0, 0.1, (draws, seeds))
+        low, high = prediction_interval(evidence.nested(x, np.zeros_like(x), 600))
+        new = 1.0 + rng.normal(0, 0.2) + rng.normal(0, 0.1)
+        inside += low <= new <= high
+    assert inside / 400 > 0.9

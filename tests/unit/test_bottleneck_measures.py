@@ -287,3 +287,27 @@ def test_the_ledger_holds_every_claim_id_the_issue_names():
     assert "linear map, points U[0,1]^p" in main["chen2017.s4.3.mp_p10_n50_above_0.1"].statement
     assert main["chen2017.s4.3.mp_p10_n50_above_0.1.affine_unit_cube"].role == "beyond"
     assert all(c.label for c in STUDY.claims)
+
+
+def test_errors_combine_data_draws_and_seeds():
+    first = fake_runs({("shallow", 10): 0.8}, seeds=3, step=0.01).assign(draw=0)
+    second = fake_runs({("shallow", 10): 0.9}, seeds=3, step=0.01).assign(draw=1)
+    runs = pd.concat([first, second], ignore_index=True)
+    runs["l1 test var"] = 0.0001
+    m = record.error_of(runs, "l1", 6000)
+    assert m.mean == pytest.approx(0.86) and "2 data draws (6000 test signals each) × 3 network seeds" == m.sources
+    assert m.sd > 0.05  # the draws differ by 0.1: that spread is part of one network's
+    assert networks.draw_seed(5, 0) == 5 and networks.draw_seed(5, 2) == [5, 2]
+    ledger = STUDY.ledger()
+    record.dead_nodes(ledger, pd.concat([fake_runs({("deep", 10): 0.6}, seeds=3).assign(draw=d) for d in (0, 1)],
+                                        ignore_index=True))
+    share = ledger.records["chen2017.fig4.5.dead_share_p10"].measured
+    assert share.sources == "2 data draws × 3 network seeds" and share.mean == 0.0
+
+
+def test_draw_runs_trains_each_further_draw(monkeypatch):
+    calls = []
+    monkeypatch.setattr(networks, "train_all", lambda cfg, draw: calls.append(draw) or draw)
+    monkeypatch.setattr(networks, "network_runs", lambda trained: fake_runs({("shallow", 10): 0.8 + trained}))
+    runs = networks.draw_runs(SimpleNamespace(n_draws=3), fake_runs({("shallow", 10): 0.8}))
+    assert calls == [1, 2] and sorted(runs.draw.unique()) == [0, 1, 2] and len(runs) == 6

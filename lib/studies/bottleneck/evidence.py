@@ -31,9 +31,39 @@ def sampling_variances(predicted: np.ndarray, true: np.ndarray, fraction: float 
 
 def network_error(values: Sequence[float], test_variances: Sequence[float], n_test: int) -> Measurement:
     """One network's error measure: the spread over network seeds (trained on one data draw) plus the variance of
-    test-set sampling (the mean over the networks of each one's own sampling variance)."""
-    seeds = over_repeats(values, sources=f"{len(values)} network seeds (one training draw)")
+    test-set sampling (the mean over the networks of each one's own sampling variance; none for n_test 0, a
+    measure that is not a mean over test signals)."""
+    seeds = over_repeats(values, sources=f"{len(values)} network seeds (one data draw)")
+    if not n_test:  # not a mean over test signals
+        return seeds
     return with_sampling(seeds, float(np.mean(test_variances)), f"test-set sampling ({n_test} signals)")
+
+
+def nested(values: np.ndarray, test_variances: np.ndarray, n_test: int) -> Measurement:
+    """One network's error measure over data draws (rows: training, validation and test signals) × network seeds
+    (columns), each network's own test-sampling variance beside it. One draw: `network_error`. Several: the
+    one-way random-effects analysis of variance, σ² = σ_draw² + σ_seed² with σ_seed² = MSW and σ_draw² =
+    max(0, (MSB − MSW) / S) (the draw's component includes its test-set sampling, which a fresh draw redraws), df
+    by Welch–Satterthwaite, and n such that sd²/n is the grand mean's variance MSB / (D S)."""
+    x = np.asarray(values, dtype=float)
+    draws, seeds = x.shape
+    if draws == 1:
+        return network_error(x[0], np.asarray(test_variances, dtype=float)[0], n_test)
+    tests = f" ({n_test} test signals each)" if n_test else ""
+    sources = f"{draws} data draws{tests} × {seeds} network seed{'s' if seeds > 1 else ''}"
+    if seeds == 1:
+        return over_repeats(x[:, 0], sources=sources)
+    msb = seeds * float(x.mean(axis=1).var(ddof=1))
+    msw = float(x.var(axis=1, ddof=1).mean())
+    between = max(0.0, (msb - msw) / seeds)
+    total = between + msw
+    if total == 0:
+        return Measurement(float(x.mean()), 0.0, x.size, float(x.size - 1), sources)
+    parts = ([(msb / seeds, draws - 1), (msw * (seeds - 1) / seeds, draws * (seeds - 1))] if between > 0
+             else [(msw, draws * (seeds - 1))])
+    df = total ** 2 / sum(part ** 2 / dof for part, dof in parts)
+    n = x.size if msb <= 0 else max(draws, min(x.size, math.floor(x.size * total / msb)))
+    return Measurement(float(x.mean()), math.sqrt(total), int(n), float(df), sources)
 
 
 def difference(a: Measurement, b: Measurement, sources: str = "") -> Measurement:

@@ -46,17 +46,24 @@ def group_configs(members: bn.Members, cfg) -> list:
             for group in bn.width_groups(members)]
 
 
-def jump_data(cfg) -> tuple[data.JumpSplits, dict]:
-    """The thesis §3.1 splits of this run and their identity in the model-cache key."""
-    splits = data.jump_splits(cfg.n_train, cfg.n_val, cfg.n_test, seed=cfg.seed, theta=cfg.theta, sigma=cfg.sigma)
-    return splits, {"seed": cfg.seed, "sizes": [cfg.n_train, cfg.n_val, cfg.n_test], "theta": cfg.theta,
+def draw_seed(seed: int, draw: int) -> int | list[int]:
+    """The data seed of draw `draw` of a run with seed `seed`: the seed itself for draw 0 (the page's figures and
+    tables use it), [seed, draw] after it (a SeedSequence entropy no other run's seed repeats)."""
+    return seed if draw == 0 else [seed, draw]
+
+
+def jump_data(cfg, draw: int = 0) -> tuple[data.JumpSplits, dict]:
+    """The thesis §3.1 splits of this run's data draw and their identity in the model-cache key."""
+    seed = draw_seed(cfg.seed, draw)
+    splits = data.jump_splits(cfg.n_train, cfg.n_val, cfg.n_test, seed=seed, theta=cfg.theta, sigma=cfg.sigma)
+    return splits, {"seed": seed, "sizes": [cfg.n_train, cfg.n_val, cfg.n_test], "theta": cfg.theta,
                     "sigma": cfg.sigma, "generator": "lib.data.jump_splits"}
 
 
-def train_all(cfg) -> Trained:
-    """All (p, seed) of each depth, one engine call per width group (trained on the machine's cores, lib.parallel,
-    or loaded from the model cache), merged."""
-    splits, data_id = jump_data(cfg)
+def train_all(cfg, draw: int = 0) -> Trained:
+    """All (p, seed) of each depth on data draw `draw`, one engine call per width group (trained on the machine's
+    cores, lib.parallel, or loaded from the model cache), merged."""
+    splits, data_id = jump_data(cfg, draw)
     members = bn.Members(P_SETS[cfg.p_set], tuple(range(cfg.n_seeds)))
     groups = group_configs(members, cfg)
     calls = {depth: [partial(bn.train_bottlenecks, group, depth == "deep", splits, data_id, c, cfg.init)
@@ -116,6 +123,14 @@ def network_runs(trained: Trained) -> pd.DataFrame:
                          **{f"{k} test var": v for k, v in
                             evidence.sampling_variances(predicted[m], splits.test.positions).items()}})
     return pd.DataFrame(rows)
+
+
+def draw_runs(cfg, runs: pd.DataFrame) -> pd.DataFrame:
+    """The networks of every data draw: `runs` (draw 0, the page's networks) and network_runs of the same (p, seed)
+    trained on each further draw (cfg.n_draws in all), with a 'draw' column."""
+    parts = [runs.assign(draw=0)]
+    parts += [network_runs(train_all(cfg, draw)).assign(draw=draw) for draw in range(1, cfg.n_draws)]
+    return pd.concat(parts, ignore_index=True)
 
 
 def selected(runs: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,8 @@ PARAMS = (
     param("p_set", "table", "core", "all", choice("table", "core", "all"),
           "bottleneck widths: 'table' = 2, 4, 10 (Table 4.1), 'core' = 2, 4, 6, 10, 'all' = 2..10 (Fig. 4.3-4.5)"),
     param("n_seeds", 1, 3, 5, integer(1, 50), "network seeds per (depth, p), all in one engine call per depth"),
+    param("n_draws", 2, 2, 2, integer(1, 20),
+          "independent data draws (training, validation and test signals); every network seed is trained on each"),
     param("init", "glorot", "glorot", "glorot", choice("glorot", "he", "torch"),
           "weight initialisation (not stated; glorot: the Keras default of the thesis's time)"),
     param("lr", 0.01, 0.01, 0.01, number(1e-6, 10.0), "SGD learning rate (thesis §4.2.1: 0.01)"),

@@ -3,13 +3,11 @@
 A network's error is one draw over network seeds and test-set sampling (evidence.network_error); comparisons are
 judged on the difference of one network of each kind (evidence.difference), the weakest of several on its own."""
 
-import numpy as np
 import pandas as pd
 
 from lib.claims import Ledger, at_least, offset
 from lib.studies.bottleneck import claims as c
 from lib.studies.bottleneck import evidence, montecarlo, networks
-from lib.uncertainty import over_repeats
 
 
 def _converged(part: pd.DataFrame) -> bool:
@@ -31,10 +29,15 @@ def _join(*parts: str) -> str:
 
 
 def error_of(part: pd.DataFrame, measure: str, n_test: int):
-    """One network's `measure` at one (depth, p): seeds and test-set sampling (evidence.network_error)."""
+    """One network's `measure` at one (depth, p): data draws × network seeds, each network's test-set sampling
+    beside it (evidence.nested; one draw: evidence.network_error)."""
     column = f"{measure} test var"
-    variances = part[column].to_numpy() if column in part else np.zeros(len(part))
-    return evidence.network_error(part[measure].to_numpy(), variances, n_test)
+    part = part.assign(draw=part["draw"] if "draw" in part else 0)
+    if column not in part:
+        part = part.assign(**{column: 0.0})
+    values = part.pivot(index="draw", columns="seed", values=measure).to_numpy()
+    variances = part.pivot(index="draw", columns="seed", values=column).to_numpy()
+    return evidence.nested(values, variances, n_test)
 
 
 def errors(ledger: Ledger, runs: pd.DataFrame, n_test: int) -> None:
@@ -130,8 +133,7 @@ def dead_nodes(ledger: Ledger, runs: pd.DataFrame) -> None:
                       f"dead bottleneck nodes per network, {per_seed}")
     for p in wide:
         part = deep[deep.p == p]
-        share = over_repeats(part["dead bottleneck nodes"] / p,
-                                      sources=f"{len(part)} network seeds (one training draw)")
+        share = error_of(part.assign(share=part["dead bottleneck nodes"] / p), "share", 0)
         ledger.record(f"chen2017.fig4.5.dead_share_p{p}", share, _converged(part), _unconverged_note(part))
     layers = [f"dead in layer {i}" for i in (1, 2, 3)]
     if len(deep) and all(col in deep for col in layers):
