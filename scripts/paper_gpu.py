@@ -49,6 +49,8 @@ from pathlib import Path
 
 from lib.paths import CACHE_ENV, REPO_ROOT, cache_dir, timestamp
 
+STARTED = time.monotonic()  # the budget counts from here: imports (torch, the studies) are part of the step
+
 DEFAULT_BUDGET_S = 540.0  # a 9-minute device command (the tool allows 10), pip install and start-up included
 PACK_RESERVE_S = 25.0  # kept back from the sections for killing, the references and the packing
 MIN_START_S = 30.0  # a section is not started with less left (its kernel alone takes seconds)
@@ -217,10 +219,10 @@ class Echo:
     def show(self, line: str, always: bool) -> None:
         if not line.strip():
             return
+        self.lines = (self.lines + [line.strip()])[-20:]  # the last lines, progress bars too
         now = time.monotonic()
         if always or now - self.last >= self.every_s:
             self.last = now
-            self.lines = (self.lines + [line])[-20:]
             print(line, flush=True)
 
 
@@ -329,11 +331,19 @@ def model_files(cache: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
+def progress(cache: Path, since: float) -> str:
+    """How far a section got: the networks and the checkpoints written since `since` (time.time())."""
+    fresh = [name for name, (_, mtime_ns) in model_files(cache).items() if mtime_ns / 1e9 >= since - 0.01]
+    checkpoints = sum(name.endswith(".partial") for name in fresh)
+    return f"{len(fresh) - checkpoints} networks cached and {checkpoints} training calls checkpointed"
+
+
 def step(sections: Sequence[str], profile: str, budget_s: float, runner: SectionRunner, log,
          reference_dir: Path, commit: str | None, claims: dict[str, int], hours: dict[str, float],
-         reserve_s: float = PACK_RESERVE_S, min_start_s: float = MIN_START_S) -> list[Outcome]:
+         reserve_s: float = PACK_RESERVE_S, min_start_s: float = MIN_START_S, cache: Path | None = None
+         ) -> list[Outcome]:
     """Run the pending sections in priority order inside the budget; write the references of those that finish."""
-    start = time.monotonic()
+    start, cache = time.monotonic(), cache or cache_dir()
     deadline = start + budget_s - reserve_s
     todo = ordered(pending(sections, reference_dir, profile), claims, hours)
     outcomes = [Outcome(s, claims[s], claims[s] / max(hours.get(s, DEFAULT_HOURS), 1e-9)) for s in todo]
@@ -356,7 +366,8 @@ def step(sections: Sequence[str], profile: str, budget_s: float, runner: Section
         outcome.run = str(results.parent) if results else None
         if status is None:
             outcome.status = "partial"
-            outcome.note = "stopped at the budget; its networks and checkpoints resume it in the next step"
+            outcome.note = (f"stopped at the budget with {progress(cache, outcome.started)}; they resume it in the "
+                            f"next step; last output: {lines[-1][-160:] if lines else '-'}")
         elif status != 0 or results is None or not results.exists():
             outcome.status = "failed"
             outcome.note = f"exit {status}: " + " | ".join(lines[-3:])[-400:]
@@ -671,7 +682,7 @@ def main(argv: list[str] | None = None, runner: SectionRunner | None = None) -> 
     if unknown:
         print(f"error: unknown section(s) {', '.join(unknown)}; sections are: {', '.join(SECTIONS)}", file=sys.stderr)
         return 2
-    started = time.monotonic()
+    started = STARTED if argv is None else time.monotonic()  # tests call main() many times in one process
     out = args.out or default_out()
     out.mkdir(parents=True, exist_ok=True)
     cache = cache_dir()
@@ -688,7 +699,7 @@ def main(argv: list[str] | None = None, runner: SectionRunner | None = None) -> 
     with open(log_path, "w", encoding="utf-8") as log:
         outcomes = step(sections, args.profile, args.budget_s - (time.monotonic() - started), runner, log,
                         args.reference_dir, read_commit(args.commit), claims, hours, args.reserve_s,
-                        args.min_start_s)
+                        args.min_start_s, cache)
     interrupted = any(o.note == INTERRUPTED for o in outcomes)
     summary = {"profile": args.profile, "budget_s": args.budget_s, "cuda_graph": graphs, "cache": str(cache),
                "environment_cache": os.environ.get(CACHE_ENV), "outcomes": [asdict(o) for o in outcomes],

@@ -8,6 +8,7 @@ import os
 import sys
 import tarfile
 import textwrap
+import time
 from pathlib import Path
 
 import psutil
@@ -77,11 +78,18 @@ def step_args(folders, out: str, budget: float) -> list[str]:
             "--carried", str(folders["carried"]), "--commit", "abc123"]
 
 
-def alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
+def alive(pid: int, wait_s: float = 5.0) -> bool:
+    """Whether the process still runs `wait_s` seconds from now at the latest (a killed one may take a moment)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return False
+        except psutil.NoSuchProcess:
+            return False
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.1)
 
 
 def test_the_order_is_claims_per_projected_hour():
@@ -102,6 +110,8 @@ def test_a_step_kills_at_the_budget_and_the_next_resumes(folders, capsys):
     status = {o["section"]: o["status"] for o in first["outcomes"]}
     assert calls == ["data", "jump_detection"]  # 4/0.05 h, 47/2.4 h; memorisation (19/162 h) not reached
     assert status == {"data": "done", "jump_detection": "partial", "memorisation": "not started"}
+    note = next(o["note"] for o in first["outcomes"] if o["section"] == "jump_detection")
+    assert "0 networks cached and 1 training calls checkpointed" in note and "last output: jump_detection" in note
     assert (folders["cache"] / "mnist" / "mnist.npz").read_bytes() == b"data"  # the carried data copied in
     kernel = int((folders["runs"] / "jump_detection.kernel").read_text())
     assert not alive(kernel)  # the runner's grandchild in its own session was killed too
