@@ -581,38 +581,45 @@ def sha256(path: Path) -> str:
 
 
 def unpack(folder: Path, reference_dir: Path = REFERENCE_DIR, store: Path = STORE, runs: Path = RUNS_DIR) -> dict:
-    """Put a step's files in place: references, networks (into the store carried by the next GPU session), the log
-    and run files (runs/gpu/<time>/). Refuses parts whose SHA-256 differs from the manifest."""
+    """Put a step's files in place: the references (only `paper` ones into results/reference/), the log and run
+    files (runs/gpu/<time>/), then the networks (into the store that prepare_gpu carries to the next GPU session);
+    parts missing or whose SHA-256 differs from the manifest leave the networks out, with a message."""
     with tarfile.open(folder / "paper_gpu.tar.gz", "r:gz") as tar:
         summary = json.loads(tar.extractfile("summary.json").read())
         target = runs / "gpu" / timestamp()
         target.mkdir(parents=True, exist_ok=True)
         tar.extractall(target, filter="data")
-    for part in summary["manifest"]["parts"]:
-        if sha256(folder / part["name"]) != part["sha256"]:
-            raise ValueError(f"{part['name']}: SHA-256 differs from the manifest; fetch the files again")
-    if summary["manifest"]["parts"]:
+    written: list[Path] = []
+    for path in sorted((target / "reference").glob("*.json")):
+        if json.loads(path.read_text()).get("profile") != "paper" and reference_dir == REFERENCE_DIR:
+            print(f"{path.name}: not a paper run; left in {target}")
+            continue
+        reference_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, reference_dir / path.name)
+        written.append(reference_dir / path.name)
+    print(table([Outcome(**o) for o in summary["outcomes"]]))
+    names = [str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p) for p in written]
+    print(f"\nreferences: {', '.join(names) or 'none'}\nlog and run files: {target}")
+    manifest = summary["manifest"]
+    bad = [p["name"] for p in manifest["parts"]
+           if not (folder / p["name"]).is_file() or sha256(folder / p["name"]) != p["sha256"]]
+    if bad:
+        summary["networks_unpacked"] = False
+        print(f"networks NOT unpacked: {', '.join(bad)} missing or not matching the manifest's SHA-256")
+    elif manifest["parts"]:
         store.mkdir(parents=True, exist_ok=True)
-        stream = b"".join((folder / part["name"]).read_bytes() for part in summary["manifest"]["parts"])
+        stream = b"".join((folder / part["name"]).read_bytes() for part in manifest["parts"])
         with tarfile.open(fileobj=io.BytesIO(stream), mode="r:") as tar:
             tar.extractall(store, filter="data")
         try:
             index = json.loads((store / STORE_INDEX).read_text())
         except (OSError, ValueError):
             index = {}
-        index.update({m["name"]: m["section"] for m in summary["manifest"]["models"]})
+        index.update({m["name"]: m["section"] for m in manifest["models"]})
         (store / STORE_INDEX).write_text(json.dumps(index, indent=0))
-    written: list[Path] = []
-    for path in sorted((target / "reference").glob("*.json")):
-        reference_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, reference_dir / path.name)
-        written.append(reference_dir / path.name)
-    print(table([Outcome(**{k: v for k, v in o.items()}) for o in summary["outcomes"]]))
-    names = [str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p) for p in written]
-    print(f"\nreferences: {', '.join(names) or 'none'}")
-    print(f"networks: {len(summary['manifest']['models'])} files into {store}; "
-          f"{len(summary['manifest']['models_left_on_device'])} did not fit and stayed on the device")
-    print(f"log and run files: {target}")
+    if not bad:
+        print(f"networks: {len(manifest['models'])} files into {store}; {len(manifest['models_left_on_device'])} "
+              "did not fit and stayed on the device")
     if names:
         print(f"to commit: git add {' '.join(names)} && git commit -m 'Reference runs at the papers scale (GPU)'")
     return summary
@@ -666,11 +673,11 @@ def main(argv: list[str] | None = None, runner: SectionRunner | None = None) -> 
     args = parser.parse_args(argv)
     if args.unpack:
         try:
-            unpack(args.unpack, args.reference_dir)
+            summary = unpack(args.unpack, args.reference_dir)
         except (OSError, ValueError, KeyError, tarfile.TarError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        return 0
+        return 0 if summary.get("networks_unpacked", True) else 1
     if args.profile != "paper" and args.reference_dir.resolve() == REFERENCE_DIR.resolve():
         print("error: a profile other than paper never writes results/reference/; give --reference-dir",
               file=sys.stderr)

@@ -143,6 +143,11 @@ def test_a_step_kills_at_the_budget_and_the_next_resumes(folders, capsys):
     index = json.loads((folders["store"] / pg.STORE_INDEX).read_text())
     assert index["memorisation.pt"] == "memorisation" and (folders["store"] / "jump_detection.pt").exists()
     assert summary["outcomes"][0]["status"] == "done"
+    part = folders["out2"] / summary["manifest"]["parts"][0]["name"]
+    part.write_bytes(b"x" + part.read_bytes()[1:])  # a part damaged on the way: the references still come in
+    damaged = pg.unpack(folders["out2"], folders["reference"] / "again", folders["store"] / "again", folders["runs"])
+    assert damaged["networks_unpacked"] is False and not (folders["store"] / "again").exists()
+    assert (folders["reference"] / "again" / "memorisation.json").exists()
 
 
 def test_packing_keeps_the_device_tools_limits(folders):
