@@ -142,7 +142,8 @@ def stage_models(pending: list[str], room: int, store: Path = STORE, cache: Path
     networks of the pending sections in paper_gpu's order, then the rest. Returns (files staged, files left)."""
     target = cache / "models"
     shutil.rmtree(target, ignore_errors=True)
-    files = sorted(p for p in store.glob("*") if p.is_file() and not p.name.startswith(".")) if store.exists() else []
+    files = sorted(p for p in store.glob("*") if p.is_file() and not p.name.startswith(".")
+                   and p.name != paper_gpu.STORE_INDEX) if store.exists() else []
     if not files:
         return 0, 0
     sections = read_index(store)

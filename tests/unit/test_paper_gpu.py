@@ -217,3 +217,22 @@ def test_a_real_run_killed_at_its_budget_takes_its_kernel_with_it(folders, monke
     assert [o["status"] for o in summary["outcomes"]] == ["partial"]
     assert len(killed) >= 2, "the runner and its papermill kernel"
     assert not any(alive(pid) for pid in killed)
+
+
+def test_prepare_gpu_command_excludes_and_networks_that_fit(tmp_path):
+    from scripts import prepare_gpu as prep
+
+    command = prep.device_command(540)
+    assert len(command) <= 2000 and "--target /tmp/site .whl/*.whl" in command
+    assert command.endswith("python3 -m scripts.paper_gpu --budget-s 540") and prep.CARRY == [".whl", ".gpu"]
+    (tmp_path / ".git" / "info").mkdir(parents=True)
+    prep.ensure_excluded(tmp_path)
+    prep.ensure_excluded(tmp_path)
+    assert (tmp_path / ".git" / "info" / "exclude").read_text().splitlines() == ["/.whl/", "/.gpu/"]
+    store, cache = tmp_path / "store", tmp_path / "cache"
+    store.mkdir()
+    for name, size in {"k.0.partial": 10, "x.pt": 50, "y.pt": 50, "z.pt": 10}.items():
+        (store / name).write_bytes(b"w" * size)
+    (store / pg.STORE_INDEX).write_text(json.dumps({"x.pt": "s2", "y.pt": "s1", "k.0.partial": "s2"}))
+    assert prep.stage_models(["s1", "s2"], 75, store, cache) == (3, 1)  # checkpoint, then s1's, then what fits
+    assert sorted(p.name for p in (cache / "models").iterdir()) == ["k.0.partial", "y.pt", "z.pt"]
