@@ -310,10 +310,12 @@ def test_records_put_each_claim_in_the_ledger_with_its_convergence():
     for cid in ("davel2020.s3.3.normalisation_invariant", "davel2020.eq12.agreement",
                 "davel2020.eq17.all_pairs_positive", "davel2020.eq18.no_violations"):
         assert verdicts[cid] == "reproduced", cid
-    assert verdicts["davel2020.fig7_8.organised_generalises_better"] == "not run"
+    # an analysed network of 8 nodes is not the paper's 300-node one: the claims on it are not comparable
+    assert verdicts["davel2020.fig7_8.organised_generalises_better"] == "not comparable"
+    assert verdicts["davel2020.s5.boundary_pairs_most_confused"] == "not comparable"
     assert verdicts["davel2020.s5.top_confusable_pairs"] == "not run"  # five classes: the paper's pairs do not exist
-    expected = "not run" if not above else ("reproduced" if on_boundary == len(above) else "differs")
-    assert verdicts["davel2020.s5.boundary_pairs_most_confused"] == expected
+    found = {c["id"]: c for c in ledger.evaluate()}["davel2020.s5.boundary_pairs_most_confused"]
+    assert found["measured"] == (on_boundary == len(above) if above else "not measured: 0 of 0 pairs above 0.20%")
 
 
 def test_pair_gaps_and_ratio_points_against_loops():

@@ -60,7 +60,6 @@ def test_shortfalls_name_what_a_profile_shrinks():
     assert any(f.startswith("learning rates in the grid search 1 < 3") for f in found)
     assert any(f.startswith("epoch cap") for f in found) and not any("training images" in f for f in found)
     assert record.profile_shortfalls(paper) == []
-    assert "analysed H 100 ≠ 300" in record.profile_shortfalls(resolve("summary_layers", "paper", analysed_hidden=100))
     assert "not comparable" in text.protocol_line(found) and "grid search" in text.protocol_line(found)
     assert "not comparable" not in text.protocol_line([])
 
@@ -143,7 +142,7 @@ def test_checks_hold_on_an_untrained_network_and_claims_on_trained_ones_need_the
     from lib.models import summary_mlp
     gen = torch.Generator().manual_seed(0)
     x, y = torch.rand(300, 6, generator=gen), torch.arange(300) % 10
-    an = analysis.analyse(summary_mlp(1, d_in=6, hidden=8, classes=10, seed=[3]), 0, x, y)
+    an = analysis.analyse(summary_mlp(1, d_in=6, hidden=300, classes=10, seed=[3]), 0, x, y)  # the paper's width
     assert an.outcomes_unchanged()
     ledger = STUDY.ledger()
     record.record_theory(ledger, an)
@@ -167,6 +166,11 @@ def test_checks_hold_on_an_untrained_network_and_claims_on_trained_ones_need_the
         record.record_networks(ledger_, organised=None, pair_converged=True, analysis=an, analysed_converged=True,
                                short=short)
     no_pair = "davel2020.fig7_8.organised_generalises_better"
+    narrow = STUDY.ledger()
+    record.record_networks(narrow, organised=(0.6, 0.4), pair_converged=True, short=[], analysed_converged=True,
+                           analysis=analysis.analyse(summary_mlp(1, d_in=6, hidden=8, classes=10, seed=[3]), 0, x, y))
+    found = {c["id"]: c for c in narrow.evaluate()}["davel2020.s5.top_confusable_pairs"]
+    assert found["verdict"] == "not comparable" and "analysed H 8 ≠ 300" in found["note"]
     assert {c["id"]: c for c in shrunk.evaluate()}[no_pair]["verdict"] == "not comparable"  # whatever the grid
     assert {c["id"]: c for c in full.evaluate()}[no_pair]["verdict"] == "not run"
     rows = {c["id"]: c for c in ledger.evaluate()}

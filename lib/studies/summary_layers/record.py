@@ -60,14 +60,13 @@ def protocol_note(short: list[str]) -> str:
     return "below the paper's protocol: " + "; ".join(short) if short else ""
 
 
+PAPER_ANALYSED = 300  # Davel 2020 §4.1: "The 300-node network is selected for analysis"
+
+
 def profile_shortfalls(cfg) -> list[str]:
-    """What this run's config shrinks below the paper's protocol (the `paper` profile's values; selection.PROTOCOL),
-    and an analysed network of another width than the paper's 300 nodes."""
+    """What this run's config shrinks below the paper's protocol (the `paper` profile's values; selection.PROTOCOL)."""
     from lib.params import resolve
-    short = shortfalls(cfg, resolve("summary_layers", "paper"))
-    if cfg.analysed_hidden != 300:
-        short.append(f"analysed H {cfg.analysed_hidden} ≠ 300")
-    return short
+    return shortfalls(cfg, resolve("summary_layers", "paper"))
 
 
 def _record(ledger: Ledger, claim_id: str, measured, converged: bool, note: str, short: list[str]) -> None:
@@ -91,8 +90,8 @@ def record_table1(ledger: Ledger, chosen: dict[int, ChosenNetwork], sizes: dict[
             if f"davel2020.t1.h{h}.{part}_acc" in ledger.claims:
                 _record(ledger, f"davel2020.t1.h{h}.{part}_acc", draw(net, part, sizes[part]), net.converged, note,
                         short)
-    if 300 in chosen:
-        net = chosen[300]
+    if PAPER_ANALYSED in chosen:
+        net = chosen[PAPER_ANALYSED]
         _record(ledger, "davel2020.s5.evaluation_error", draw(net, "test", sizes["test"], error=True), net.converged,
                 "the selected H = 300 network, strict (the same network as Table 1's H = 300 test row)", short)
     if {100, 300, 600} <= set(chosen):
@@ -144,7 +143,10 @@ def record_networks(ledger: Ledger, *, organised: tuple[float, float] | None, pa
                     analysed_converged: bool, short: list[str]) -> None:
     """Fig. 7-8 (organisation of the well- and the poorly-generalising network, None without a contrasting
     pair) and §5 on the analysed network: the pairs above 0.20% of the evaluation set, whether the boundary pairs
-    are the more confused, and whether the paper's four top pairs are ours."""
+    are the more confused, and whether the paper's four top pairs are ours. An analysed network of another width
+    than the paper's is not comparable either."""
+    width = int(analysis.raw.w1.shape[1])
+    short = short + ([f"analysed H {width} ≠ {PAPER_ANALYSED}"] if width != PAPER_ANALYSED else [])
     _record(ledger, "davel2020.fig7_8.organised_generalises_better",
             None if organised is None else bool(organised[0] > organised[1]), pair_converged,
             "no contrasting pair in this grid" if organised is None else
