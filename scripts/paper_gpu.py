@@ -66,6 +66,8 @@ STORE = REPO_ROOT / ".cache" / "gpu-store"  # here: every GPU network brought ba
 STORE_INDEX = "index.json"  # in STORE: file name → the section that wrote it
 COMMIT_FILE = REPO_ROOT / ".gpu" / "commit"
 SENT = ".paper_gpu_sent.json"  # in the model cache folder: the files already packed by an earlier step
+KEPT = "paper_gpu-references"  # in the cache folder: the references this machine wrote (a later step's tree may
+# come without them: the device tool copies this checkout's results/reference/ again at each call)
 WORKLOADS = (REPO_ROOT / "benchmarks" / "paper_workloads-cuda.json", REPO_ROOT / "benchmarks" / "paper_workloads.json")
 DEFAULT_HOURS = 0.05  # a section the workloads do not list (data: it trains nothing)
 RESULTS_LINE = "its results: "  # what lib.runner prints last, with the results JSON's path
@@ -379,8 +381,9 @@ def step(sections: Sequence[str], profile: str, budget_s: float, runner: Section
                 continue
             from lib.results import write_json_atomic
 
-            reference_dir.mkdir(parents=True, exist_ok=True)
-            write_json_atomic(reference_dir / f"{outcome.section}.json", record)
+            for folder in (reference_dir, cache / KEPT):
+                folder.mkdir(parents=True, exist_ok=True)
+                write_json_atomic(folder / f"{outcome.section}.json", record)
             outcome.status, outcome.verdicts = "done", verdict_counts(record)
             outcome.note = f"reference written ({record['reference']['device']})"
     return outcomes
@@ -489,6 +492,19 @@ def seed_cache(carried: Path, cache: Path) -> int:
                 shutil.copyfile(source, target)
                 copied += 1
     return copied
+
+
+def restore_references(cache: Path, reference_dir: Path, profile: str) -> list[str]:
+    """Put back the references an earlier step on this machine wrote where the tree has none as fresh (so that
+    a second step does not run them again); the sections restored."""
+    restored = []
+    for kept in sorted((cache / KEPT).glob("*.json")):
+        target = reference_dir / kept.name
+        if pending([kept.stem], reference_dir, profile) and not pending([kept.stem], cache / KEPT, profile):
+            reference_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(kept, target)
+            restored.append(kept.stem)
+    return restored
 
 
 def mark_present_as_sent(cache: Path) -> None:
@@ -695,6 +711,7 @@ def main(argv: list[str] | None = None, runner: SectionRunner | None = None) -> 
     cache = cache_dir()
     seeded = seed_cache(args.carried, cache)
     mark_present_as_sent(cache)
+    restored = restore_references(cache, args.reference_dir, args.profile)
     graphs = args.cuda_graph == "on" or (args.cuda_graph == "auto" and cuda_available())
     runner = runner or make_runner(args.runs_dir, child_environment(graphs, args.workers))
     claims = {s: claim_count(s) for s in sections}
@@ -702,7 +719,8 @@ def main(argv: list[str] | None = None, runner: SectionRunner | None = None) -> 
     log_path = args.runs_dir / "gpu" / f"paper_gpu-{timestamp()}.log"  # packed into paper_gpu.tar.gz
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"paper_gpu: profile {args.profile}, budget {args.budget_s:.0f} s, CUDA graphs {'on' if graphs else 'off'}"
-          f", cache {cache} ({seeded} carried files copied in), out {out}", flush=True)
+          f", cache {cache} ({seeded} carried files copied in), out {out}"
+          + (f"; references of an earlier step here restored: {', '.join(restored)}" if restored else ""), flush=True)
     with open(log_path, "w", encoding="utf-8") as log:
         outcomes = step(sections, args.profile, args.budget_s - (time.monotonic() - started), runner, log,
                         args.reference_dir, read_commit(args.commit), claims, hours, args.reserve_s,

@@ -124,8 +124,10 @@ def test_a_step_kills_at_the_budget_and_the_next_resumes(folders, capsys):
     assert "jump_detection  47" in table and "partial" in table and "not started" in table
 
     calls.clear()
+    (folders["reference"] / "data.json").unlink()  # the device tool copies this checkout's tree again
     assert pg.main(step_args(folders, "out2", 20), runner=runner) == 0
-    assert calls == ["jump_detection", "memorisation"]  # data has its reference now
+    assert calls == ["jump_detection", "memorisation"]  # data's reference of the first step was restored
+    assert "restored: data" in capsys.readouterr().out
     log = tarfile.open(folders["out2"] / "paper_gpu.tar.gz").extractfile("paper_gpu.log").read().decode()
     assert f"jump_detection resumes at {progress}" in log
     assert {p.name for p in folders["reference"].glob("*.json")} == {"data.json", "jump_detection.json",
