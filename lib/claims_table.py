@@ -10,6 +10,7 @@ the 768 px article column at 1400 px, cards with the badge first on a phone, eve
 """
 
 import html
+import math
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -209,6 +210,7 @@ INTEGER = re.compile(r"^[-−]?\d{5,}$")
 MISSING = {"nan": "—", "NaN": "—", "None": "—", "<NA>": "—", "NaT": "—", "inf": "∞", "-inf": "−∞", "Infinity": "∞",
            "-Infinity": "−∞"}
 NO_SPREAD = re.compile(r"^(.*?) ± 0(\.0+)? \(n = 1\)$")
+MEAN_SD = re.compile(r"^([-−]?\d+(?:\.\d+)?) ± (\d+(?:\.\d+)?)((?: \(n = \d+\))?)$")
 SUPERSCRIPT = str.maketrans("-−0123456789", "⁻⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -221,6 +223,12 @@ def tidy_number(text: str) -> str:
         return MISSING[stripped]
     if match := NO_SPREAD.match(stripped):  # a single draw has no spread to show
         return match.group(1)
+    if match := MEAN_SD.match(stripped):  # mean ± sd: the mean to the sd's second significant digit
+        mean, sd = float(match.group(1).replace("−", "-")), float(match.group(2))
+        if sd == 0:
+            return tidy_number(match.group(1)) + match.group(3)
+        decimals = max(0, 1 - math.floor(math.log10(sd)))
+        return f"{mean:.{decimals}f} ± {sd:.{decimals}f}{match.group(3)}".replace("-", "−")
     if INTEGER.match(stripped):
         return f"{int(stripped.replace('−', '-')):,}".replace("-", "−")
     if not NUMBER.match(stripped):

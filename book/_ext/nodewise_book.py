@@ -12,8 +12,10 @@
   only in figures, and Sphinx numbers a table only when it is a docutils table, which raw HTML is not.
 - The `section-times` directive: a table of each section's profile and wall time, read from results/*.json at
   build time, so the times printed in the book are the ones measured for it.
-- Short table cells do not wrap: in a notebook's HTML table, a cell of a few characters (a number, "0.31 ± 0.01")
-  gets the class `nw-short` (no line breaks, _static/nodewise.css); the table scrolls in its container instead.
+- One table style: in a notebook's HTML table, numbers are written as the book writes them
+  (lib.claims_table.tidy_text: no six-decimal floats, no 1e+04, ∞ for inf, "—" for a missing value); a short cell
+  or a value ("0.31 ± 0.01") gets the class `nw-short` (no line breaks, _static/nodewise.css) and a table of many
+  columns the class `nw-compact` (a smaller type), so that tables fit the column rather than scroll.
 - Alt text of figures: an image inside a captioned figure gets the caption as its alt text (myst-nb gives notebook
   outputs none, and a screen reader would read the hashed file name).
 - The student edition (`make book EDITION=student`, i.e. NODEWISE_EDITION=student): every admonition titled
@@ -159,7 +161,17 @@ def caption_alt_text(document: nodes.document) -> int:
     return count
 
 
-SHORT_CELL = 32  # characters: a cell this short is a value, kept on one line
+SHORT_CELL = 16  # characters: a cell this short is kept on one line
+VALUE_CELL = 32  # characters: a value this short ("0.3123 ± 0.0123 (n = 3)") is kept on one line
+VALUE = re.compile(r"^[-−+]?[\d.,∞—]")
+COMPACT_COLUMNS = 9  # a table with this many columns or more is set a step smaller (class nw-compact)
+LONG_TOKEN = re.compile(r"[^\s<>&]{19,}")  # a word this long (an id, a path) gets break points
+
+
+def break_points(text: str) -> str:
+    """Text as HTML with a <wbr> after each dot, underscore or slash of its long words, so that an id such as
+    hd2020.fig10.mse_2x320_no_rise can wrap between its parts instead of widening its column."""
+    return LONG_TOKEN.sub(lambda m: re.sub(r"([._/])", r"\1<wbr/>", m.group(0)), html.escape(text, quote=False))
 
 
 class ShortCells(SphinxTransform):
@@ -176,8 +188,9 @@ class ShortCells(SphinxTransform):
 
 
 def mark_short_cells(markup: str) -> str:
-    """HTML with the numbers of every table cell tidied (lib.claims_table.tidy_text) and class nw-short added to
-    every td/th whose text has at most SHORT_CELL characters; the claim tables (class nw-claims), which are
+    """HTML with the numbers of every table cell tidied (lib.claims_table.tidy_text), class nw-short added to
+    every td/th whose text has at most SHORT_CELL characters (or VALUE_CELL for a value, except in a table of
+    COMPACT_COLUMNS columns or more, which gets class nw-compact instead); the claim tables (class nw-claims),
     formatted and laid out by lib.claims_table already, are left as they are."""
     from bs4 import BeautifulSoup
 
@@ -185,11 +198,20 @@ def mark_short_cells(markup: str) -> str:
     for table in soup.find_all("table"):
         if "nw-claims" in table.get("class", []):
             continue
+        columns = max((len(row.find_all(["td", "th"], recursive=False)) for row in table.find_all("tr")), default=0)
+        compact = columns >= COMPACT_COLUMNS
+        if compact:
+            table["class"] = [*table.get("class", []), "nw-compact"]
         for cell in table.find_all(["td", "th"]):
             for string in list(cell.find_all(string=True)):
-                if (tidy := tidy_text(str(string))) != str(string):
+                tidy = tidy_text(str(string))
+                if LONG_TOKEN.search(tidy):  # an id or a path: break points after its dots and underscores
+                    string.replace_with(BeautifulSoup(break_points(tidy), "html.parser"))
+                elif tidy != str(string):
                     string.replace_with(tidy)
-            if len(cell.get_text(" ", strip=True)) <= SHORT_CELL:
+            text = cell.get_text(" ", strip=True)
+            fits = len(text) <= SHORT_CELL and not (compact and " ± " in text)
+            if fits or (not compact and len(text) <= VALUE_CELL and VALUE.match(text)):
                 cell["class"] = [*cell.get("class", []), "nw-short"]
     return str(soup)
 

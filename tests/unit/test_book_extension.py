@@ -4,6 +4,7 @@ solutions, and the scorecard's rows."""
 import importlib.util
 
 import pytest
+from bs4 import BeautifulSoup
 from docutils import nodes
 from docutils.core import publish_doctree
 
@@ -168,4 +169,18 @@ def test_short_table_cells_are_marked_to_stay_on_one_line_and_long_ones_wrap():
               "<td>f turns at step 364, loss falls from step 19 (1.28 decades)</td></tr></table>")
     marked = extension().mark_short_cells(markup)
     assert marked.count('class="nw-short"') == 2
-    assert '<td>f turns at step 364' in marked and "0.3123 ± 0.0123 (n = 3)" in marked
+    assert '<td>f turns at step 364' in marked and "0.312 ± 0.012 (n = 3)" in marked
+
+
+def test_notebook_tables_get_the_book_number_style_and_many_columns_a_smaller_type_but_claim_tables_stay():
+    ext = extension()
+    wide = "<table><tr>" + "".join(f"<td>{x}</td>" for x in ("1.000000", "inf", "nan", "1e+04", "lr 0.100000",
+                                                               "a", "b", "c", "d")) + "</tr></table>"
+    marked = ext.mark_short_cells(wide)
+    assert [td.get_text() for td in BeautifulSoup(marked, "html.parser").find_all("td")][:5] == \
+        ["1", "∞", "—", "10,000", "lr 0.1"]
+    assert 'class="nw-compact"' in marked
+    ids = ext.mark_short_cells("<table><tr><td>hd2020.fig10.mse_2x320_no_rise &lt;</td></tr></table>")
+    assert "hd2020.<wbr/>fig10.<wbr/>mse_<wbr/>2x320_<wbr/>no_<wbr/>rise &lt;" in ids
+    claims = '<table class="nw-claims"><tr><td>1.000000</td></tr></table>'
+    assert ext.mark_short_cells(claims) == claims
