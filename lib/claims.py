@@ -94,21 +94,24 @@ class Criterion:
     judge: Callable[[Any], Judgement] = field(repr=False)
 
 
-def matches(paper: float, kind: str, quantity: str = "this run") -> Criterion:
+def matches(paper: float, kind: str, quantity: str = "this run", decimals: int | None = None) -> Criterion:
     """The one rule for a paper's single number: differs outside our 95 % prediction interval for one more draw;
-    reproduced inside it when the interval also lies within the kind's equivalence margin; else inconclusive."""
+    reproduced inside it when the interval also lies within the kind's equivalence margin; else inconclusive.
+    `decimals`: how many the paper printed, where the float cannot tell (0.950)."""
     margin = _kind(kind)
-    text = (f"the paper's {format_number(paper)} inside the 95 % prediction interval of {quantity}, which lies within "
+    shown = f"{paper:.{decimals}f}" if decimals is not None else format_number(paper)
+    text = (f"the paper's {shown} inside the 95 % prediction interval of {quantity}, which lies within "
             f"{margin.describe()} ({kind})")
-    return Criterion(text, lambda m: judge_match(_measurement(m), paper, margin.bound(paper)))
+    resolution = rounding(paper, decimals)
+    return Criterion(text, lambda m: judge_match(_measurement(m), paper, margin.bound(paper), resolution))
 
 
-def judge_match(m: Measurement | None, paper: float, bound: float) -> Judgement:
-    """differs / reproduced / inconclusive for one paper number against a measurement (see `matches`)."""
+def judge_match(m: Measurement | None, paper: float, bound: float, rounded: float = 0.0) -> Judgement:
+    """differs / reproduced / inconclusive for one paper number against a measurement (see `matches`); `rounded`
+    is the paper's own resolution, half a unit of its last printed digit."""
     if m is None or not math.isfinite(m.mean):
         return Judgement("differs", None, "no finite value was measured")
     low, high = prediction_interval(m)
-    rounded = rounding(paper)
     gap = max(0.0, abs(m.mean - paper) - rounded)  # distance beyond the paper's own rounding
     if not math.isfinite(high - low):
         return Judgement("inconclusive", None, f"one draw ({m.sources}): no spread to judge against")

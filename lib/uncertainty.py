@@ -110,13 +110,18 @@ def prediction_interval(measurement: Measurement, level: float = LEVEL) -> tuple
     return measurement.mean - half, measurement.mean + half
 
 
-def rounding(value: float) -> float:
-    """Half a unit of the last digit a paper printed (0.3083 → 0.00005): the paper's own resolution."""
+def rounding(value: float, decimals: int | None = None) -> float:
+    """Half a unit of the last digit a paper printed: 0.5 · 10^−decimals (0.950 printed with 3 decimals → 0.0005).
+    Without `decimals` it is read from the shortest form of the float (0.3083 → 0.00005), which loses printed
+    trailing zeros, so a claim whose paper value ends in 0 states its decimals; a paper value of exactly 0 is
+    exact."""
+    if decimals is not None:
+        return 0.5 * 10.0 ** -decimals
     text = repr(float(value))
-    if "e" in text or "." not in text:
+    if value == 0 or "e" in text:
         return 0.0
-    decimals = len(text.split(".")[1].rstrip("0"))
-    return 0.5 * 10.0 ** -decimals if decimals else 0.5
+    shown = len(text.split(".")[1].rstrip("0"))
+    return 0.5 * 10.0 ** -shown
 
 
 def sign_test(differences: Sequence[float]) -> float:

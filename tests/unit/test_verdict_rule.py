@@ -99,6 +99,11 @@ def test_an_old_record_reads_back_with_its_spread_over_seeds():
 
 def test_rounding_is_half_the_last_printed_digit():
     assert rounding(0.3083) == pytest.approx(0.00005) and rounding(131) == 0.5 and rounding(0.95) == 0.005
+    assert rounding(0.950, decimals=3) == pytest.approx(0.0005) and rounding(0.0) == 0.0
+    printed = matches(0.950, "accuracy", decimals=3)
+    assert "0.950" in printed.describe
+    assert printed.judge(exact(0.9504)).verdict == "reproduced" and printed.judge(exact(0.9540)).verdict == "differs"
+    assert matches(0.950, "accuracy").judge(exact(0.9540)).verdict == "reproduced"  # read as 0.95 ± 0.005
 
 
 def test_the_sign_test_and_a_table_s_systematic_offset():

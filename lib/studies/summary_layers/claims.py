@@ -24,7 +24,7 @@ _TABLE1 = tuple(
     Claim(f"davel2020.t1.h{h}.{part}_acc", "Davel 2020 Table 1",
           f"The {h}-node summary-layer network (784-{h}-2-10) reaches {part} accuracy {value:.3f} "
           "(hyper-parameters chosen on a 5,000-sample validation set over 3 seeds).",
-          value, matches(value, "accuracy", quantity=f"strict {part} accuracy of {_SELECTED}"),
+          value, matches(value, "accuracy", quantity=f"strict {part} accuracy of {_SELECTED}", decimals=3),
           label=f"Table 1 · H = {h} · {part}")
     for h, pair in TABLE1.items() for part, value in zip(("train", "test"), pair))
 
@@ -38,7 +38,8 @@ CLAIMS = _TABLE1 + (
     Claim("davel2020.s5.evaluation_error", "Davel 2020 §5",
           "In the specific example shown here [the analysed 300-node network], the evaluation error was 5.0%.",
           EVALUATION_ERROR,
-          matches(EVALUATION_ERROR, "accuracy", quantity=f"strict evaluation error of {_SELECTED}, H = 300"),
+          matches(EVALUATION_ERROR, "accuracy", quantity=f"strict evaluation error of {_SELECTED}, H = 300",
+                  decimals=3),
           label="§5 evaluation error 5.0 %"),
     Claim("davel2020.s5.top_confusable_pairs", "Davel 2020 §5",
           "The four top confusable pairs [of the analysed network] are 3-8 (0.48%), 2-8 (0.47%), 4-9 (0.40%) and "
