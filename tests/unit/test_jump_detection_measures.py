@@ -189,3 +189,19 @@ def test_smooth_then_derivative_reads_both_filters_of_every_member():
         net.layers[1].weight[0, 0] = torch.tensor([-1.0, -1, -1, -1, 0, 1, 1, 1, 1])  # derivative
         net.layers[0].weight[1, 0] = torch.tensor([1.0, -2.0, 3.0, 2.0, 1.0])  # not smoothing
     assert smooth_then_derivative([net, net], 0.1).tolist() == [[True, False], [True, False]]
+
+
+def test_member_ascents_keep_the_shown_run_and_ascend_in_every_other_member():
+    from lib.studies.jump_detection.ascent import ascend
+    from lib.studies.jump_detection.measures import member_ascents
+    from lib.studies.jump_detection.training import Trained
+
+    net = detector_network()
+    history = type("H", (), {"val_loss": torch.tensor([[2.0, 1.0]])})()  # member 1 is the shown one
+    trained = Trained({"1-layer NN": net}, {"1-layer NN": history}, None, ())
+    shown = {"1-layer NN": "kept"}
+    cfg = SimpleNamespace(alpha=10.0, ascent_cap=50, seed=0)
+    runs = member_ascents(trained, ["1-layer NN"], cfg, shown)["1-layer NN"]
+    assert runs[1] == "kept" and len(runs) == 2
+    direct = ascend(net.member(0), np.array([0, 19, 39, 59]), alpha=10.0, threshold=0.999, max_iter=50, seed=0)
+    assert np.array_equal(runs[0].x, direct.x) and np.array_equal(runs[0].hit_cap, direct.hit_cap)

@@ -51,7 +51,8 @@ def run_ledger(stopped, scale, draws=3, patience=200):
     scan = SigmaScan(grid, {}, np.array([[1, 2], [2, 2], [3, 4]]), np.array([[1.02, 1.03, 1.04], [1.03] * 3]))
     done = Ascent(np.zeros((4, 100)), np.ones(4), np.ones(4), np.zeros(4, dtype=bool))
     cfg = type("Cfg", (), {"sigma": 1.03, "conv_activation": "linear", "n_seeds": 2, "n_test": 200,
-                           "filter_tolerance": 0.1, "theta": 3.0, "patience": patience})()
+                           "filter_tolerance": 0.1, "theta": 3.0, "patience": patience,
+                           "alpha": 10.0, "ascent_cap": 2, "seed": 0})()
     ledger = STUDY.ledger()
     record_claims(ledger, cfg, trained, [FakeSplits(d) for d in range(draws)], stats, replicated, baseline, scan,
                   {n: done for n in names})
@@ -108,3 +109,10 @@ def test_best_epoch_with_a_short_patience_is_not_comparable():
 ])
 def test_every_network_fails_on_a_converged_network(holds, converged, expected):
     assert measures.every_network(np.array(holds), np.array(converged)) == expected
+
+
+def test_the_ascent_claim_reads_every_seed_of_draw_0():
+    rows = run_ledger([150, 160], 1.0)  # the shown seed reaches its targets; the other, untrained, stops at the cap
+    assert rows["chen2017.ch5.ascent_reaches_target"]["verdict"] == "differs"
+    assert "(seed 1)" in rows["chen2017.ch5.ascent_reaches_target"]["note"]
+    assert "(seed 0)" not in rows["chen2017.ch5.ascent_reaches_target"]["note"]

@@ -157,6 +157,19 @@ def ascents(trained: Trained, names: list[str], cfg) -> dict[str, Ascent]:
     return found
 
 
+def member_ascents(trained: Trained, names: list[str], cfg, shown: dict[str, Ascent]) -> dict[str, list[Ascent]]:
+    """The ascents of `ascents` in every seed of data draw 0, not only the shown one (whose runs `shown` already
+    holds): per model, one Ascent per member (claim chen2017.ch5.ascent_reaches_target, every network)."""
+    found = {}
+    for name in names:
+        targets = np.array(ASCENT_TARGETS + ((50,) if "CNN" in name else ()))
+        net, seen = trained.nets[name], trained.shown(name)
+        found[name] = [shown[name] if k == seen else
+                       ascend(net.member(k), targets - FIRST_POSITION, alpha=cfg.alpha, threshold=0.999,
+                              max_iter=cfg.ascent_cap, seed=cfg.seed) for k in range(net.k)]
+    return found
+
+
 def start_outputs(trained: Trained, names: list[str], seed: int) -> dict[str, tuple[int, float, float]]:
     """At the ascent's start input (thesis ch. 5: U[-0.05, 0.05], the first row of ascend's draw), per model's shown
     seed: the predicted position, its softmax output, and the smallest softmax output of any target of the ascent."""
