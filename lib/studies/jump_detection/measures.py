@@ -56,14 +56,15 @@ def over_seeds(errors: list[ErrorMeasures]) -> dict[str, Measurement]:
 def error_table(stats: dict[str, dict[str, Measurement]], baseline: dict[str, Measurement],
                 bayes: ErrorMeasures) -> pd.DataFrame:
     """Table 7.1 side by side: thesis value and this run's mean ± sd of one network (network_stats) for every model
-    and measure, the baseline (over test draws) and the Bayes classifier (this test set), with the networks behind
-    each row and L1 as a fraction of the baseline's."""
+    and measure, the baseline (over test draws) and the Bayes classifier (this test set), with the effective number
+    of independent draws behind each L1 mean (replicates.nested) and L1 as a fraction of the baseline's."""
+    n = "L1 n (effective)"
     rows = [{"model": "Signal processing", **_cells(baseline, PAPER_BY_NAME["Signal processing"]),
-             "n": baseline["l1"].n}]
+             n: baseline["l1"].n}]
     for name, stat in stats.items():
-        rows.append({"model": name, **_cells(stat, PAPER_BY_NAME.get(name)), "n": stat["l1"].n})
+        rows.append({"model": name, **_cells(stat, PAPER_BY_NAME.get(name)), n: stat["l1"].n})
     rows.append({"model": "Bayes classifier (ours)",
-                 **_cells({k: over_repeats([v]) for k, v in bayes.as_dict().items()}, None), "n": 1})
+                 **_cells({k: over_repeats([v]) for k, v in bayes.as_dict().items()}, None), n: 1})
     table = pd.DataFrame(rows).set_index("model")
     paper_ratio = {name: f"{v[0] / PAPER_BY_NAME['Signal processing'][0]:.3f}" for name, v in PAPER_BY_NAME.items()}
     table["L1 / baseline, thesis"] = [paper_ratio.get(n, "-") for n in table.index]
