@@ -37,6 +37,8 @@
       .replace(/\\(?:mathbf|mathrm|mathit|mathcal|boldsymbol|text|operatorname|hat|bar|tilde|vec)\s*/g, "")
       .replace(/\\(left|right|,|;|!|quad|qquad)/g, " ")
       .replace(/\\([A-Za-z]+)/g, "$1")
+      .replace(/_\{?([0-9])\}?/g, function (m, d) { return "₀₁₂₃₄₅₆₇₈₉"[+d]; })
+      .replace(/\^\{?([0-9])\}?/g, function (m, d) { return "⁰¹²³⁴⁵⁶⁷⁸⁹"[+d]; })
       .replace(/[{}]/g, "")
       .replace(/\s+/g, " ")
       .trim();

@@ -18,10 +18,14 @@
   columns the class `nw-compact` (a smaller type), so that tables fit the column rather than scroll.
 - Alt text of figures: an image inside a captioned figure gets the caption as its alt text (myst-nb gives notebook
   outputs none, and a screen reader would read the hashed file name).
+- Parameters as run: a chapter's `parameters` cell shows the values its run used, read from
+  results/<section>.json at build time, where the source notebook has None ("the profile's value").
 - The student edition (`make book EDITION=student`, i.e. NODEWISE_EDITION=student): every admonition titled
   "Solution" is left out of the pages, the exercises stay.
 - The `scorecard` directive: the claims ledger of every chapter, read from results/*.json at build time — the
   count of claims per verdict for each chapter, then every claim with its verdict, linked to its chapter's table.
+- Search without TeX: formulas are left out of the search index (the page's search snippets are plain text too,
+  _static/nodewise.js).
 - The `paper-projection` directive: the projected cost of every section's `paper` profile, read at build time from
   benchmarks/paper_workloads.json (`make bench`), beside the wall time of the section's reference run, if any.
 """
@@ -214,6 +218,60 @@ def mark_short_cells(markup: str) -> str:
             if fits or (not compact and len(text) <= VALUE_CELL and VALUE.match(text)):
                 cell["class"] = [*cell.get("class", []), "nw-short"]
     return str(soup)
+
+
+PARAMETER_LINE = re.compile(r"^(?P<name>[A-Za-z_]\w*)(?P<eq>\s*=\s*)(?P<value>None|\"[^\"]*\"|'[^']*')"
+                            r"(?P<rest>\s*(#.*)?)$")
+
+
+class ParametersAsRun(SphinxTransform):
+    """A chapter's `parameters` cell shows the values its run used (results/<section>.json), not the source
+    notebook's None ("the profile's value"); the profile is the one it ran with."""
+
+    default_priority = 207
+
+    def apply(self, **kwargs) -> None:
+        docname = self.env.docname
+        if not docname.startswith("book/"):
+            return
+        path = results_folder(self.env) / f"{docname.removeprefix('book/')}.json"
+        if not path.is_file():
+            return
+        self.env.note_dependency(str(path))
+        record = json.loads(path.read_text())
+        for cell in self.document.findall(nodes.container):
+            if "tag_parameters" in cell.get("classes", []):
+                for block in cell.findall(nodes.literal_block):
+                    text = parameters_as_run(block.astext(), record.get("profile", ""), record.get("parameters", {}))
+                    block.children = [nodes.Text(text)]
+                    block.rawsource = text
+
+
+def python_value(value) -> str:
+    """A parameter value as Python source: a list as a tuple (the pairs the parameters cell accepts)."""
+    if isinstance(value, list):
+        return "(" + ", ".join(python_value(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
+
+
+def parameters_as_run(source: str, profile: str, parameters: dict) -> str:
+    """The parameters cell's source with each `name = None` replaced by the value the run used and the profile
+    by the run's, under a first line that says so."""
+    lines = []
+    for line in source.splitlines():
+        match = PARAMETER_LINE.match(line)
+        if match and match["name"] == "profile" and profile:
+            line = f'{match["name"]}{match["eq"]}"{profile}"{match["rest"]}'
+        elif match and match["value"] == "None" and match["name"] in parameters:
+            line = f'{match["name"]}{match["eq"]}{python_value(parameters[match["name"]])}{match["rest"]}'
+        lines.append(line)
+    return "\n".join([f"# the values this run used (profile {profile!r}; the source notebook has None for "
+                      "\"the profile's value\")", *lines])
+
+
+def results_folder(env) -> Path:
+    """Where the results of the build's runs are: NODEWISE_RESULTS, else results/ of the book."""
+    return Path(os.environ.get("NODEWISE_RESULTS", Path(env.srcdir) / "results"))
 
 
 EDITION_ENV = "NODEWISE_EDITION"
@@ -519,7 +577,27 @@ def table_node(header: list[str], rows: list[list], caption: str | None = None,
     return table
 
 
+def skip_math_in_search() -> None:
+    """Keep TeX out of the search index: Sphinx indexes the source of every formula ("mathbf", "frac", "t_0"),
+    which no reader searches for; the index is fed each page without its formulas (idempotent)."""
+    from sphinx.search import IndexBuilder
+
+    original = IndexBuilder._word_collector
+    if getattr(original, "skips_math", False):
+        return
+
+    def word_collector(self, doctree: nodes.document):
+        copy = doctree.deepcopy()
+        for node in list(copy.findall(lambda n: isinstance(n, nodes.math | nodes.math_block))):
+            node.parent.remove(node)
+        return original(self, copy)
+
+    word_collector.skips_math = True
+    IndexBuilder._word_collector = word_collector
+
+
 def setup(app):
+    skip_math_in_search()
     app.connect("config-inited", configure_repository)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("html-page-context", launch_source_notebooks, priority=600)
@@ -530,5 +608,6 @@ def setup(app):
     app.add_transform(NotebookTables)
     app.add_transform(FigureAltText)
     app.add_transform(ShortCells)
+    app.add_transform(ParametersAsRun)
     app.add_transform(StudentEdition)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

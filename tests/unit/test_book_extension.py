@@ -184,3 +184,31 @@ def test_notebook_tables_get_the_book_number_style_and_many_columns_a_smaller_ty
     assert "hd2020.<wbr/>fig10.<wbr/>mse_<wbr/>2x320_<wbr/>no_<wbr/>rise &lt;" in ids
     claims = '<table class="nw-claims"><tr><td>1.000000</td></tr></table>'
     assert ext.mark_short_cells(claims) == claims
+
+
+def test_the_parameters_cell_shows_the_values_the_run_used():
+    source = 'profile = "default"\nseed = None   # seed\nsigma = None\nkept = 3\nunknown = None'
+    shown = extension().parameters_as_run(source, "smoke", {"seed": 0, "sigma": [0.5, 2.0]}).splitlines()
+    assert shown[0].startswith("# the values this run used (profile 'smoke'")
+    assert shown[1:] == ['profile = "smoke"', "seed = 0   # seed", "sigma = (0.5, 2.0)", "kept = 3", "unknown = None"]
+
+
+def test_formulas_are_left_out_of_the_search_index():
+    from sphinx.search import IndexBuilder
+
+    ext = extension()
+    ext.skip_math_in_search()
+    ext.skip_math_in_search()  # idempotent
+    doctree = publish_doctree("The error :math:`\\mathbf{t}_0` of a jump.\n\n.. math::\n\n   \\frac{a}{b}\n")
+
+    class Lang:
+        lang = "en"
+
+        def split(self, text):
+            return text.split()
+
+    builder = IndexBuilder.__new__(IndexBuilder)
+    builder.lang = Lang()
+    words = builder._word_collector(doctree).words
+    assert "error" in words and not [w for w in words if "mathbf" in w or "frac" in w]
+    assert "mathbf" in doctree.astext(), "the page itself keeps its formulas"
