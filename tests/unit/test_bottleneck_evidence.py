@@ -53,11 +53,31 @@ def test_weakest_picks_a_differs_first_then_the_smallest_margin():
     assert key == "bad" and judged.verdict == "differs"
 
 
-def test_falls_along_reads_the_intervals():
-    assert evidence.falls_along([(0.5, 0.6), (0.3, 0.4), (0.0, 0.1)]) == "falls"
-    assert evidence.falls_along([(0.5, 0.6), (0.55, 0.65), (0.0, 0.1)]) == "falls"  # overlap is no rise
-    assert evidence.falls_along([(0.1, 0.2), (0.3, 0.4), (0.0, 0.05)]) == "rises"
-    assert evidence.falls_along([(0.0, 0.01), (0.0, 0.001)]) == "unresolved"
+def test_proportion_gain_is_the_agresti_caffo_interval():
+    gain = evidence.proportion_gain(60, 200, 40, 200)
+    p1, p0 = 61 / 202, 41 / 202
+    assert gain.mean == pytest.approx(p1 - p0)
+    assert gain.sd == pytest.approx(math.sqrt(p1 * (1 - p1) / 202 + p0 * (1 - p0) / 202))
+    assert gain.df == math.inf and gain.n == 200
+    empty = evidence.proportion_gain(0, 1000, 0, 1000)
+    assert empty.mean == 0 and empty.sd > 0  # no success in either cell: still uncertain, never 'equal'
+    # coverage of the interval, brute force: the true difference 0.1 lies inside in about 95 % of draws
+    rng = np.random.default_rng(0)
+    from lib.uncertainty import prediction_interval
+    inside = 0
+    for _ in range(2000):
+        k1, k0 = rng.binomial(300, 0.4), rng.binomial(300, 0.3)
+        low, high = prediction_interval(evidence.proportion_gain(k1, 300, k0, 300))
+        inside += low <= 0.1 <= high
+    assert 0.93 < inside / 2000 < 0.97
+
+
+def test_rises_somewhere_needs_a_step_wholly_the_wrong_way():
+    criterion = at_least(0.0)
+    steps = {"a": evidence.proportion_gain(50, 100, 10, 100), "b": evidence.proportion_gain(10, 100, 12, 100)}
+    assert evidence.rises_somewhere(steps, criterion) is None  # b dips, within its interval
+    steps["c"] = evidence.proportion_gain(10, 100, 60, 100)
+    assert evidence.rises_somewhere(steps, criterion) == "c"
 
 
 def test_every_network_a_converged_counterexample_decides():

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
+from lib.claims import at_least
 from lib.studies.bottleneck import STUDY, claims, findings, initialisation, montecarlo, networks, record
 from lib.studies.bottleneck import nets as bn
 from lib.studies.bottleneck.params import P_SETS, check
@@ -57,31 +58,33 @@ def test_quoted_probabilities_verdicts_follow_the_interval():
     assert set(quoted[quoted.claim == "p2_n10"].verdict) == {"not resolved"}
 
 
-def interval_rows(estimates: dict, half: float, **keys) -> list[dict]:
-    """Rows with a 95 % interval estimate ± half (clipped at 0) for each key value → estimate."""
-    return [{**keys, **k, "estimate": e, "low": max(0.0, e - half), "high": e + half} for k, e in estimates]
+def count_rows(estimates: list, trials: int, **keys) -> list[dict]:
+    """Monte-Carlo rows with successes = round(estimate · trials) for each (key values, estimate)."""
+    return [{**keys, **k, "estimate": e, "successes": int(round(e * trials)), "trials": trials} for k, e in estimates]
 
 
-def test_separation_helps_needs_the_r_02_interval_above_the_r_0_one_at_every_n():
-    estimates = [({"r": r, "n": n}, (1 + 10 * r) / n) for r in (0.0, 0.1, 0.2) for n in (5, 6)]
-    table = pd.DataFrame(interval_rows(estimates, 0.01, construction="affine"))
-    assert montecarlo.separation_helps(table, "affine")
-    wide = pd.DataFrame(interval_rows(estimates, 0.5, construction="affine"))
-    assert not montecarlo.separation_helps(wide, "affine")  # rising estimates, but overlapping intervals
-    table.loc[(table.r == 0.2) & (table.n == 6), ["estimate", "low", "high"]] = 0.0
-    assert not montecarlo.separation_helps(table, "affine")
+def test_separation_gain_is_the_weakest_step_in_r():
+    estimates = [({"r": r, "n": n}, (1 + 10 * r) / n / 2) for r in (0.0, 0.1, 0.2) for n in (5, 6)]
+    table = pd.DataFrame(count_rows(estimates, 20000, construction="affine"))
+    gain, key = montecarlo.separation_gain(table, "affine")
+    assert at_least(0.0).judge(gain).verdict == "reproduced" and key.startswith("n = 6")  # the smaller steps
+    few = pd.DataFrame(count_rows(estimates, 20, construction="affine"))
+    assert at_least(0.0).judge(montecarlo.separation_gain(few, "affine")[0]).verdict == "inconclusive"
+    table.loc[(table.r == 0.2) & (table.n == 6), "successes"] = 0
+    gain, key = montecarlo.separation_gain(table, "affine")
+    assert at_least(0.0).judge(gain).verdict == "differs" and key == "n = 6, r = 0.1 → 0.2"
 
 
-def test_probability_falls_with_n_on_the_intervals():
+def test_fall_with_n_on_the_intervals():
     falling = [({"p": p, "n": n}, 1.0 / n) for p in (2, 4) for n in (4, 8, 16)]
-    table = pd.DataFrame(interval_rows(falling, 0.01, construction="linear"))
-    holds, how = montecarlo.falls_with_n(table, "linear")
-    assert holds and how == "p = 2: falls, p = 4: falls"
-    table.loc[(table.p == 4) & (table.n == 16), ["estimate", "low", "high"]] = [0.9, 0.89, 0.91]
-    holds, how = montecarlo.falls_with_n(table, "linear")
-    assert not holds and "p = 4: rises" in how
-    flat = pd.DataFrame(interval_rows([({"p": 2, "n": n}, 0.0) for n in (4, 8)], 0.01, construction="linear"))
-    assert montecarlo.falls_with_n(flat, "linear") == (False, "p = 2: unresolved")
+    table = pd.DataFrame(count_rows(falling, 20000, construction="linear"))
+    fall, how = montecarlo.fall_with_n(table, "linear")
+    assert at_least(0.0).judge(fall).verdict == "reproduced" and how.startswith("weakest fall p = ")
+    table.loc[(table.p == 4) & (table.n == 16), "successes"] = 18000
+    fall, how = montecarlo.fall_with_n(table, "linear")
+    assert at_least(0.0).judge(fall).verdict == "differs" and how == "rises at p = 4, n = 8 → 16"
+    flat = pd.DataFrame(count_rows([({"p": 2, "n": n}, 0.0) for n in (4, 8)], 2000, construction="linear"))
+    assert at_least(0.0).judge(montecarlo.fall_with_n(flat, "linear")[0]).verdict == "inconclusive"
 
 
 def test_dead_hidden_nodes_against_a_loop():
@@ -156,15 +159,15 @@ def test_record_marks_unconverged_and_unresolved_claims():
     assert "2 network seeds" in measured.sources and "test-set sampling (600 signals)" in measured.sources
     quoted = pd.DataFrame([{"claim": "p2_n10", "construction": "linear", "distribution": "unit_cube", "side": "below",
                             "successes": 0, "trials": 100, "low": 0.0, "high": 0.03, "verdict": "not resolved"}])
-    separation = pd.DataFrame(interval_rows([({"r": r, "n": 5}, r) for r in (0.0, 0.1, 0.2)], 0.01,
-                                            construction="linear")
-                              + interval_rows([({"r": r, "n": 5}, 0.0) for r in (0.0, 0.1, 0.2)], 0.01,
-                                              construction="affine"))
+    separation = pd.DataFrame(count_rows([({"r": r, "n": 5}, r) for r in (0.0, 0.1, 0.2)], 5000,
+                                         construction="linear")
+                              + count_rows([({"r": r, "n": 5}, 0.0) for r in (0.0, 0.1, 0.2)], 5000,
+                                           construction="affine"))
     record.monte_carlo(ledger, quoted, separation)
     rows = {r["id"]: r for r in ledger.evaluate()}
     assert rows["chen2017.s4.3.mp_p2_n10_below_1e-5"]["verdict"] == "not run"  # the linear map on U[0,1]^p
     assert rows["chen2017.fig4.15.separation_helps"]["verdict"] == "reproduced"  # 0 → 0.1 → 0.2 at n = 5
-    assert rows["chen2017.fig4.15.separation_helps.affine"]["verdict"] == "differs"
+    assert rows["chen2017.fig4.15.separation_helps.affine"]["verdict"] == "inconclusive"  # never a success
 
 
 def test_record_shapes_of_the_error_curves():

@@ -103,13 +103,21 @@ def weakest(measured: dict, criterion: Criterion) -> tuple[str, Judgement]:
     return key, judged[key]
 
 
-def falls_along(estimates: Sequence[tuple[float, float]]) -> str:
-    """A curve of Monte-Carlo estimates, each as its 95 % interval (low, high), in order of n: 'rises' when a later
-    interval lies wholly above an earlier neighbour's, 'falls' when none does and the last lies wholly below the
-    first, else 'unresolved'."""
-    if any(later[0] > earlier[1] for earlier, later in zip(estimates, estimates[1:])):
-        return "rises"
-    return "falls" if estimates[-1][1] < estimates[0][0] else "unresolved"
+def proportion_gain(k1: int, n1: int, k0: int, n0: int) -> Measurement:
+    """How much larger the success probability of cell 1 is than that of cell 0 (Monte-Carlo counts k of n), as a
+    Measurement whose prediction interval is the Agresti–Caffo 95 % interval of p1 − p0 (one success and one
+    failure added to each cell, so that cells without a success still carry their uncertainty): mean p̃1 − p̃0, sd
+    the standard error, n the trials (√(1 + 1/n) ≈ 1), df inf."""
+    p1, p0 = (k1 + 1) / (n1 + 2), (k0 + 1) / (n0 + 2)
+    se = math.sqrt(p1 * (1 - p1) / (n1 + 2) + p0 * (1 - p0) / (n0 + 2))
+    return Measurement(p1 - p0, se, min(n1, n0), math.inf, f"Monte Carlo, {min(n1, n0)} trials per cell")
+
+
+def rises_somewhere(gains: dict, criterion: Criterion) -> str | None:
+    """The key of a gain whose whole interval lies below 0 (a significant step the wrong way), else None."""
+    wrong = [key for key, m in gains.items() if criterion.judge(Measurement(-m.mean, m.sd, m.n, m.df,
+                                                                            m.sources)).verdict == "reproduced"]
+    return wrong[0] if wrong else None
 
 
 def every_network(violates: Sequence[bool], converged: Sequence[bool], permanent: Sequence[bool] | bool = False

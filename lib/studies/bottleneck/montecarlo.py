@@ -4,6 +4,7 @@ Moore-Penrose map followed by hard-max embeds n random points (Fig. 4.14, 4.15, 
 import numpy as np
 import pandas as pd
 
+from lib.claims import at_least
 from lib.studies.bottleneck import embedding as mp
 from lib.studies.bottleneck import evidence
 
@@ -86,21 +87,36 @@ def separation_grid(trials: int, seed: int) -> pd.DataFrame:
                          for c in mp.CONSTRUCTIONS for r in SEPARATIONS for n in SEPARATION_N])
 
 
-def separation_helps(separation: pd.DataFrame, construction: str) -> bool:
-    """Fig. 4.15's message for one construction, judged on the 95 % intervals: at every n the r = 0.2 interval
-    lies wholly above the r = 0 one, and no step r → r + 0.1 falls (a later interval wholly below an earlier)."""
+def _cell(table: pd.DataFrame, **keys) -> tuple[int, int]:
+    """(successes, trials) of the one row of `table` with these column values."""
+    row = table.loc[np.logical_and.reduce([table[k] == v for k, v in keys.items()])].iloc[0]
+    return int(row.successes), int(row.trials)
+
+
+def separation_gain(separation: pd.DataFrame, construction: str) -> tuple[object, str]:
+    """Fig. 4.15's message for one construction: at every n each step r → r + 0.1 raises the success probability.
+    The weakest step (evidence.weakest of evidence.proportion_gain against 0) as a Measurement, and its key."""
     part = separation[separation.construction == construction]
-    for _, curve in part.groupby("n"):
-        curve = curve.sort_values("r")
-        low, high = curve.low.to_numpy(), curve.high.to_numpy()
-        if not low[-1] > high[0] or (high[1:] < low[:-1]).any():
-            return False
-    return True
+    gains = {f"n = {n}, r = {a} → {b}": evidence.proportion_gain(*_cell(part, n=n, r=b), *_cell(part, n=n, r=a))
+             for n in sorted(part.n.unique()) for a, b in zip(SEPARATIONS, SEPARATIONS[1:])}
+    key, _ = evidence.weakest(gains, at_least(0.0))
+    return gains[key], key
 
 
-def falls_with_n(grid: pd.DataFrame, construction: str) -> tuple[bool, str]:
-    """Fig. 4.14's caption for one construction, judged on the 95 % intervals (evidence.falls_along per p): True
-    when every curve falls; with the verdict of each curve in words."""
-    verdicts = {int(p): evidence.falls_along(list(zip(c.sort_values("n").low, c.sort_values("n").high)))
-                for p, c in grid[grid.construction == construction].groupby("p")}
-    return all(v == "falls" for v in verdicts.values()), ", ".join(f"p = {p}: {v}" for p, v in verdicts.items())
+def fall_with_n(grid: pd.DataFrame, construction: str) -> tuple[object, str]:
+    """Fig. 4.14's caption for one construction: every curve falls as n grows. A step up whose whole interval lies
+    above 0 decides against it (its fall as a Measurement, below 0); else the weakest over p of the fall from the
+    first n to the last (evidence.proportion_gain), with its key."""
+    part = grid[grid.construction == construction]
+    steps, falls = {}, {}
+    for p in sorted(part.p.unique()):
+        ns = sorted(part[part.p == p].n)
+        for a, b in zip(ns, ns[1:]):
+            steps[f"p = {p}, n = {a} → {b}"] = evidence.proportion_gain(*_cell(part, p=p, n=a), *_cell(part, p=p, n=b))
+        falls[f"p = {p}, n = {ns[0]} → {ns[-1]}"] = evidence.proportion_gain(*_cell(part, p=p, n=ns[0]),
+                                                                           *_cell(part, p=p, n=ns[-1]))
+    wrong = evidence.rises_somewhere(steps, at_least(0.0))
+    if wrong is not None:
+        return steps[wrong], f"rises at {wrong}"
+    key, _ = evidence.weakest(falls, at_least(0.0))
+    return falls[key], f"weakest fall {key}"
