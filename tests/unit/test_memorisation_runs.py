@@ -3,6 +3,7 @@ predicates, and the claims recorded as 'not converged' when a network stopped at
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 import torch
 
 from lib.params import resolve
@@ -56,6 +57,14 @@ def test_every_network_a_converged_counterexample_decides():
     assert (holds, converged) == (True, True) and "all 3" in note
 
 
+def test_test_accuracy_adds_binomial_sampling_to_the_seed_spread():
+    m = measures.test_accuracy([0.97, 0.98, 0.99], 10000, "images")
+    assert m.mean == pytest.approx(0.98) and m.sd ** 2 == pytest.approx(0.0001 + 0.98 * 0.02 / 10000)
+    assert m.sources == "3 network seeds; binomial test sampling (10000 images)"
+    one = measures.test_accuracy([0.98], 10000, "images")
+    assert one.sd == 0 and one.df == 0  # one network: its seed spread is unknown, not binomial only
+
+
 def test_claims_are_comparable_only_at_the_thesis_scale():
     cfg = resolve("memorisation", "smoke")
     sets = runs.jump_sets(cfg)
@@ -95,8 +104,8 @@ def test_smoke_run_records_every_claim_and_unconverged_networks_never_differ():
         assert row["verdict"] != "differs" or row["converged"]
     # the smoke networks train on far fewer signals and images, and narrower, than the thesis's
     assert {r["verdict"] for r in rows if r["role"] == "reproduction"} == {"not comparable"}
-    accuracy = next(r for r in rows if r["id"] == "chen2017.s6.4.mnist_test_accuracy")["measured"]
-    assert f"binomial test sampling ({cfg.mnist_test} images)" in accuracy["sources"]
+    accuracy = next(r for r in rows if r["id"] == "chen2017.s6.2.fails_true_labels")["measured"]
+    assert f"binomial test sampling ({cfg.n_test} signals)" in accuracy["sources"]
     assert maps.network_gaps["learning"].shape == (cfg.n_seeds, 4)
     np.testing.assert_allclose(maps.network_gaps["memorising"][0], maps.gaps["memorising"])
 
