@@ -201,8 +201,23 @@ def test_a_test_profile_never_writes_the_books_references(capsys):
     assert "never writes results/reference/" in capsys.readouterr().err
 
 
+# The engine's CUDA-graph path on a CPU, as tests/unit/test_train_cuda_graph.py replaces it, in every process of a
+# run (the runner, the kernel, its workers): a capture is the plain call, no side stream, no device check.
+PLAIN_GRAPHS = """
+import contextlib, os
+if os.environ.get("NODEWISE_PLAIN_GRAPHS") == "1":
+    try:
+        import lib.train as engine
+    except ImportError:
+        engine = None
+    if engine is not None:
+        engine.capture, engine.side_stream = (lambda fn: fn), contextlib.nullcontext
+        engine._check_graph_device = lambda device: None
+"""
+
+
 @pytest.mark.slow
-def test_a_real_run_killed_at_its_budget_takes_its_kernel_with_it(folders, monkeypatch):
+def test_a_real_run_killed_at_its_budget_takes_its_kernel_with_it_and_resumes(folders, monkeypatch, tmp_path):
     killed: list[int] = []
     original = pg.kill_tree
 
@@ -210,15 +225,31 @@ def test_a_real_run_killed_at_its_budget_takes_its_kernel_with_it(folders, monke
         killed.extend(p.pid for p in pg.process_tree(pid))
         return original(pid)
     monkeypatch.setattr(pg, "kill_tree", spy)
-    runner = pg.make_runner(folders["runs"], pg.child_environment(False, None) | {"NODEWISE_THREADS": "1"})
-    args = ["--profile", "smoke", "--sections", "jump_detection", "--budget-s", "25", "--reserve-s", "0",
-            "--min-start-s", "1", "--cuda-graph", "off", "--out", str(folders["out1"]), "--reference-dir",
-            str(folders["reference"]), "--runs-dir", str(folders["runs"]), "--carried", str(folders["carried"])]
-    assert pg.main(args, runner=runner) == 0
-    summary = json.loads(tarfile.open(folders["out1"] / "paper_gpu.tar.gz").extractfile("summary.json").read())
-    assert [o["status"] for o in summary["outcomes"]] == ["partial"]
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(PLAIN_GRAPHS)
+    for name, value in {"PYTHONPATH": str(tmp_path / "site"), "NODEWISE_PLAIN_GRAPHS": "1",
+                        "NODEWISE_THREADS": "1"}.items():
+        monkeypatch.setenv(name, value)
+
+    def args(out: str, budget: int) -> list[str]:
+        return ["--profile", "smoke", "--sections", "jump_detection", "--budget-s", str(budget), "--reserve-s", "0",
+                "--min-start-s", "1", "--cuda-graph", "on", "--out", str(folders[out]), "--reference-dir",
+                str(folders["reference"]), "--runs-dir", str(folders["runs"]), "--carried", str(folders["carried"])]
+
+    def statuses(out: str) -> list[str]:
+        summary = json.loads(tarfile.open(folders[out] / "paper_gpu.tar.gz").extractfile("summary.json").read())
+        return [o["status"] for o in summary["outcomes"]]
+
+    assert pg.main(args("out1", 15)) == 0
+    assert statuses("out1") == ["partial"]
     assert len(killed) >= 2, "the runner and its papermill kernel"
     assert not any(alive(pid) for pid in killed)
+    assert pg.main(args("out2", 600)) == 0
+    assert statuses("out2") == ["done"]
+    record = json.loads((folders["reference"] / "jump_detection.json").read_text())
+    assert record["profile"] == "smoke" and record["reference"]["device"].startswith("cpu")
+    bodies = [p.read_bytes() for p in (folders["cache"] / "models").glob("*.pt")]
+    assert bodies and all(b"cuda_graph" in body for body in bodies)  # NODEWISE_CUDA_GRAPH=1 reached the engine
 
 
 def test_prepare_gpu_command_excludes_and_networks_that_fit(tmp_path):
