@@ -15,7 +15,8 @@
 - One table style: in a notebook's HTML table, numbers are written as the book writes them
   (lib.claims_table.tidy_text: no six-decimal floats, no 1e+04, ∞ for inf, "—" for a missing value); a short cell
   or a value ("0.31 ± 0.01") gets the class `nw-short` (no line breaks, _static/nodewise.css) and a table of many
-  columns the class `nw-compact` (a smaller type), so that tables fit the column rather than scroll.
+  columns the class `nw-compact` (a smaller type), and a very wide, short one is shown transposed, so that tables
+  fit the column rather than scroll.
 - Alt text of figures: an image inside a captioned figure gets the caption as its alt text (myst-nb gives notebook
   outputs none, and a screen reader would read the hashed file name).
 - Parameters as run: a chapter's `parameters` cell shows the values its run used, read from
@@ -169,6 +170,7 @@ SHORT_CELL = 16  # characters: a cell this short is kept on one line
 VALUE_CELL = 32  # characters: a value this short ("0.3123 ± 0.0123 (n = 3)") is kept on one line
 VALUE = re.compile(r"^[-−+]?[\d.,∞—]")
 COMPACT_COLUMNS = 9  # a table with this many columns or more is set a step smaller (class nw-compact)
+TRANSPOSE_COLUMNS = 15  # a table this wide with fewer rows than columns/2 is shown transposed (it fits that way)
 LONG_TOKEN = re.compile(r"[^\s<>&]{19,}")  # a word this long (an id, a path) gets break points
 
 
@@ -191,11 +193,54 @@ class ShortCells(SphinxTransform):
                 raw.replace_self(nodes.raw(marked, marked, **raw.attributes))
 
 
+def transpose(table, soup) -> bool:
+    """Show a wide, short pandas table transposed (its columns as rows, its rows as columns), in place; False,
+    leaving it as it is, when it has merged cells, more than one header row besides the index names, or more rows
+    than half its columns."""
+    if table.find(attrs={"colspan": True}) or table.find(attrs={"rowspan": True}) or table.find("table"):
+        return False
+    head = [[c.get_text(" ", strip=True) for c in r.find_all(["th", "td"], recursive=False)]
+            for r in (table.thead.find_all("tr") if table.thead else [])]
+    body = [r.find_all(["th", "td"], recursive=False) for r in (table.tbody or table).find_all("tr", recursive=False)]
+    if len(head) not in (1, 2) or not body or len(body) * 2 > len(head[0]) or any(len(r) != len(head[0])
+                                                                                  for r in body):
+        return False
+    corner = head[1][0] if len(head) == 2 else head[0][0]  # the index's name
+    grid = [[corner, *(r[0].get_text(" ", strip=True) for r in body)]]
+    for j, name in enumerate(head[0][1:], start=1):
+        grid.append([name, *(r[j] for r in body)])
+    new_head = soup.new_tag("thead")
+    row = soup.new_tag("tr")
+    for text in grid[0]:
+        cell = soup.new_tag("th")
+        cell.string = text
+        row.append(cell)
+    new_head.append(row)
+    new_body = soup.new_tag("tbody")
+    for name, *cells in grid[1:]:
+        row = soup.new_tag("tr")
+        first = soup.new_tag("th")
+        first.string = name
+        row.append(first)
+        for cell in cells:
+            moved = soup.new_tag("td")
+            moved.extend(list(cell.contents))
+            row.append(moved)
+        new_body.append(row)
+    for old in table.find_all(["thead", "tbody"], recursive=False):
+        old.decompose()
+    table.append(new_head)
+    table.append(new_body)
+    table["class"] = [*table.get("class", []), "nw-transposed"]
+    return True
+
+
 def mark_short_cells(markup: str) -> str:
     """HTML with the numbers of every table cell tidied (lib.claims_table.tidy_text), class nw-short added to
     every td/th whose text has at most SHORT_CELL characters (or VALUE_CELL for a value, except in a table of
-    COMPACT_COLUMNS columns or more, which gets class nw-compact instead); the claim tables (class nw-claims),
-    formatted and laid out by lib.claims_table already, are left as they are."""
+    COMPACT_COLUMNS columns or more, which gets class nw-compact instead; one of TRANSPOSE_COLUMNS and few rows is
+    transposed first); the claim tables (class nw-claims), formatted and laid out by lib.claims_table already,
+    are left as they are."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
@@ -203,6 +248,8 @@ def mark_short_cells(markup: str) -> str:
         if "nw-claims" in table.get("class", []):
             continue
         columns = max((len(row.find_all(["td", "th"], recursive=False)) for row in table.find_all("tr")), default=0)
+        if columns >= TRANSPOSE_COLUMNS and transpose(table, soup):
+            columns = max(len(row.find_all(["td", "th"], recursive=False)) for row in table.find_all("tr"))
         compact = columns >= COMPACT_COLUMNS
         if compact:
             table["class"] = [*table.get("class", []), "nw-compact"]

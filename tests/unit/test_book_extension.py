@@ -212,3 +212,17 @@ def test_formulas_are_left_out_of_the_search_index():
     words = builder._word_collector(doctree).words
     assert "error" in words and not [w for w in words if "mathbf" in w or "frac" in w]
     assert "mathbf" in doctree.astext(), "the page itself keeps its formulas"
+
+
+def test_a_very_wide_short_table_is_shown_transposed_and_one_with_merged_cells_is_not():
+    columns = [f"measure {i}" for i in range(15)]
+    head = "<thead><tr><th></th>" + "".join(f"<th>{c}</th>" for c in columns) + "</tr>" \
+        "<tr><th>network</th>" + "<th></th>" * 15 + "</tr></thead>"
+    body = "<tbody>" + "".join(f"<tr><th>net {n}</th>" + "".join(f"<td>{n}.{i}</td>" for i in range(15)) + "</tr>"
+                               for n in range(3)) + "</tbody>"
+    soup = BeautifulSoup(extension().mark_short_cells(f"<table>{head}{body}</table>"), "html.parser")
+    rows = [[c.get_text() for c in r.find_all(["th", "td"])] for r in soup.find_all("tr")]
+    assert rows[0] == ["network", "net 0", "net 1", "net 2"] and rows[1] == ["measure 0", "0", "1", "2"]
+    assert len(rows) == 16 and "nw-transposed" in soup.table["class"]
+    merged = f"<table>{head.replace('<th></th>', '<th colspan=1></th>', 1)}{body}</table>"
+    assert "nw-transposed" not in extension().mark_short_cells(merged)
