@@ -15,11 +15,22 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import pandas as pd
 from IPython.display import HTML
 
 from lib.claims import format_value
 from lib.reference import claim_verdicts, is_stale, load_reference
 from lib.study import Study
+
+
+def set_table_style() -> None:
+    """pandas' display options for the book's notebook tables: no cell text cut short with "..." (pandas cuts at
+    50 characters by default). Set when this module is imported, as every chapter notebook does; the book build
+    writes the numbers of every notebook table in one style (book/_ext/nodewise_book.py, `tidy_text`)."""
+    pd.set_option("display.max_colwidth", None)
+
+
+set_table_style()
 
 ROLE_WORDS = {"reproduction": "reproduction", "calibration": "calibration: a paper number fits an unstated choice",
               "check": "check of our own code (an identity or sanity check)",

@@ -14,6 +14,7 @@ The browser test (tests/notebooks/test_book.py) uses the same measuring scripts.
 import argparse
 import http.server
 import json
+import re
 import sys
 import threading
 from functools import partial
@@ -166,3 +167,45 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+SIX_DECIMALS = re.compile(r"(?<![\d.])(\d+)\.(\d{6,})(?!\d)")
+RAW_VALUES = {"inf", "-inf", "None", "nan", "NaN", "<NA>", "NaT"}
+TEX_TERMS = ("mathbf", "mathbb", "mathcal", "mathrm", "frac", "boldsymbol", "operatorname", "textbf")
+
+
+def padded(found: re.Match) -> bool:
+    """A float printed with six or more decimals that its value does not need: trailing zeros ("1.000000") or
+    more than 4 significant digits ("0.312345"), as pandas prints them; 0.008166 (4 digits) is fine."""
+    whole, decimals = found.group(1), found.group(2)
+    digits = (whole.lstrip("0") + decimals).lstrip("0") if whole.strip("0") == "" else whole + decimals
+    return decimals.endswith("0") or len(digits) > 4
+
+
+def table_problems(page_html: str) -> list[str]:
+    """What a rendered page's tables show that the book's one table style forbids: six-decimal floats, inf,
+    None or nan cells, and text cut short with "..." (pandas' truncation)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page_html, "html.parser")
+    article = soup.find("article") or soup
+    problems = []
+    for cell in article.select("table td, table th"):
+        text = cell.get_text(" ", strip=True)
+        for found in SIX_DECIMALS.finditer(text):
+            if padded(found):
+                problems.append(f"six-decimal float {found.group(0)!r} in {text[:50]!r}")
+        if text in RAW_VALUES or any(word in RAW_VALUES for word in text.split()):
+            problems.append(f"raw value in a cell: {text[:50]!r}")
+        if text == "..." or text.endswith("...") or text == "…":
+            problems.append(f"truncated cell: {text[-50:]!r}")
+    return problems
+
+
+def search_index_problems(index_js: str) -> list[str]:
+    """TeX in Sphinx's searchindex.js: TeX commands among the indexed words, or TeX in the indexed titles."""
+    data = json.loads(index_js[index_js.index("(") + 1:index_js.rindex(")")])
+    problems = [f"TeX command {term!r} indexed as a word" for term in TEX_TERMS if term in data.get("terms", {})]
+    titles = [*data.get("titles", []), *data.get("alltitles", {})]
+    problems += [f"TeX in the title {t!r}" for t in titles if "\\(" in t or "\\[" in t or re.search(r"\$[^$]+\$", t)]
+    return problems

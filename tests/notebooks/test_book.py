@@ -460,3 +460,72 @@ def test_tables_scroll_rather_than_overflow_on_a_phone(served_book, browser):
         problems += [f"{section}: the page is {wide} px wide at 400 px"] if wide > 400 else []
         page.close()
     assert not problems, "\n".join(problems)
+
+
+def test_every_rendered_table_is_in_the_book_style_and_the_search_index_has_no_tex(built_book):
+    """Issue #29's one table style, read from the built pages: no six-decimal float, inf, None, nan or "..."
+    truncation in any table; and no TeX (commands as words, formulas in titles) in the search index."""
+    from scripts.book_reading import search_index_problems, table_problems
+
+    pages = [built_book / "index.html", *sorted((built_book / "book").glob("*.html"))]
+    problems = [f"{page.relative_to(built_book)}: {why}" for page in pages
+                for why in table_problems(page.read_text(errors="replace"))]
+    problems += search_index_problems((built_book / "searchindex.js").read_text())
+    assert not problems, "\n".join(problems)
+
+
+def claim_table_problems(browser, url: str, name: str) -> list[str]:
+    """Issue #29's claim table read as a reader would: at 1400 px every verdict badge inside the article column
+    and no table that needs sideways scrolling; in print (A4) every column and note showing; on a 400 px phone no
+    page wider than the screen and each claim card's badge within its first 100 px."""
+    from scripts.book_reading import CARD_BADGES, CLAIM_BADGES, PRINT_HIDDEN, SIDEWAYS
+
+    problems = []
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(url, wait_until="networkidle")
+    outside = [x for table in page.evaluate(CLAIM_BADGES) for x in table["rows"] if x > 0]
+    if outside:
+        problems.append(f"{len(outside)} verdict badges outside the column at 1400 px (by up to {max(outside)} px)")
+    problems += [f"table {t!r} needs sideways scrolling at 1400 px" for t in page.evaluate(SIDEWAYS)]
+    page.set_viewport_size({"width": 794, "height": 1123})
+    page.emulate_media(media="print")
+    page.evaluate("() => window.nodewiseOpenForPrint && window.nodewiseOpenForPrint()")
+    printed = page.evaluate(PRINT_HIDDEN)
+    problems += [f"in print the column {c!r} does not show" for c in printed["hidden_columns"]]
+    problems += [f"in print {printed['hidden_notes']} claims' notes do not show"] if printed["hidden_notes"] else []
+    page.close()
+    phone = browser.new_page(viewport={"width": 400, "height": 800})
+    phone.goto(url, wait_until="networkidle")
+    wide = phone.evaluate("() => document.documentElement.scrollWidth")
+    problems += [f"the page is {wide} px wide on a 400 px phone"] if wide > 400 else []
+    cards = phone.evaluate(CARD_BADGES)
+    late = [offset for offset, seen in cards if offset > 100 or not seen]
+    problems += [f"{len(late)} of {len(cards)} claim cards show their badge below 100 px or off screen"] if late else []
+    phone.close()
+    return [f"{name}: {p}" for p in problems]
+
+
+@pytest.mark.browser
+def test_claim_tables_read_at_a_glance_on_a_desktop_in_print_and_on_a_phone(served_book, browser):
+    problems, rows = [], 0
+    for name in [*SECTIONS, "scorecard"]:
+        problems += claim_table_problems(browser, f"{served_book}/book/{name}.html", name)
+    page = browser.new_page()
+    page.goto(f"{served_book}/book/jump_detection.html", wait_until="networkidle")
+    rows = page.locator("article table.nw-claims tr.nw-claim-row").count()
+    page.close()
+    assert rows > 0, "the jump-detection chapter has no claim table"
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_search_snippets_read_formulas_as_text(served_book, browser):
+    """Sphinx builds a search result's snippet from the page's HTML, where a formula is TeX; _static/nodewise.js
+    makes it plain text."""
+    page = browser.new_page()
+    page.goto(f"{served_book}/search.html?q=jump", wait_until="networkidle")
+    snippet = page.evaluate("h => Search.htmlToText(h)",
+                            '<div role="main"><p>The jump at <span class="math notranslate">\\(\\mathbf{t}_0\\)'
+                            '</span> moves.</p></div>')
+    page.close()
+    assert "\\" not in snippet and "mathbf" not in snippet and "t₀" in snippet
