@@ -399,10 +399,22 @@ def results_records(directive: SphinxDirective) -> dict[str, dict]:
     return records
 
 
+def chapter_title(section: str) -> str:
+    """A chapter's title as its page (and the sidebar) shows it: the first "# " heading of its notebook, else the
+    study's title."""
+    path = Path(__file__).resolve().parents[2] / "notebooks" / f"{section}.ipynb"
+    if path.is_file():
+        for cell in json.loads(path.read_text()).get("cells", []):
+            source = "".join(cell.get("source", []))
+            if cell.get("cell_type") == "markdown" and source.startswith("# "):
+                return source.splitlines()[0][2:].strip()
+    return study(section).title
+
+
 def chapter_link(section: str) -> nodes.Node:
-    """A link to a chapter page, titled with the study's title."""
+    """A link to a chapter page, titled as the page is."""
     ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget=f"/book/{section}", refexplicit=True)
-    ref += nodes.inline(text=study(section).title)
+    ref += nodes.inline(text=chapter_title(section))
     return ref
 
 
@@ -490,7 +502,7 @@ def chapter_heading(section: str, record: dict, reference: dict | None) -> str:
     ref = "" if reference is None else (
         f"; paper scale: the reference run of {html.escape(reference.get('reference', {}).get('date', '?'))}"
         + (" (stale)" if is_stale(reference) else ""))
-    return (f'<a href="{section}.html#tab-{section}-paper-vs-run">{html.escape(study(section).title)}</a> '
+    return (f'<a href="{section}.html#tab-{section}-paper-vs-run">{html.escape(chapter_title(section))}</a> '
             f'<span class="nw-muted">(this run: profile {html.escape(record.get("profile", "?"))}{ref})</span>')
 
 
