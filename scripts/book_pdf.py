@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not in the HTML build {args.html}: {', '.join(missing)}; run make book first", file=sys.stderr)
         return 2
     count = join(print_pages(args.html, pages), args.output)
-    print(f"{args.output}: {count} pages from {len(pages)} book pages")
+    shutil.copyfile(args.output, args.html / "nodewise.pdf")  # the book's download menu links it from the next build
+    print(f"{args.output}: {count} pages from {len(pages)} book pages (also {args.html / 'nodewise.pdf'})")
     return 0
 
 

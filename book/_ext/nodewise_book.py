@@ -7,6 +7,8 @@
   launch buttons rather than buttons to a repository that does not exist.
 - Point the launch buttons (Binder, Colab) at the source notebook `notebooks/<section>.ipynb`: the page is built
   from the executed copy `book/<section>.ipynb`, a build product that is not in the repository.
+- The download menu: the page's print button says that it prints claim tables and solutions in full, and a link
+  to the whole book's PDF (`make pdf`) is added once that PDF is in the HTML build.
 - Numbered notebook tables: a cell whose `mystnb.figure` metadata has the class `nodewise-table` gets its output
   (a DataFrame's HTML) numbered as a table ("Table N", `{numref}` works), not as a figure. myst-nb wraps outputs
   only in figures, and Sphinx numbers a table only when it is a docutils table, which raw HTML is not.
@@ -109,6 +111,27 @@ def launch_source_notebooks(app, pagename, templatename, context, doctree) -> No
     for group in context.get("header_buttons", []):
         for button in group.get("buttons", []) if group.get("label") == "launch-buttons" else []:
             button["url"] = button["url"].replace(executed, source)
+
+
+BOOK_PDF = "nodewise.pdf"  # the whole book, printed by `make pdf` (scripts/book_pdf.py) into the HTML build too
+
+
+def download_buttons(app, pagename, templatename, context, doctree) -> None:
+    """The download menu: the page's print button says what it prints (_static/nodewise.js opens the claim
+    tables' notes and the solutions first), and, once `make pdf` has printed the whole book into the HTML build,
+    a link to that PDF."""
+    pdf = Path(app.outdir) / BOOK_PDF
+    for group in context.get("header_buttons", []):
+        if group.get("label") != "download-buttons":
+            continue
+        for button in group.get("buttons", []):
+            if button.get("label") == "download-pdf-button":
+                button.update(text=".pdf (this page)", tooltip="Print this page to PDF, claim tables and solutions "
+                                                              "in full")
+        if pdf.is_file() and "pathto" in context:
+            group["buttons"].append({"type": "link", "url": context["pathto"](BOOK_PDF, 1), "text": ".pdf (book)",
+                                     "tooltip": "The whole book as one PDF (make pdf)", "icon": "fas fa-book",
+                                     "label": "download-book-pdf-button"})
 
 
 TABLE_CLASS = "nodewise-table"
@@ -660,6 +683,7 @@ def setup(app):
     app.connect("config-inited", configure_repository)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("html-page-context", launch_source_notebooks, priority=600)
+    app.connect("html-page-context", download_buttons, priority=600)
     app.add_directive("section-times", SectionTimes)
     app.add_directive("scorecard", Scorecard)
     app.add_directive("paper-projection", PaperProjection)

@@ -226,3 +226,22 @@ def test_a_very_wide_short_table_is_shown_transposed_and_one_with_merged_cells_i
     assert len(rows) == 16 and "nw-transposed" in soup.table["class"]
     merged = f"<table>{head.replace('<th></th>', '<th colspan=1></th>', 1)}{body}</table>"
     assert "nw-transposed" not in extension().mark_short_cells(merged)
+
+
+def test_the_download_menu_says_what_print_does_and_links_the_book_pdf_once_printed(tmp_path):
+    ext = extension()
+
+    def context():
+        return {"pathto": lambda name, resource: f"../{name}",
+                "header_buttons": [{"label": "download-buttons", "buttons": [
+                    {"label": "download-source-button"}, {"label": "download-pdf-button", "text": ".pdf"}]}]}
+
+    app = type("App", (), {"outdir": str(tmp_path)})()
+    page = context()
+    ext.download_buttons(app, "book/data", "page.html", page, None)
+    buttons = page["header_buttons"][0]["buttons"]
+    assert buttons[1]["text"] == ".pdf (this page)" and len(buttons) == 2
+    (tmp_path / "nodewise.pdf").write_bytes(b"%PDF")
+    page = context()
+    ext.download_buttons(app, "book/data", "page.html", page, None)
+    assert page["header_buttons"][0]["buttons"][-1]["url"] == "../nodewise.pdf"
