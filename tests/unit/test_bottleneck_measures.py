@@ -229,6 +229,9 @@ def test_worse_than_mlp_and_the_systematic_offset():
     record.worse_than_mlp(ledger, runs, n_test=6000)
     row = {r["id"]: r for r in ledger.evaluate()}["chen2017.s4.2.bottleneck_worse_than_mlp"]
     assert row["verdict"] == "differs" and "deep" in row["note"] and "l1" in row["note"]
+    signal = {r["id"]: r for r in ledger.evaluate()}["chen2017.s4.2.bottleneck_worse_than_signal_processing"]
+    assert signal["verdict"] == "paper inconsistent" and signal["measured"]["mean"] < 1  # deep 0.3 < 0.5532
+    assert "deep p = 4 L2 1.1795" in signal["note"] and "shallow p = 4" not in signal["note"]
 
 
 def test_the_table_7_1_typo_is_paper_inconsistent():
@@ -257,6 +260,7 @@ def test_findings_single_out_the_impossible_table_7_1_entry():
     _, images = montecarlo.toy_images(0)
     table = findings.thesis_findings(images, fake_runs({("shallow", 4): 1.0, ("shallow", 10): 0.8}))
     assert "1 of 6 thesis rows" in table.loc["Table 7.1, deep 100-25-2-25-60", "evidence"]
+    assert "3 bottleneck entries below" in table.loc["§4.2.2 vs Table 4.1", "evidence"]
     assert "not converged" not in table.loc["§4.3.1 vs Table 4.1", "evidence"]
     runs = fake_runs({("shallow", 4): 1.0, ("shallow", 10): 0.8})
     runs.loc[runs.p == 4, "converged"] = False
@@ -285,7 +289,7 @@ def test_the_ledger_holds_every_claim_id_the_issue_names():
             "chen2017.s4.3.mp_p2_n10_below_1e-5", "chen2017.s4.3.mp_p10_n50_above_0.1",
             "chen2017.fig4.15.separation_helps", "chen2017.t4.1.systematic_offset",
             "chen2017.s4.2.bottleneck_worse_than_mlp", "chen2017.s4.2.dead_nodes_every_intermediate_layer",
-            "chen2017.s4.3.probability_falls_with_n"} <= ids
+            "chen2017.s4.3.probability_falls_with_n", "chen2017.s4.2.bottleneck_worse_than_signal_processing"} <= ids
     main = {c.id: c for c in STUDY.claims}
     assert "linear map, points U[0,1]^p" in main["chen2017.s4.3.mp_p10_n50_above_0.1"].statement
     assert main["chen2017.s4.3.mp_p10_n50_above_0.1.affine_unit_cube"].role == "beyond"

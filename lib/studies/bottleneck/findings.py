@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from lib.studies.bottleneck.claims import PAPER
+from lib.studies.bottleneck.claims import PAPER, below_signal_processing
 
 
 def sqrt_bound_violations(table: dict) -> list[tuple]:
@@ -35,6 +35,8 @@ def thesis_findings(toy_images: np.ndarray, runs: pd.DataFrame) -> pd.DataFrame:
         ("§4.3.1 vs Table 4.1", "more than 3-5 hidden nodes 'does not necessarily improve performance'",
          "Table 4.1: p = 10 beats p = 4 in both depths (shallow 0.798 vs 1.1626, deep 0.6478 vs 0.70); this run: "
          + ("; ".join(wide) if wide else "p = 4 and 10 not both trained")),
+        ("§4.2.2 vs Table 4.1", "bottlenecks 'even significantly worse than the signal processing approach'",
+         below_signal_processing()),
         ("§4.3.4 first experiment", "'The results are shown in Fig. 4.15 ... p = 2:2:10'",
          "the p-sweep is Fig. 4.14; Fig. 4.15 is the separation study at p = 2"),
         ("§4.3 opening", "shallow networks acceptable with two hidden nodes 'as shown in Fig. 4.1'",
