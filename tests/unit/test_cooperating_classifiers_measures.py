@@ -85,14 +85,20 @@ def test_on_threshold_is_the_relu_boundary_for_the_sigmoid_midpoint():
     assert ms.on_threshold("sigmoid", "post", 0.9) == 0.9
 
 
-def test_smallest_rise_pairs_the_first_and_last_snapshot():
-    first = torch.tensor([[True, False, False, False], [True, True, False, False]])  # (L=2, N=4)
-    last = torch.tensor([[True, True, True, False], [True, True, True, False]])
-    layer, m = ms.smallest_rise({0: {"correct": first}, 5: {"correct": torch.zeros(2, 4, dtype=torch.bool)},
+def test_smallest_rise_pairs_the_first_and_last_snapshot_of_every_member():
+    first = torch.tensor([[[True, False, False, False], [True, True, False, False]],
+                          [[False, False, False, False], [True, False, False, False]]])  # (S=2, L=2, N=4)
+    last = torch.tensor([[[True, True, True, False], [True, True, True, False]],
+                         [[True, True, False, False], [True, True, False, False]]])
+    layer, m = ms.smallest_rise({0: {"correct": first}, 5: {"correct": torch.zeros(2, 2, 4, dtype=torch.bool)},
                                  9: {"correct": last}})
-    diff = (last.double() - first.double())[1]
-    assert layer == 1 and m.mean == pytest.approx(0.25)
-    assert m.sd == pytest.approx(math.sqrt(float(diff.var(unbiased=True)) / 4)) and "4 images" in m.sources
+    diff = last.double() - first.double()
+    assert layer == 1  # rises 0.25 and 0.25 against 0.5 and 0.5
+    d = diff[:, 1].mean(-1)
+    sampling = float((diff[:, 1].var(-1, unbiased=True) / 4).mean())
+    assert m.mean == pytest.approx(0.25) and m.n == 2
+    assert m.sd == pytest.approx(math.sqrt(float(d.var(unbiased=True)) + sampling))
+    assert "2 network seeds" in m.sources and "4 images" in m.sources
 
 
 def test_train_grid_keeps_the_point_with_the_lowest_mean_validation_loss(tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ from lib import probes
 from lib.scoring import strictly_correct
 from lib.studies.cooperating_classifiers import node_classifiers as nc
 from lib.studies.cooperating_classifiers import runs as cr
-from lib.uncertainty import Measurement, exact, over_repeats, with_sampling
+from lib.uncertainty import Measurement, over_repeats, with_sampling
 
 FOCUS = (6, 100)  # the slides' 6x100 network
 N_CLASSES = 10
@@ -272,23 +272,26 @@ def dispersion(c: Corruption, task: cr.Task, fraction: float, n_seeds: int, trai
 
 
 def snapshot_accuracies(grid: GridRun, task: cr.Task, cfg, kind: str = "combined") -> dict[int, dict]:
-    """At every snapshot step of the first chosen member: its layer accuracies (`kind`), per-image correctness of
-    each layer on the test images (L, N) and its own accuracy."""
-    m = grid.members[0]
+    """At every snapshot step, for every chosen member: the layer accuracies (`kind`, mean over members), the
+    per-image correctness of each member's layers on the test images (S, L, N) and the network's own accuracy
+    (mean over members)."""
     out = {}
     for step, state in sorted(grid.run.snapshots.items()):
-        ev = evaluate_layers(cr.at_snapshot(grid.spec, state), (m,), task, cfg, kinds=(kind,))
-        out[step] = {"layers": ev.accuracy(kind), "network": ev.network_accuracy(), "correct": ev.layers[kind][0]}
+        ev = evaluate_layers(cr.at_snapshot(grid.spec, state), grid.members, task, cfg, kinds=(kind,))
+        out[step] = {"layers": ev.accuracy(kind), "network": ev.network_accuracy(), "correct": ev.layers[kind]}
     return out
 
 
 def smallest_rise(timeline: dict[int, dict]) -> tuple[int, Measurement]:
-    """(layer, its rise): the layer whose test accuracy rose least from the first snapshot (the initialisation) to
-    the last, with the paired test sampling of that difference (one network: the first seed)."""
+    """(layer, its rise): the layer whose test accuracy rose least, mean over members, from the first snapshot
+    (the initialisation) to the last; its rise per member (network seeds) with the paired sampling of the test
+    images."""
     steps = sorted(timeline)
-    diff = timeline[steps[-1]]["correct"].double() - timeline[steps[0]]["correct"].double()  # (L, N)
-    rise = diff.mean(-1)
-    layer = int(rise.argmin())
-    variance = float(diff[layer].var(unbiased=True)) / diff.shape[-1] if diff.shape[-1] > 1 else 0.0
-    return layer, with_sampling(exact(float(rise[layer]), sources="one network (first seed)"), variance,
-                                f"paired test sampling ({diff.shape[-1]:,} images)")
+    diff = timeline[steps[-1]]["correct"].double() - timeline[steps[0]]["correct"].double()  # (S, L, N)
+    layer = int(diff.mean(dim=(0, 2)).argmin())
+    per_member = diff[:, layer]  # (S, N)
+    sampling = float((per_member.var(-1, unbiased=True) / per_member.shape[-1]).mean()) if per_member.shape[-1] > 1 \
+        else 0.0
+    seeds = over_repeats(per_member.mean(-1).tolist(),
+                         sources=f"{per_member.shape[0]} network seed{'s' * (per_member.shape[0] > 1)}")
+    return layer, with_sampling(seeds, sampling, f"paired test sampling ({per_member.shape[-1]:,} images)")
