@@ -211,7 +211,7 @@ class ShortCells(SphinxTransform):
 
     def apply(self, **kwargs) -> None:
         for raw in self.document.findall(nodes.raw):
-            if "html" in raw.get("format", "").split() and "<td" in raw.astext():
+            if "html" in raw.get("format", "").split() and "<table" in raw.astext():
                 marked = mark_short_cells(raw.astext())
                 raw.replace_self(nodes.raw(marked, marked, **raw.attributes))
 
@@ -525,7 +525,8 @@ def chapter_heading(section: str, record: dict, reference: dict | None) -> str:
     ref = "" if reference is None else (
         f"; paper scale: the reference run of {html.escape(reference.get('reference', {}).get('date', '?'))}"
         + (" (stale)" if is_stale(reference) else ""))
-    return (f'<a href="{section}.html#tab-{section}-paper-vs-run">{html.escape(chapter_title(section))}</a> '
+    target = nodes.make_id(f"tab-{section}-paper-vs-run")  # the id Sphinx gives the chapter table's name
+    return (f'<a href="{section}.html#{target}">{html.escape(chapter_title(section))}</a> '
             f'<span class="nw-muted">(this run: profile {html.escape(record.get("profile", "?"))}{ref})</span>')
 
 

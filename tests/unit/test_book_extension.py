@@ -82,7 +82,7 @@ def test_the_scorecard_lists_claims_by_chapter_linked_to_their_rows_and_the_offs
     records = {"jump_detection": {"profile": "default", "claims": [claim("differs"), offset]}}
     every = ext.scorecard_claims_html(records, {})
     assert every.count('class="nw-claim-row') == 2 and every.count('class="nw-group-row"') == 1
-    assert 'href="jump_detection.html#tab-jump_detection-paper-vs-run"' in every
+    assert 'href="jump_detection.html#tab-jump-detection-paper-vs-run"' in every  # the id Sphinx makes
     assert 'href="jump_detection.html#claim-chen2017-t3-3-nn1-l1"' in every
     offsets = ext.scorecard_claims_html(records, {}, ext.is_offset, prefix="offset-")
     assert offsets.count('class="nw-claim-row') == 1 and 'id="offset-claim-chen2017-t3-3-systematic_offset"' in offsets
