@@ -26,14 +26,15 @@ from typing import Any
 
 import numpy as np
 
-from lib.uncertainty import Measurement, exact, prediction_interval, predictive_sd, rounding, sign_test
+from lib.uncertainty import Measurement, exact, prediction_interval, rerun_sd, rounding, sign_test
 
 DOCUMENTS = ("chen2017", "davel2020", "hd2020", "dtpb2020")
 VERDICTS = ("reproduced", "differs", "inconclusive", "not converged", "not comparable", "paper inconsistent",
             "not run")
 JUDGED = ("reproduced", "differs", "inconclusive")  # what a criterion itself can return
 ROLES = ("reproduction", "calibration", "check", "beyond")
-FRAGILE = 1.0  # a verdict whose margin is below one predictive standard deviation could flip on a re-run
+FRAGILE = 1.0  # a margin below 1: a re-run with new seeds and draws could cross the boundary (> 2.5 % one-sided)
+RERUN_RANGE = 1.96  # the margin's unit: 1.96 re-run standard deviations, the 95 % range of a re-run's move
 CLAIM_ID = re.compile(rf"^({'|'.join(DOCUMENTS)})\.[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
 
 
@@ -79,7 +80,8 @@ KINDS = {kind.name: kind for kind in (
 @dataclass(frozen=True)
 class Judgement:
     """What a criterion says of a measured value: a verdict in JUDGED, its margin (distance to the nearest
-    decision boundary in predictive standard deviations; None where there is no spread) and why, in words."""
+    decision boundary in units of the 95 % range a re-run could move it; None where there is no spread) and why,
+    in words."""
 
     verdict: str
     margin: float | None
@@ -115,7 +117,8 @@ def judge_match(m: Measurement | None, paper: float, bound: float, rounded: floa
     gap = max(0.0, abs(m.mean - paper) - rounded)  # distance beyond the paper's own rounding
     if not math.isfinite(high - low):
         return Judgement("inconclusive", None, f"one draw ({m.sources}): no spread to judge against")
-    half, s = (high - low) / 2, predictive_sd(m)
+    half = (high - low) / 2
+    s = rerun_sd(m, half)
     inside = f"the paper's {format_number(paper)} lies inside the prediction interval " \
              f"[{format_number(low)}, {format_number(high)}]"
     if gap > half:
@@ -145,7 +148,7 @@ def judge_side(m: Measurement | None, limit: float, above: bool) -> Judgement:
         return Judgement("differs", None, "no finite value was measured")
     low, high = prediction_interval(m)
     good, bad = (low - limit, limit - high) if above else (limit - high, low - limit)
-    s = predictive_sd(m)
+    s = rerun_sd(m, (high - low) / 2)
     where = f"prediction interval [{format_number(low)}, {format_number(high)}]" if high > low else \
         f"value {format_number(m.mean)}"
     side = "≥" if above else "≤"
@@ -230,8 +233,9 @@ def _measurement(value: Any) -> Measurement | None:
 
 
 def _units(distance: float, s: float) -> float | None:
-    """A distance in predictive standard deviations (None without a spread)."""
-    return distance / s if s > 0 else None
+    """A distance to a decision boundary in units of the 95 % range a re-run could move it (RERUN_RANGE re-run
+    standard deviations, lib.uncertainty.rerun_sd); None without a spread."""
+    return distance / (RERUN_RANGE * s) if s > 0 else None
 
 
 @dataclass(frozen=True)
@@ -320,7 +324,7 @@ def evaluate(claim: Claim, record: Record | None) -> dict:
 
 
 def is_fragile(margin: float | None) -> bool:
-    """A verdict closer than one predictive standard deviation to a decision boundary."""
+    """A verdict that a re-run with new seeds and draws could plausibly move across its boundary (margin < 1)."""
     return margin is not None and margin < FRAGILE
 
 

@@ -3,10 +3,11 @@
 The claim table is one component, shared by the chapters and the scorecard (book/_ext/nodewise_book.py), and
 designed to be read at a glance (issue #29): per claim a short human label (the id on hover and in the details),
 the paper's value, this run's value with its uncertainty, the verdict badge (marked *fragile* when its margin is
-below one predictive standard deviation), the role for claims that are not reproductions, and the verdict of the
-section's paper-scale reference run; the statement sits in a compact line under the row and opens, on demand
-(`<details>`), onto the criterion, the notes and the id. _static/nodewise.css lays it out: five columns that fit
-the 768 px article column at 1400 px, cards with the badge first on a phone, every column and note in print.
+below one: a re-run could move it across its boundary), the role for claims that are not reproductions, and the
+verdict of the section's paper-scale reference run; the statement sits in a compact line under the row and opens,
+on demand (`<details>`), onto the criterion, the notes and the id. _static/nodewise.css lays it out: five columns
+that fit the 768 px article column at 1400 px, cards with the badge first on a phone, every column and note in
+print.
 """
 
 import html
@@ -77,7 +78,7 @@ def anchor(claim_id: str) -> str:
 
 def verdict_badge(verdict: str, fragile: bool = False, margin: float | None = None) -> str:
     """The verdict as an HTML badge (its word, coloured by class verdict-<word>), with a "fragile" mark when its
-    margin lies below one predictive standard deviation of the decision boundary."""
+    margin lies below one (lib.claims.is_fragile)."""
     badge = f'<span class="verdict verdict-{verdict.replace(" ", "-")}">{html.escape(verdict)}</span>'
     if fragile:
         why = "a re-run with another seed could change it" + (

@@ -93,6 +93,14 @@ def predictive_sd(measurement: Measurement) -> float:
     return measurement.sd * math.sqrt(1.0 + 1.0 / measurement.n)
 
 
+def rerun_sd(measurement: Measurement, half_width: float) -> float:
+    """How far a re-run with new seeds and draws could move a distance to a decision boundary: the standard
+    deviation of the difference of two independent estimates of the mean (2 sd²/n) and of the interval's
+    half-width (2 · half²/(2 df), the delta method for a standard deviation on df degrees of freedom)."""
+    width = 0.0 if math.isinf(measurement.df) else half_width ** 2 / measurement.df
+    return math.sqrt(2 * measurement.sd ** 2 / measurement.n + width)
+
+
 def critical_value(df: float, level: float = LEVEL) -> float:
     """The two-sided Student-t quantile for `df` degrees of freedom (the normal one for df = inf); inf for df 0."""
     if df <= 0:

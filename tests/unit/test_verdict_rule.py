@@ -16,6 +16,7 @@ from lib.uncertainty import (
     exact,
     over_repeats,
     prediction_interval,
+    rerun_sd,
     rounding,
     sign_test,
     with_sampling,
@@ -117,3 +118,26 @@ def test_the_sign_test_and_a_table_s_systematic_offset():
     assert no_offset("error").judge(mixed).verdict == "reproduced"
     with pytest.raises(ValueError, match="absolute"):
         no_offset("accuracy")
+
+
+def test_the_margin_is_in_units_of_a_re_run_s_95_percent_move():
+    m = Measurement(0.35, 0.01, 6, 5, "seeds")
+    low, high = prediction_interval(m)
+    half = (high - low) / 2
+    assert rerun_sd(m, half) == pytest.approx(math.sqrt(2 * 0.01 ** 2 / 6 + half ** 2 / 5))
+    judged = matches(0.3083, "error").judge(m)
+    assert judged.verdict == "differs"
+    assert judged.margin == pytest.approx((abs(0.35 - 0.3083) - 0.00005 - half) / (1.96 * rerun_sd(m, half)))
+    assert rerun_sd(with_sampling(exact(0.9), 1e-4, "binomial"), 0.02) == pytest.approx(math.sqrt(2 * 1e-4))
+
+
+def test_a_verdict_that_flips_between_re_runs_was_marked_fragile():
+    # the data-generating process sits near the boundary: the paper value 2.2 predictive sd from the truth
+    rng = np.random.default_rng(1)
+    truth, sd, n, paper = 1.0, 0.02, 6, 1.0 + 2.2 * 0.02 * math.sqrt(1 + 1 / 6)
+    runs = [matches(paper, "error").judge(over_repeats(rng.normal(truth, sd, n))) for _ in range(400)]
+    verdict_of = [r.verdict for r in runs]
+    majority = max(set(verdict_of), key=verdict_of.count)
+    robust = [r for r in runs if r.margin is not None and r.margin >= 1]
+    assert robust, "some runs are far enough from the boundary to be robust"
+    assert all(r.verdict == majority for r in robust), "a non-fragile verdict never disagrees with the usual one"
