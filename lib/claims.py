@@ -319,6 +319,7 @@ def evaluate(claim: Claim, record: Record | None) -> dict:
             "measured": measured.as_json() if isinstance(measured, Measurement | Offset) else measured,
             "verdict": found.verdict, "margin": found.margin, "fragile": is_fragile(found.margin),
             "converged": bool(record.converged) if record else None,
+            "comparable": bool(record.comparable) if record else None,
             "note": found.why + (f"; {record.note}" if record and record.note else ""),
             "remark": record.note if record else ""}
 

@@ -147,3 +147,14 @@ def test_results_are_written_atomically_readable_and_without_leftovers(tmp_path,
     record = json.loads(path.read_text())
     assert record["claims"][0]["verdict"] == "reproduced" and "paper" not in record
     assert stat.S_IMODE(path.stat().st_mode) == 0o644 and [p.name for p in tmp_path.iterdir()] == ["data.json"]
+
+
+def test_a_stored_row_is_judged_again_to_the_same_verdict():
+    from lib.reference import rejudge
+    c = study("data").claims[0]
+    ledger = Ledger(study("data").claims)
+    ledger.record(c.id, tight(0.31), converged=True, note="remark", comparable=False)
+    rows = json.loads(json.dumps(ledger.evaluate(), default=str))
+    again = {r["id"]: r for r in rejudge({"section": "data", "claims": rows})}
+    assert rows[0]["comparable"] is False and again[c.id]["verdict"] == "not comparable"
+    assert again[c.id]["remark"] == "remark"
