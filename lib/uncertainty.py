@@ -59,6 +59,42 @@ def over_repeats(values: Iterable[float], sources: str = "network seeds") -> Mea
     return Measurement(float(array.mean()), sd, int(array.size), float(array.size - 1), sources)
 
 
+def over_draws_and_seeds(values, sources: str) -> Measurement:
+    """One network's measure over data draws (rows) × network seeds (columns), x_ds = μ + a_d + e_ds: the one-way
+    random-effects analysis of variance (balanced). σ_e² = MSW, σ_a² = max(0, (MSB − MSW)/S), one new network's
+    spread √(σ_a² + σ_e²) with Welch–Satterthwaite df, and n such that sd²/n is the grand mean's variance
+    MSB/(D S), rounded down (the wider interval); one seed per draw, or one draw, is plain over_repeats."""
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 2 or x.size == 0:
+        raise ValueError(f"over_draws_and_seeds: expected a non-empty (draws, seeds) array, got shape {x.shape}")
+    draws, seeds = x.shape
+    if seeds == 1 or draws == 1:
+        return over_repeats(x.ravel(), sources)
+    msb = seeds * float(x.mean(axis=1).var(ddof=1))
+    between, msw = variance_components(x)
+    total = between + msw
+    if total == 0:
+        return Measurement(float(x.mean()), 0.0, x.size, float(x.size - 1), sources)
+    if between > 0:
+        parts = ((msb / seeds, draws - 1), (msw * (seeds - 1) / seeds, draws * (seeds - 1)))
+    else:  # the draws vary less than the seeds suggest: σ_a = 0, the spread is the within-draw one
+        parts = ((msw, draws * (seeds - 1)),)
+    df = total ** 2 / sum(part ** 2 / dof for part, dof in parts)
+    n = x.size if msb <= 0 else max(draws, min(x.size, math.floor(x.size * total / msb)))
+    return Measurement(float(x.mean()), math.sqrt(total), int(n), float(df), sources)
+
+
+def variance_components(values) -> tuple[float, float]:
+    """The variance estimates (σ_a², σ_e²) of a (draws ≥ 2, seeds ≥ 2) array: between data draws (truncated at 0)
+    and between seeds on one draw."""
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 2 or min(x.shape) < 2:
+        raise ValueError(f"variance_components: expected a (draws ≥ 2, seeds ≥ 2) array, got shape {x.shape}")
+    msb = x.shape[1] * float(x.mean(axis=1).var(ddof=1))
+    msw = float(x.var(axis=1, ddof=1).mean())
+    return max(0.0, (msb - msw) / x.shape[1]), msw
+
+
 def exact(value: float, sources: str = "computed exactly") -> Measurement:
     """A number with no randomness behind it (a closed form, an enumeration): sd 0, known."""
     return Measurement(float(value), 0.0, 1, math.inf, sources)
@@ -81,8 +117,8 @@ def with_sampling(measurement: Measurement, variance: float, what: str) -> Measu
 
 def satterthwaite(estimated: float, df: float, total: float) -> float:
     """Degrees of freedom of a variance `total` of which only `estimated` (with `df`) is estimated: total² / (e²/df)."""
-    if estimated == 0:
-        return math.inf if total > 0 else df
+    if estimated == 0:  # no spread seen: known (exact, or identical repeats) unless one draw left it unknown
+        return df if df == 0 else (math.inf if total > 0 else df)
     if df == 0:
         return 0.0
     return total ** 2 / (estimated ** 2 / df)

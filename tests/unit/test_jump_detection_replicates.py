@@ -1,4 +1,5 @@
-"""lib.studies.jump_detection.replicates: the nested (data draws × network seeds) measurement against a slow
+"""lib.uncertainty.over_draws_and_seeds (jump detection and bottleneck use it) and the seeds of
+lib.studies.jump_detection.replicates: the nested (data draws × network seeds) measurement against a slow
 transcription of the one-way random-effects analysis, its coverage on simulated draws, and the seeds of the draws."""
 
 import math
@@ -6,8 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from lib.studies.jump_detection.replicates import components, draw_seed, nested, network_seeds, sources
+from lib.studies.jump_detection.replicates import draw_seed, network_seeds, sources
+from lib.uncertainty import over_draws_and_seeds as nested
 from lib.uncertainty import over_repeats, prediction_interval
+from lib.uncertainty import variance_components as components
 
 
 def slow_nested(x):

@@ -87,9 +87,11 @@ def test_a_known_sampling_variance_adds_to_the_seed_variance_with_satterthwaite_
     m = with_sampling(seeds, var, "binomial test sampling")
     assert m.sd == pytest.approx(math.sqrt(seeds.sd ** 2 + var))
     assert m.df == pytest.approx((seeds.sd ** 2 + var) ** 2 / (seeds.sd ** 4 / 2))
-    one = with_sampling(over_repeats([0.97]), var, "binomial")
-    assert one.df == math.inf and prediction_interval(one)[1] - 0.97 == pytest.approx(1.96 * math.sqrt(2 * var),
-                                                                                      rel=1e-3)
+    one = with_sampling(over_repeats([0.97]), var, "binomial")  # one network: its seed spread stays unknown
+    assert one.df == 0 and prediction_interval(one) == (-math.inf, math.inf)
+    known = with_sampling(exact(0.97), var, "binomial")  # no randomness but the test set's
+    assert known.df == math.inf and prediction_interval(known)[1] - 0.97 == pytest.approx(
+        1.96 * math.sqrt(2 * var), rel=1e-3)
     assert "binomial" in m.sources and Measurement.from_json(m.as_json()) == m
 
 

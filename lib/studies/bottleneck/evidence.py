@@ -10,7 +10,7 @@ import numpy as np
 
 from lib.claims import Criterion, Judgement
 from lib.jump_errors import lowest_fraction
-from lib.uncertainty import Measurement, over_repeats, satterthwaite, with_sampling
+from lib.uncertainty import Measurement, over_draws_and_seeds, over_repeats, satterthwaite, with_sampling
 
 MEASURES = ("l1", "l2", "l1_99", "l2_99")
 
@@ -41,29 +41,16 @@ def network_error(values: Sequence[float], test_variances: Sequence[float], n_te
 
 def nested(values: np.ndarray, test_variances: np.ndarray, n_test: int) -> Measurement:
     """One network's error measure over data draws (rows: training, validation and test signals) × network seeds
-    (columns), each network's own test-sampling variance beside it. One draw: `network_error`. Several: the
-    one-way random-effects analysis of variance, σ² = σ_draw² + σ_seed² with σ_seed² = MSW and σ_draw² =
-    max(0, (MSB − MSW) / S) (the draw's component includes its test-set sampling, which a fresh draw redraws), df
-    by Welch–Satterthwaite, and n such that sd²/n is the grand mean's variance MSB / (D S)."""
+    (columns), each network's own test-sampling variance beside it. One draw: `network_error`. Several:
+    lib.uncertainty.over_draws_and_seeds (the draw's component includes its test-set sampling, which a fresh draw
+    redraws)."""
     x = np.asarray(values, dtype=float)
     draws, seeds = x.shape
     if draws == 1:
         return network_error(x[0], np.asarray(test_variances, dtype=float)[0], n_test)
     tests = f" ({n_test} test signals each)" if n_test else ""
     sources = f"{draws} data draws{tests} × {seeds} network seed{'s' if seeds > 1 else ''}"
-    if seeds == 1:
-        return over_repeats(x[:, 0], sources=sources)
-    msb = seeds * float(x.mean(axis=1).var(ddof=1))
-    msw = float(x.var(axis=1, ddof=1).mean())
-    between = max(0.0, (msb - msw) / seeds)
-    total = between + msw
-    if total == 0:
-        return Measurement(float(x.mean()), 0.0, x.size, float(x.size - 1), sources)
-    parts = ([(msb / seeds, draws - 1), (msw * (seeds - 1) / seeds, draws * (seeds - 1))] if between > 0
-             else [(msw, draws * (seeds - 1))])
-    df = total ** 2 / sum(part ** 2 / dof for part, dof in parts)
-    n = x.size if msb <= 0 else max(draws, min(x.size, math.floor(x.size * total / msb)))
-    return Measurement(float(x.mean()), math.sqrt(total), int(n), float(df), sources)
+    return over_draws_and_seeds(x, sources)
 
 
 def difference(a: Measurement, b: Measurement, sources: str = "") -> Measurement:

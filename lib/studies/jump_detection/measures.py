@@ -22,10 +22,10 @@ from lib.studies.jump_detection.nets import (
     plateau_length,
 )
 from lib.studies.jump_detection.params import PARAMS
-from lib.studies.jump_detection.replicates import components, nested, sources
+from lib.studies.jump_detection.replicates import sources
 from lib.studies.jump_detection.sigma import PAPER_BASELINE, SigmaScan, bayes_positions
 from lib.studies.jump_detection.training import Trained
-from lib.uncertainty import Measurement, over_repeats
+from lib.uncertainty import Measurement, over_draws_and_seeds, over_repeats, variance_components
 
 PAPER_BY_NAME = {name: values for name, _, values in PAPER_TABLE.values()}
 ASCENT_TARGETS = (21, 40, 60, 80)  # thesis Fig. 5.1-5.2; the CNNs also at 50 (Fig. 5.3-5.5)
@@ -57,7 +57,8 @@ def error_table(stats: dict[str, dict[str, Measurement]], baseline: dict[str, Me
                 bayes: ErrorMeasures) -> pd.DataFrame:
     """Table 7.1 side by side: thesis value and this run's mean ± sd of one network (network_stats) for every model
     and measure, the baseline (over test draws) and the Bayes classifier (this test set), with the effective number
-    of independent draws behind each L1 mean (replicates.nested) and L1 as a fraction of the baseline's."""
+    of independent draws behind each L1 mean (lib.uncertainty.over_draws_and_seeds) and L1 as a fraction of the
+    baseline's."""
     n = "L1 n (effective)"
     rows = [{"model": "Signal processing", **_cells(baseline, PAPER_BY_NAME["Signal processing"]),
              n: baseline["l1"].n}]
@@ -305,14 +306,15 @@ def measure_array(rows: list[list[ErrorMeasures]], measure: str) -> np.ndarray:
 
 def network_stats(errors: dict[str, list[ErrorMeasures]], replicated: dict[str, list[list[ErrorMeasures]]],
                   n_test: int) -> dict[str, dict[str, Measurement]]:
-    """Per model and measure, one network's Measurement: over data draws × seeds (replicates.nested) for the shapes
-    of Table 3.4, over the seeds of draw 0 for the others (the length-5 CNN, the other conv activation)."""
+    """Per model and measure, one network's Measurement: over data draws × seeds (lib.uncertainty.over_draws_and_seeds)
+    for the shapes of Table 3.4, over the seeds of draw 0 for the others (the length-5 CNN, the other conv
+    activation)."""
     stats = {}
     for name, errs in errors.items():
         if name in replicated:
             rows = replicated[name]
             what = sources(len(rows), len(rows[0]), n_test)
-            stats[name] = {k: nested(measure_array(rows, k), what) for k in MEASURES}
+            stats[name] = {k: over_draws_and_seeds(measure_array(rows, k), what) for k in MEASURES}
         else:
             what = f"{len(errs)} network seeds on one data draw"
             stats[name] = {k: over_repeats((getattr(e, k) for e in errs), sources=what) for k in MEASURES}
@@ -324,7 +326,7 @@ def draw_share(replicated: dict[str, list[list[ErrorMeasures]]], measure: str = 
     averaged over the shapes."""
     shares = []
     for rows in replicated.values():
-        between, within = components(measure_array(rows, measure))
+        between, within = variance_components(measure_array(rows, measure))
         shares.append(between / (between + within) if between + within > 0 else 0.0)
     return float(np.mean(shares))
 

@@ -10,10 +10,10 @@ from lib.studies.jump_detection.ascent import Ascent
 from lib.studies.jump_detection.claims import MEASURES, OFFSET_ROWS, ORDERINGS, PAPER_TABLE, table_claim_id
 from lib.studies.jump_detection.measures import over_seeds
 from lib.studies.jump_detection.params import PARAMS
-from lib.studies.jump_detection.replicates import nested, sources
+from lib.studies.jump_detection.replicates import sources
 from lib.studies.jump_detection.sigma import SigmaScan
 from lib.studies.jump_detection.training import CURVE_SHAPE, Trained
-from lib.uncertainty import over_repeats, prediction_interval
+from lib.uncertainty import over_draws_and_seeds, over_repeats, prediction_interval
 
 PAPER_PATIENCE = next(p.defaults["paper"] for p in PARAMS if p.name == "patience")
 
@@ -40,7 +40,7 @@ def record_claims(ledger: Ledger, cfg, trained: Trained, splits: list[data.JumpS
     for claim_id, (better, worse) in ORDERINGS.items():
         names = [by_key[k] for k in better + worse]
         gap = measures.ordering(replicated, tuple(by_key[k] for k in better), tuple(by_key[k] for k in worse))
-        ledger.record(claim_id, nested(gap, what), converged=trained.converged(*names),
+        ledger.record(claim_id, over_draws_and_seeds(gap, what), converged=trained.converged(*names),
                       note=f"gap > 0 in {int((gap > 0).sum())} of {gap.size} network sets")
     cnn2 = "2-conv-layer CNN"
     pattern = measures.smooth_then_derivative(trained.draws(cnn2), cfg.filter_tolerance)
@@ -49,10 +49,12 @@ def record_claims(ledger: Ledger, cfg, trained: Trained, splits: list[data.JumpS
                   note=f"{int(pattern.sum())} of {pattern.size} networks ({cfg.conv_activation} convs, filter "
                        f"tolerance {cfg.filter_tolerance:g})")
     worst = measures.replicate_max_errors(trained, splits, CURVE_SHAPE)
-    ledger.record("chen2017.fig3.10.nn_max_error", nested(worst, what), converged=trained.converged(CURVE_SHAPE),
+    ledger.record("chen2017.fig3.10.nn_max_error", over_draws_and_seeds(worst, what),
+                  converged=trained.converged(CURVE_SHAPE),
                   note=f"per network {worst.astype(int).tolist()}")
     epochs = measures.best_epochs(trained, CURVE_SHAPE)
-    ledger.record("chen2017.fig3.9.best_epoch", nested(epochs, what), converged=trained.converged(CURVE_SHAPE),
+    ledger.record("chen2017.fig3.9.best_epoch", over_draws_and_seeds(epochs, what),
+                  converged=trained.converged(CURVE_SHAPE),
                   comparable=cfg.patience >= PAPER_PATIENCE,
                   note=f"best epochs per network {epochs.astype(int).tolist()}" + (
                       "" if cfg.patience >= PAPER_PATIENCE else
