@@ -19,14 +19,16 @@ from pathlib import Path
 
 from lib.paths import REPO_ROOT
 
-# In the browser: lazy images loaded and awaited, MathJax finished, the claim tables' notes and the solutions opened
-# (_static/nodewise.js), closed "show code" boxes left closed.
+# In the browser: lazy images loaded and awaited, MathJax finished (the page as a reader sees it).
 SETTLE = """async () => {
   document.querySelectorAll('img[loading="lazy"]').forEach(i => { i.loading = "eager"; });
   await Promise.all([...document.images].map(i => i.complete ? null
                      : new Promise(done => { i.addEventListener("load", done); i.addEventListener("error", done); })));
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
-  if (window.nodewiseOpenForPrint) { window.nodewiseOpenForPrint(); }
+}"""
+# Before printing, as the browser's own print does (beforeprint, _static/nodewise.js): the claim tables' notes and
+# the solutions opened; closed "show code" boxes left closed.
+PRINT_SETTLE = SETTLE.removesuffix("}") + """  if (window.nodewiseOpenForPrint) { window.nodewiseOpenForPrint(); }
 }"""
 
 
@@ -68,7 +70,7 @@ def print_pages(html: Path, pages: list[str]) -> list[bytes]:
             for name in pages:
                 page = browser.new_page()
                 page.goto(f"{site}/{name}", wait_until="networkidle")
-                page.evaluate(SETTLE)
+                page.evaluate(PRINT_SETTLE)
                 page.emulate_media(media="print")
                 printed.append(page.pdf(format="A4", print_background=True,
                                         margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"}))

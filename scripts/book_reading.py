@@ -74,7 +74,7 @@ def open_settled(browser, url: str, width: int, height: int = 900):
     """A page at a viewport width, images loaded and MathJax done."""
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url, wait_until="networkidle")
-    page.evaluate(SETTLE.replace("if (window.nodewiseOpenForPrint) { window.nodewiseOpenForPrint(); }", ""))
+    page.evaluate(SETTLE)
     return page
 
 

@@ -46,3 +46,10 @@ def test_screenshot_names_and_a_missing_build_is_refused(tmp_path, capsys):
     assert book_screenshots.shot_name("book/jump_detection.html", 400) == "book-jump_detection-400.png"
     assert book_screenshots.main(["--html", str(tmp_path), "book/data.html"]) == 2
     assert "run make book first" in capsys.readouterr().err
+
+
+def test_the_pdf_opens_claim_notes_and_solutions_as_the_browsers_print_does_and_screenshots_do_not():
+    from scripts import book_pdf
+
+    assert "nodewiseOpenForPrint" in book_pdf.PRINT_SETTLE and "nodewiseOpenForPrint" not in book_pdf.SETTLE
+    assert book_pdf.PRINT_SETTLE.startswith(book_pdf.SETTLE.removesuffix("}"))
