@@ -498,7 +498,7 @@ def headline_row(name: nodes.Node, basis: str, claims: list[dict]) -> list:
 
 
 HEADLINE_HEADER = ["chapter", "verdicts from", "reproduced of decided", "inconclusive", "fragile",
-                   "reproduction claims"]
+                   "reproduction claims of all"]
 
 
 def role_rows(claims: list[dict]) -> list[list]:
