@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from lib.uncertainty import Measurement, exact, prediction_interval, rerun_sd, rounding, sign_test
+from lib.uncertainty import SIGNIFICANCE, Measurement, exact, prediction_interval, rerun_sd, rounding, sign_test
 
 DOCUMENTS = ("chen2017", "davel2020", "hd2020", "dtpb2020")
 VERDICTS = ("reproduced", "differs", "inconclusive", "not converged", "not comparable", "paper inconsistent",
@@ -197,13 +197,13 @@ def offset(paper: Sequence[float], ours: Sequence[float]) -> Offset:
 
 
 def no_offset(kind: str) -> Criterion:
-    """The rows scatter around the paper's: differs when the sign test rejects an even split at the 5 % level;
+    """The rows scatter around the paper's: differs when the sign test rejects an even split at SIGNIFICANCE;
     reproduced when it does not and the median relative difference lies within the kind's margin; else
     inconclusive."""
     margin = _kind(kind)
     if not margin.relative:
         raise ValueError(f"no_offset: kind {kind!r} has an absolute margin; a table's offset is relative")
-    text = f"sign test over the rows p ≥ 0.05 and the median difference within {margin.describe()}"
+    text = f"sign test over the rows p ≥ {SIGNIFICANCE:.2f} and the median difference within {margin.describe()}"
     return Criterion(text, lambda o: judge_offset(o, margin))
 
 
@@ -211,7 +211,7 @@ def judge_offset(o: Offset, margin: Kind) -> Judgement:
     """differs / reproduced / inconclusive for a table's systematic offset (see `no_offset`)."""
     why = (f"{o.above} rows above the paper, {o.below} below, median {o.median_relative:+.1%}, sign test "
            f"p = {o.p_value:.2g}")
-    if o.p_value < 0.05:
+    if o.p_value < SIGNIFICANCE:
         return Judgement("differs", None, why)
     inside = abs(o.median_relative) <= margin.margin
     return Judgement("reproduced" if inside else "inconclusive", None, why)

@@ -11,6 +11,8 @@ from lib import models
 FIRST_POSITION = 21  # class 0 is t0 = 21 (thesis §3.1)
 
 
+BEST_FRACTION = 0.99  # thesis §3.2.3: the 99 % of signals with the lowest error (L1₉₉, L2₉₉)
+
 @dataclass(frozen=True)
 class ErrorMeasures:
     """The four error rates of thesis Table 3.1: L1, L2 on all signals and on the 99 % with the lowest error."""
@@ -25,13 +27,13 @@ class ErrorMeasures:
         return {"l1": self.l1, "l2": self.l2, "l1_99": self.l1_99, "l2_99": self.l2_99}
 
 
-def lowest_fraction(errors: np.ndarray, fraction: float = 0.99) -> np.ndarray:
+def lowest_fraction(errors: np.ndarray, fraction: float = BEST_FRACTION) -> np.ndarray:
     """The round(fraction·N) smallest |errors| (thesis §3.2.3: 'the 99% data samples with lowest error')."""
     e = np.sort(np.abs(errors))
     return e[: int(round(fraction * len(e)))]
 
 
-def error_measures(predicted: np.ndarray, true: np.ndarray, fraction: float = 0.99) -> ErrorMeasures:
+def error_measures(predicted: np.ndarray, true: np.ndarray, fraction: float = BEST_FRACTION) -> ErrorMeasures:
     """L1 = mean |t̂ - t|, L2 = sqrt(mean (t̂ - t)²), each also on the lowest `fraction` (thesis §3.2.3)."""
     e = np.abs(np.asarray(predicted, dtype=np.float64) - np.asarray(true, dtype=np.float64))  # (N,)
     kept = lowest_fraction(e, fraction)

@@ -9,7 +9,14 @@ the study's claims nor a value of one of its parameters under some profile.
 import re
 from collections.abc import Iterable
 
+from lib.claims import KINDS
+from lib.jump_errors import BEST_FRACTION
 from lib.study import Study
+from lib.uncertainty import LEVEL, SIGNIFICANCE
+
+# the method's own definitions, which prose may state: the verdict rule's level and margins, the level of its
+# tests, and the thesis's 99 % subset of the jump-position errors
+DEFINITIONS = (LEVEL, SIGNIFICANCE, BEST_FRACTION, *(kind.margin for kind in KINDS.values()))
 
 NOT_STATEMENTS = [
     re.compile(r"\{glue(:\w+)?\}`[^`]*`"),  # {glue:text}`name:.3f`
@@ -33,8 +40,10 @@ def typed_numbers(markdown: str) -> list[str]:
 
 
 def sourced_values(study: Study) -> set[float]:
-    """Every number the paper gives in a claim, and every profile value of a parameter, as floats (rounded)."""
-    values = [c.paper for c in study.claims] + [v for p in study.params for v in p.defaults.values()]
+    """Every number the paper gives in a claim, every profile value of a parameter and the method's DEFINITIONS,
+    as floats (rounded)."""
+    values = [c.paper for c in study.claims] + [v for p in study.params for v in p.defaults.values()] + \
+        list(DEFINITIONS)
     return {round(float(x), 9) for x in _flatten(values) if isinstance(x, int | float) and not isinstance(x, bool)}
 
 

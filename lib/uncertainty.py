@@ -15,6 +15,7 @@ import numpy as np
 from scipy import stats
 
 LEVEL = 0.95  # the prediction interval's coverage: a paper value from our own distribution falls outside 5 %
+SIGNIFICANCE = 1 - LEVEL  # the level of the book's tests (sign test, permutation tests): the same 5 %
 
 
 @dataclass(frozen=True)
