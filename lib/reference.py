@@ -56,8 +56,14 @@ def rejudge(record: dict) -> list[dict]:
         row = stored.get(claim.id)
         same = row is not None and row.get("statement") == claim.statement and row.get("measured") is not None
         rows.append(evaluate(claim, Record(stored_value(row["measured"]), bool(row.get("converged", True)),
-                                           row.get("remark", ""), row.get("comparable", True)) if same else None))
+                                           row.get("remark", ""), comparable(row)) if same else None))
     return rows
+
+
+def comparable(row: dict) -> bool:
+    """Whether a stored row's run could speak for the claim (rows written before the field existed: from their
+    verdict)."""
+    return bool(row.get("comparable", row.get("verdict") != "not comparable"))
 
 
 def stored_value(value):

@@ -158,3 +158,5 @@ def test_a_stored_row_is_judged_again_to_the_same_verdict():
     again = {r["id"]: r for r in rejudge({"section": "data", "claims": rows})}
     assert rows[0]["comparable"] is False and again[c.id]["verdict"] == "not comparable"
     assert again[c.id]["remark"] == "remark"
+    del rows[0]["comparable"]  # a row stored before the field existed keeps its verdict's reading
+    assert rejudge({"section": "data", "claims": rows})[0]["verdict"] == "not comparable"
