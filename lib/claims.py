@@ -147,6 +147,8 @@ def judge_side(m: Measurement | None, limit: float, above: bool) -> Judgement:
     if m is None or not math.isfinite(m.mean):
         return Judgement("differs", None, "no finite value was measured")
     low, high = prediction_interval(m)
+    if not math.isfinite(high - low):
+        return Judgement("inconclusive", None, f"one draw ({m.sources}): no spread to judge against")
     good, bad = (low - limit, limit - high) if above else (limit - high, low - limit)
     s = rerun_sd(m, (high - low) / 2)
     where = f"prediction interval [{format_number(low)}, {format_number(high)}]" if high > low else \

@@ -134,6 +134,8 @@ def rerun_sd(measurement: Measurement, half_width: float) -> float:
     """How far a re-run with new seeds and draws could move a distance to a decision boundary: the standard
     deviation of the difference of two independent estimates of the mean (2 sd²/n) and of the interval's
     half-width (2 · half²/(2 df), the delta method for a standard deviation on df degrees of freedom)."""
+    if measurement.df <= 0:
+        return math.inf
     width = 0.0 if math.isinf(measurement.df) else half_width ** 2 / measurement.df
     return math.sqrt(2 * measurement.sd ** 2 / measurement.n + width)
 

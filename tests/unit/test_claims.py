@@ -67,6 +67,8 @@ def test_thresholds_judge_the_whole_prediction_interval():
     assert at_most(1e-5).judge(1e-5).verdict == "reproduced" and at_most(1e-5).judge(2e-5).verdict == "differs"
     assert at_least(0.5).judge(tight(0.51, sd=0.05)).verdict == "inconclusive"
     assert at_least(0.5).judge(tight(0.7, sd=0.05)).verdict == "reproduced"
+    for c in (at_least(0.5), at_most(0.5), matches(0.5, "accuracy")):  # one draw: no spread to judge against
+        assert c.judge(over_repeats([0.7])).verdict == "inconclusive"
     assert at_least(0.5).judge(tight(0.3, sd=0.05)).verdict == "differs"
     assert is_true("x").judge(True).verdict == "reproduced" and is_true("x").judge(1).verdict == "differs"
     for c in (matches(0.0, "accuracy"), at_most(1.0), at_least(-1.0)):
