@@ -90,6 +90,7 @@ def check_request(section: str, values: dict[str, Any]) -> None:
 
 THREADS_ENV = "NODEWISE_THREADS"  # read by lib.train.set_threads in the kernel
 GRAPH_ENV = "NODEWISE_CUDA_GRAPH"  # read by lib.train.graph_from_environment
+WORKERS_ENV = "NODEWISE_WORKERS"  # read by lib.parallel.workers
 
 
 def environment_problems() -> list[str]:
@@ -99,6 +100,10 @@ def environment_problems() -> list[str]:
     if threads is not None and not (threads.strip().isdigit() and int(threads) >= 1):
         found.append(f"environment variable {THREADS_ENV}: got {threads!r}, allowed: an integer >= 1 (torch "
                      "threads per run; unset: every core this process may use)")
+    workers = os.environ.get(WORKERS_ENV)
+    if workers and not (workers.strip().isdigit() and int(workers) >= 1):
+        found.append(f"environment variable {WORKERS_ENV}: got {workers!r}, allowed: an integer >= 1 (processes "
+                     "for independent training calls; unset: one per core, or one when NODEWISE_THREADS is set)")
     if os.environ.get(GRAPH_ENV, "0") not in ("0", "1"):
         found.append(f"environment variable {GRAPH_ENV}: got {os.environ[GRAPH_ENV]!r}, allowed: 1 or 0 "
                      "(unset: 0)")

@@ -169,6 +169,8 @@ def test_a_stale_staging_folder_of_a_killed_run_is_removed_at_the_next_run(isola
     ("NODEWISE_CHECKPOINT_S", "abc", "a number of seconds >= 0"),
     ("NODEWISE_CUDA_GRAPH", "yes", "1 or 0"),
     ("NODEWISE_CACHE", "", "a folder path"),
+    ("NODEWISE_WORKERS", "abc", "an integer >= 1"),
+    ("NODEWISE_WORKERS", "0", "an integer >= 1"),
 ])
 def test_a_bad_environment_variable_stops_the_run_before_any_work(isolated, monkeypatch, capsys, name, value,
                                                                   allowed):
