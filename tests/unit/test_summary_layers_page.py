@@ -162,6 +162,9 @@ def test_tables_and_sentences_of_the_page_build_from_a_trained_grid(trained):
                   tables.disagreement_table(an), tables.confusable_table(an),
                   tables.organisation_table(g, np.full(4, np.nan))):
         assert table.data is not None
+    low, high = an.interval()
+    empty = tables.interval_table(an).data["no allowed ratio (min > max)"]
+    assert list(empty) == [bool(a > b) for a, b in zip(np.asarray(low), np.asarray(high))]
     lrs, seeds = g.spec.members()
     assert f"lr {lrs[g.chosen]:g}, seed {seeds[g.chosen]}" in text.states_text(g, parts, an)
     assert f"of {g.net.k}**" in text.training_text(g)

@@ -134,11 +134,13 @@ def phi_ratio_table(an: Analysis) -> Styler:
 
 
 def interval_table(an: Analysis) -> Styler:
-    """Each class's allowed α-ratio interval (eq. 12), whether it can be classified with a_B = 0 (eq. 13) and the
+    """Each class's allowed α-ratio interval (eq. 12; empty where its bound from below exceeds its bound from
+    above: no ratio makes the class the largest output), whether it can be classified with a_B = 0 (eq. 13) and the
     share of its samples with a_B = 0 < a_A."""
     low, high = an.interval()
     eq13 = eq13_classes(an.normed.w3)
     return pd.DataFrame({"min allowed α-ratio": low, "max allowed α-ratio": high,
+                         "no allowed ratio (min > max)": np.asarray(low) > np.asarray(high),
                          "classifiable with a_B = 0 (eq. 13)": [c in eq13 for c in range(an.n_classes)],
                          "share of its samples with a_B = 0 < a_A":
                              zero_b_fraction(an.out_norm.summary, an.y, an.n_classes).round(3)}
