@@ -30,6 +30,7 @@ class Study:
     check: Callable[[Any], list[str]]  # cross-parameter rules: one message per broken rule, naming the parameters
     claims: tuple[Claim, ...] = ()  # empty: the study is not yet in the ledger
     reading_choices: tuple[ReadingChoice, ...] = ()
+    precompute: Callable[[Any], None] | None = None  # CPU work of a run, into the cache before a GPU step
 
     def __post_init__(self):
         names = {p.name for p in self.params}

@@ -12,6 +12,9 @@ script
    checksum (lib.data.mnist reads and verifies it as it is), Fashion-MNIST's four verified IDX files when
    cooperating_classifiers is pending, and the GPU networks brought back by earlier steps (.cache/gpu-store/,
    written by `paper_gpu --unpack`), checkpoints and pending sections first, while the 64 MiB limit allows;
+   Before that, it runs the CPU work of the pending sections' `paper` runs (`Study.precompute`: bottleneck's
+   Monte Carlo, minutes of CPU that the first GPU step spent instead of training) into .cache/precomputed/ and
+   adds what it wrote to .cache/gpu-store/, so that the device finds it in its cache;
 3. writes .gpu/commit (the commit the references will record: the device's copy has no .git);
 4. measures what travels (tracked and untracked files git does not ignore, plus .whl/ and .gpu/) against the
    tool's 64 MiB limit, and prints the exact `run` arguments.
@@ -19,10 +22,12 @@ script
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from lib.paths import REPO_ROOT
@@ -31,6 +36,7 @@ from scripts import paper_gpu
 WHL = REPO_ROOT / ".whl"
 GPU = REPO_ROOT / ".gpu"
 STORE = paper_gpu.STORE
+PRECOMPUTED = REPO_ROOT / ".cache" / "precomputed"  # the CPU work of paper runs, kept between preparations
 LIMIT = 64 * 2**20
 MARGIN = 512 * 1024  # left free under the limit for files others add before the call
 # What lib.runner and the section notebooks import that the device image lacks (KINDS.md's package list), at the
@@ -164,6 +170,42 @@ def stage_models(pending: list[str], room: int, store: Path = STORE, cache: Path
     return staged, len(files) - staged
 
 
+def precompute(pending: list[str], store: Path = STORE, folder: Path = PRECOMPUTED, profile: str = "paper") -> int:
+    """Run each pending section's Study.precompute at `profile` with the model cache at `folder` (kept, so a second
+    preparation reuses it), and copy the cache files it holds into `store`, indexed by section. Files copied."""
+    from lib.params import resolve
+    from lib.paths import CACHE_ENV
+    from lib.studies import study
+
+    index, copied = read_index(store), 0
+    for section in pending:
+        work = study(section).precompute
+        if work is None:
+            continue
+        cache = folder / section
+        previous = os.environ.get(CACHE_ENV)
+        os.environ[CACHE_ENV] = str(cache)
+        try:
+            started = time.monotonic()
+            work(resolve(section, profile))
+            print(f"precomputed {section} ({profile}) in {time.monotonic() - started:.0f} s")
+        finally:
+            if previous is None:
+                os.environ.pop(CACHE_ENV)
+            else:
+                os.environ[CACHE_ENV] = previous
+        for path in sorted((cache / "models").glob("*.pt")):
+            store.mkdir(parents=True, exist_ok=True)
+            if not (store / path.name).exists():
+                shutil.copyfile(path, store / path.name)
+                copied += 1
+            index[path.name] = section
+    if copied or index:
+        store.mkdir(parents=True, exist_ok=True)
+        (store / paper_gpu.STORE_INDEX).write_text(json.dumps(index, indent=0, sort_keys=True) + "\n")
+    return copied
+
+
 def read_index(store: Path) -> dict[str, str]:
     """File name → section, as `paper_gpu --unpack` recorded them (empty when none)."""
     try:
@@ -198,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pending sections, in paper_gpu's order: {', '.join(pending) or 'none'}")
     if not args.no_download:
         download_wheels()
+    precompute(pending)
     stage_data(pending, GPU / "cache")
     commit = write_commit()
     tree, wheels = travelling_bytes(), folder_bytes(WHL)

@@ -272,3 +272,22 @@ def test_prepare_gpu_command_excludes_and_networks_that_fit(tmp_path):
     (store / pg.STORE_INDEX).write_text(json.dumps({"x.pt": "s2", "y.pt": "s1", "k.0.partial": "s2"}))
     assert prep.stage_models(["s1", "s2"], 75, store, cache) == (3, 1)  # checkpoint, then s1's, then what fits
     assert sorted(p.name for p in (cache / "models").iterdir()) == ["k.0.partial", "y.pt", "z.pt"]
+
+
+def test_prepare_gpu_precomputes_the_cpu_work_once_and_stores_it_for_the_device(tmp_path, monkeypatch):
+    """Study.precompute (bottleneck's Monte Carlo) runs into its own cache, kept between preparations; its files go
+    to the store, indexed by section, so that stage_models carries them; the run's cache setting is left as it was."""
+    from lib.paths import CACHE_ENV
+    from lib.studies.bottleneck import embedding as mp
+    from scripts import prepare_gpu as prep
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "the-run's-cache"))
+    store, folder = tmp_path / "store", tmp_path / "precomputed"
+    copied = prep.precompute(["data", "bottleneck"], store, folder, profile="smoke")
+    files = sorted(p.name for p in store.glob("*.pt"))
+    assert copied == len(files) > 0
+    assert json.loads((store / pg.STORE_INDEX).read_text()) == {name: "bottleneck" for name in files}
+    assert not (tmp_path / "the-run's-cache").exists()
+    monkeypatch.setattr(mp, "success_count", lambda *a, **k: pytest.fail("precomputed twice"))
+    assert prep.precompute(["bottleneck"], store, folder, profile="smoke") == 0
+    assert prep.stage_models(["bottleneck"], 10**9, store, tmp_path / "gpu") == (len(files), 0)

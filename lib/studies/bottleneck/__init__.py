@@ -7,6 +7,7 @@ record (this run's measurements into the ledger), figures.
 """
 
 from lib.studies.bottleneck.claims import CLAIMS
+from lib.studies.bottleneck.montecarlo import precompute
 from lib.studies.bottleneck.params import PARAMS, check
 from lib.study import ReadingChoice, Study
 
@@ -18,6 +19,7 @@ STUDY = Study(
     params=PARAMS,
     check=check,
     claims=CLAIMS,
+    precompute=precompute,
     reading_choices=(
         ReadingChoice("sigma", "noise σ of the signals", "\"ranging from 0.5 to 2\" (§3.1), not stated for ch. 4",
                       ("a value from 0 to 10", "a range (a, b)")),

@@ -153,8 +153,11 @@ def embedded_batch(points: np.ndarray, construction: str) -> np.ndarray:
     return (images.argmax(dim=1) == torch.arange(n)).all(dim=1).numpy()
 
 
+CHUNK = 65536  # trials drawn at once; a separated draw (r > 0) depends on it, through its rejection batches
+
+
 def success_count(p: int, n: int, trials: int, construction: str, r: float = 0.0, seed: int = 0,
-                  chunk: int = 65536, distribution: str = "unit_cube") -> int:
+                  chunk: int = CHUNK, distribution: str = "unit_cube") -> int:
     """Monte-Carlo successes of hard-max ∘ map sending n random points to their own e_k (§4.3.4).
 
     Points follow `distribution` (random_points; r = 0), or are uniform on [0, 1]^p conditioned on a minimum

@@ -4,6 +4,7 @@ Moore-Penrose map followed by hard-max embeds n random points (Fig. 4.14, 4.15, 
 import numpy as np
 import pandas as pd
 
+from lib import cache
 from lib.claims import at_least
 from lib.studies.bottleneck import embedding as mp
 from lib.studies.bottleneck import evidence
@@ -45,6 +46,43 @@ def constructions_table(seed: int, n: int = 6) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("construction")
 
 
+MC_VERSION = 1  # raise it when a change to embedding.success_count changes what a stored count means
+
+
+def cached_count(p: int, n: int, trials: int, construction: str, r: float = 0.0, seed: int = 0,
+                 distribution: str = "unit_cube") -> int:
+    """embedding.success_count, kept in the model cache under everything it depends on: a paper-scale Monte Carlo
+    (minutes of CPU) runs once, survives an interrupted run, and can be computed here before a GPU session."""
+    config = {"study": "bottleneck", "computation": "success_count (thesis §4.3.4)", "version": MC_VERSION,
+              "p": p, "n": n, "trials": trials, "construction": construction, "r": r, "seed": seed,
+              "distribution": distribution, "chunk": mp.CHUNK}
+    payload = cache.cached_train(config, lambda: {"successes": mp.success_count(p, n, trials, construction, r, seed,
+                                                                                distribution=distribution)},
+                                 check=check_count)
+    return int(payload["successes"])
+
+
+def check_count(payload: dict) -> None:
+    """CorruptEntry unless the stored payload holds one non-negative integer count."""
+    count = payload.get("successes")
+    if not isinstance(count, int) or count < 0:
+        raise cache.CorruptEntry(f"its count {count!r} is not a non-negative integer")
+
+
+def tables(cfg) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The section's three Monte-Carlo tables at the run's parameters: Fig. 4.14's grid, the two quoted
+    probabilities, Fig. 4.15's separation grid."""
+    return (probability_grid(cfg.mc_trials, cfg.n_ratios, cfg.seed),
+            quoted_probabilities(cfg.claim_trials, cfg.mc_trials, cfg.seed),
+            separation_grid(cfg.sep_trials, cfg.seed))
+
+
+def precompute(cfg) -> None:
+    """tables(cfg) into the model cache only: run on the CPU before a GPU step, which then spends its time
+    training (scripts/prepare_gpu.py)."""
+    tables(cfg)
+
+
 def n_values(p: int, n_ratios: int) -> list[int]:
     """n between 2p and 5p for the curves of Fig. 4.14."""
     return sorted({int(round(p * r)) for r in np.linspace(2, 5, n_ratios)})
@@ -58,7 +96,7 @@ def interval_row(ci: mp.Interval, **keys) -> dict:
 
 def probability_grid(trials: int, n_ratios: int, seed: int) -> pd.DataFrame:
     """Fig. 4.14: success probability over p and n for both constructions, points U[0,1]^p."""
-    return pd.DataFrame([interval_row(mp.clopper_pearson(mp.success_count(p, n, trials, c, seed=seed + 100 * p + n),
+    return pd.DataFrame([interval_row(mp.clopper_pearson(cached_count(p, n, trials, c, seed=seed + 100 * p + n),
                                                          trials), construction=c, p=p, n=n)
                          for c in mp.CONSTRUCTIONS for p in P_GRID for n in n_values(p, n_ratios)])
 
@@ -71,7 +109,7 @@ def quoted_probabilities(claim_trials: int, trials: int, seed: int) -> pd.DataFr
         count = claim_trials if name == "p2_n10" else trials
         for c in mp.CONSTRUCTIONS:
             for d in mp.DISTRIBUTIONS:
-                ci = mp.clopper_pearson(mp.success_count(p, n, count, c, seed=seed + 7 + p, distribution=d), count)
+                ci = mp.clopper_pearson(cached_count(p, n, count, c, seed=seed + 7 + p, distribution=d), count)
                 holds = ci.high < threshold if side == "below" else ci.low > threshold
                 fails = ci.low >= threshold if side == "below" else ci.high <= threshold
                 rows.append(interval_row(ci, claim=name, construction=c, points=DISTRIBUTION_NAMES[d],
@@ -82,7 +120,7 @@ def quoted_probabilities(claim_trials: int, trials: int, seed: int) -> pd.DataFr
 
 def separation_grid(trials: int, seed: int) -> pd.DataFrame:
     """Fig. 4.15: p = 2, n = 5..8, points U[0,1]² conditioned on a minimum distance r, both constructions."""
-    return pd.DataFrame([interval_row(mp.clopper_pearson(mp.success_count(2, n, trials, c, r=r, seed=seed + n), trials),
+    return pd.DataFrame([interval_row(mp.clopper_pearson(cached_count(2, n, trials, c, r=r, seed=seed + n), trials),
                                       construction=c, r=r, n=n)
                          for c in mp.CONSTRUCTIONS for r in SEPARATIONS for n in SEPARATION_N])
 
