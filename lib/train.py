@@ -550,6 +550,7 @@ class _Loop:
         self.step, self.epoch = 0, 0
         self.train_loss: list[torch.Tensor] = []
         self.evals: list[tuple[int, int, torch.Tensor, torch.Tensor]] = []
+        self.lowest = torch.tensor(math.inf, device=device)  # the lowest validation loss so far, of any member
 
     def eager_step(self, index: torch.Tensor) -> torch.Tensor:
         """One step on each member's batch of sample indices (K, B): losses (K,)."""
@@ -587,6 +588,7 @@ class _Loop:
         """Validation loss and error of every member; update the best weights and the stop flags."""
         val_loss, val_error = evaluate(self.net, self.data.x_val, self.data.y_val, self.criterion)
         self.evals.append((self.step, self.epoch, val_loss, val_error))
+        self.lowest = torch.fmin(self.lowest, val_loss.nan_to_num(nan=math.inf).min())
         active = self.stopping.active
         self.stopping.update(self.params, val_loss, self.epoch)
         self.optimizer.set_active(self.stopping.active)
@@ -594,8 +596,9 @@ class _Loop:
             self.graphed.invalidate()
 
     def best_val_loss(self) -> float | None:
-        """The lowest validation loss of any member so far (None before the first evaluation)."""
-        return min(float(loss.min()) for _, _, loss, _ in self.evals) if self.evals else None
+        """The lowest validation loss of any member so far (None before the first evaluation); one value kept as
+        the evaluations come, so an epoch reads one number, not every evaluation since the start."""
+        return float(self.lowest) if self.evals else None
 
     def finished(self) -> bool:
         """All members stopped, max_epochs or max_steps reached."""
@@ -624,6 +627,8 @@ class _Loop:
         self.train_loss = [t.to(device) for t in state["train_loss"]]
         self.evals = [(int(step), int(epoch), loss.to(device), error.to(device))
                       for step, epoch, loss, error in state["evals"]]
+        for _, _, loss, _ in self.evals:
+            self.lowest = torch.fmin(self.lowest, loss.nan_to_num(nan=math.inf).min())
 
     def history(self) -> History:
         """The record of this run, on the CPU."""
