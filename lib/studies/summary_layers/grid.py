@@ -11,12 +11,13 @@ from torch import Tensor
 
 from lib import parallel
 from lib.cache import cached_train, history_of, result_payload
-from lib.models import StackedNet, mlp, summary_mlp
+from lib.models import Activations, StackedNet, mlp, summary_mlp
 from lib.scoring import strictly_correct
 from lib.studies.summary_layers.states import state_recorder
 from lib.train import History, evaluate, resolve_device, train, train_config, train_data
 
 COLLAPSED_TIES = 0.99  # share of tied outputs (validation) from which a member counts as collapsed
+SUMMARIES = ("relu", "linear")  # the summary layer's activation: the paper's ReLU (eq. 13, §2), or none (beyond)
 
 
 def lr_grid(low: float, high: float, n: int) -> tuple[float, ...]:
@@ -42,16 +43,42 @@ class GridSpec:
     max_epochs: int
     patience: int
     device: str = "auto"
+    summary: str = "relu"
+
+    def __post_init__(self):
+        if self.summary not in SUMMARIES:
+            raise ValueError(f"summary: expected one of {SUMMARIES}, got {self.summary!r}")
 
     def members(self) -> tuple[tuple[float, ...], tuple[int, ...]]:
         """Per-member (learning rates, seeds)."""
         return grid_members(self.lrs, self.seeds)
 
 
+class LinearSummaryNet(StackedNet):
+    """784-H-2-C with a ReLU hidden layer and a linear summary layer, a = h W2 (beyond Davel 2020, whose summary
+    nodes are ReLU-activated: eq. 13 and the class-6 case need a_B = 0); weights as in summary_mlp."""
+
+    def activations(self, x: Tensor) -> Activations:
+        """Hidden pre- and post-activations (the summary layer's post = pre) and logits."""
+        first, summary, output = self.layers
+        z1 = first(x)
+        h = torch.relu(z1)
+        a = summary(h)
+        return Activations([z1, a], [h, a], output(a))
+
+
+def linear_summary_mlp(k: int, d_in: int, hidden: int, classes: int, seed: list[int]) -> LinearSummaryNet:
+    """summary_mlp's K networks (same initial weights per seed) with the summary layer linear."""
+    net = summary_mlp(k, d_in=d_in, hidden=hidden, classes=classes, seed=seed)
+    return LinearSummaryNet(list(net.layers), {**net.arch, "summary": "linear"})
+
+
 def build_grid_net(spec: GridSpec, d_in: int, classes: int) -> StackedNet:
-    """The K = |lrs| · |seeds| stacked summary networks, member k initialised from its own seed (He init)."""
+    """The K = |lrs| · |seeds| stacked summary networks, member k initialised from its own seed (He init); the
+    summary layer ReLU (the paper's) or linear (spec.summary)."""
     _, seeds = spec.members()
-    return summary_mlp(len(seeds), d_in=d_in, hidden=spec.hidden, classes=classes, seed=list(seeds))
+    build = linear_summary_mlp if spec.summary == "linear" else summary_mlp
+    return build(len(seeds), d_in=d_in, hidden=spec.hidden, classes=classes, seed=list(seeds))
 
 
 def train_grid(spec: GridSpec, x_train: Tensor, y_train: Tensor, x_val: Tensor, y_val: Tensor,
@@ -223,11 +250,12 @@ def train_in_worker(spec: GridSpec, n_train: int, n_eval: int, baseline: bool) -
 
 
 def train_on_cores(specs: Iterable[GridSpec], n_train: int, n_eval: int) -> None:
-    """Every H's grid and baseline trained on the machine's cores (lib.parallel) into the model cache, from which
-    trained_grid and train_baseline then load them."""
+    """Every grid, and the baseline of every ReLU-summary grid, trained on the machine's cores (lib.parallel) into
+    the model cache, from which trained_grid and train_baseline then load them."""
     specs = list(specs)
     parallel.fill_cache([partial(train_in_worker, spec, n_train, n_eval, baseline)
-                         for baseline in (False, True) for spec in specs])
+                         for baseline in (False, True) for spec in specs
+                         if not (baseline and spec.summary == "linear")])
 
 
 def split_tensors(pair: tuple[np.ndarray, np.ndarray], count: int | None = None) -> tuple[Tensor, Tensor]:
