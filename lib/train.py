@@ -22,7 +22,8 @@ from lib.scoring import strictly_correct
 from lib.seed import generator, member_seeds
 
 OPTIMIZERS = ("sgd", "adam")
-LOSSES = ("ce", "mse")
+LOSSES = ("ce", "mse", "bce")
+KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): the clip of the probabilities in binary_crossentropy
 DEVICES = ("cpu", "cuda", "auto")
 GRAPH_ENV = "NODEWISE_CUDA_GRAPH"  # 1: every engine call replays its steps from a CUDA graph (train_config)
 Callback = Callable[[int, StackedNet], None]
@@ -257,8 +258,19 @@ def mean_squared_error(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (logits - onehot).pow(2).mean(dim=(1, 2))
 
 
+def binary_cross_entropy(logits: torch.Tensor, y: torch.Tensor, eps: float = KERAS_EPSILON) -> torch.Tensor:
+    """Per-member mean over batch and outputs of −[y ln h + (1 − y) ln(1 − h)], h = softmax(z) clipped to
+    [ε, 1 − ε], y one-hot (Chen 2017 eq. 3.5; Keras's binary_crossentropy on a softmax layer): (K,)."""
+    p = torch.softmax(logits, dim=-1).clamp(eps, 1.0 - eps)  # (K, B, C)
+    onehot = F.one_hot(y, logits.shape[-1]).to(logits.dtype)  # (K, B, C)
+    return -(onehot * torch.log(p) + (1.0 - onehot) * torch.log1p(-p)).mean(dim=(1, 2))
+
+
+LOSS_FUNCTIONS = {"ce": cross_entropy, "mse": mean_squared_error, "bce": binary_cross_entropy}
+
+
 class MemberLoss:
-    """Each member's own loss ('ce' or 'mse') of its logits: (K, B, C), (K, B) → (K,)."""
+    """Each member's own loss (one of LOSSES) of its logits: (K, B, C), (K, B) → (K,)."""
 
     def __init__(self, loss: str | Sequence[str], k: int, device: torch.device):
         kinds = (loss,) * k if isinstance(loss, str) else tuple(loss)
@@ -267,16 +279,15 @@ class MemberLoss:
         for kind in kinds:
             _check_loss("loss", kind)
         self.kinds = kinds
-        self.shared = kinds[0] if len(set(kinds)) == 1 else None  # the one kind of every member, if so
-        self.is_ce = torch.tensor([kind == "ce" for kind in kinds], device=device)  # (K,)
+        self.used = tuple(dict.fromkeys(kinds))  # the distinct kinds, in order of first use
+        self.member_kind = torch.tensor([self.used.index(kind) for kind in kinds], device=device)  # (K,)
 
     def __call__(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Per-member losses (K,); with mixed kinds both are computed and each member picks its own."""
-        if self.shared == "ce":
-            return cross_entropy(logits, y)
-        if self.shared == "mse":
-            return mean_squared_error(logits, y)
-        return torch.where(self.is_ce, cross_entropy(logits, y), mean_squared_error(logits, y))
+        """Per-member losses (K,); with mixed kinds each used kind is computed and each member picks its own."""
+        if len(self.used) == 1:
+            return LOSS_FUNCTIONS[self.used[0]](logits, y)
+        every = torch.stack([LOSS_FUNCTIONS[kind](logits, y) for kind in self.used])  # (kinds, K)
+        return every.gather(0, self.member_kind[None]).squeeze(0)
 
 
 def error_count(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -10,7 +11,16 @@ from hypothesis import strategies as st
 
 from lib.models import cnn1d, mlp
 from lib.seed import generator
-from lib.train import epoch_permutations, evaluate, log_steps, train, train_config, train_data
+from lib.train import (
+    binary_cross_entropy,
+    cross_entropy,
+    epoch_permutations,
+    evaluate,
+    log_steps,
+    train,
+    train_config,
+    train_data,
+)
 
 N_SAMPLES, BATCH, STEPS = 70, 16, 50  # 5 batches per epoch, the last one partial (6 samples)
 LOSSES = ("ce", "mse", "ce")
@@ -26,6 +36,8 @@ def plain_loss(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
     """torch.nn's cross-entropy or mean squared error against the one-hot target."""
     if kind == "ce":
         return F.cross_entropy(out, y)
+    if kind == "bce":  # Keras's binary_crossentropy on a softmax layer: outputs clipped to [1e-7, 1 - 1e-7]
+        return F.binary_cross_entropy(torch.softmax(out, 1).clamp(1e-7, 1 - 1e-7), F.one_hot(y, out.shape[1]).float())
     return F.mse_loss(out, F.one_hot(y, out.shape[1]).float())
 
 
@@ -44,17 +56,17 @@ def train_plain(model, x, y, kind: str, optimizer, seed: int, steps: int) -> Non
                 return
 
 
-def check_equivalence(net, x, y, optimizer: str, lrs: list[float]) -> None:
+def check_equivalence(net, x, y, optimizer: str, lrs: list[float], losses: tuple[str, ...] = LOSSES) -> None:
     """Each stacked member equals its plain model trained with torch.optim after STEPS steps; y (N,) is shared,
     y (K, N) gives each member its own labels."""
     plains = [net.member(k) for k in range(net.k)]
     member_y = [y if y.dim() == 1 else y[k] for k in range(net.k)]
-    cfg = train_config(optimizer=optimizer, lr=lrs, loss=LOSSES, batch_size=BATCH, max_epochs=100,
+    cfg = train_config(optimizer=optimizer, lr=lrs, loss=losses, batch_size=BATCH, max_epochs=100,
                        max_steps=STEPS, eval_every=None, seed=7, device="cpu")
     train(net, train_data(x, y, x, member_y[0]), cfg)
     for k, plain in enumerate(plains):
         opt_class = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
-        train_plain(plain, x, member_y[k], LOSSES[k], opt_class(plain.parameters(), lr=lrs[k]), 7 + k, STEPS)
+        train_plain(plain, x, member_y[k], losses[k], opt_class(plain.parameters(), lr=lrs[k]), 7 + k, STEPS)
         for got, want in zip(net.member(k).parameters(), plain.parameters()):
             torch.testing.assert_close(got, want, atol=1e-5, rtol=0)
 
@@ -64,6 +76,61 @@ def check_equivalence(net, x, y, optimizer: str, lrs: list[float]) -> None:
 def test_mlp_member_reproduces_plain_training(optimizer, lrs):
     x, y = toy_data(20, 5)
     check_equivalence(mlp(3, [20, 16, 12, 5], bias="first", seed=3), x, y, optimizer, lrs)
+
+
+@pytest.mark.parametrize("optimizer, losses", [("sgd", ("bce", "ce", "bce")), ("sgd", ("bce",) * 3),
+                                               ("adam", ("mse", "bce", "ce"))])
+def test_eq35_members_reproduce_plain_training(optimizer, losses):
+    x, y = toy_data(20, 5)
+    lrs = [0.5, 0.1, 1.0] if optimizer == "sgd" else [1e-3, 3e-3, 1e-2]
+    check_equivalence(mlp(3, [20, 16, 12, 5], bias="all", seed=3), x, y, optimizer, lrs, losses)
+
+
+def numpy_eq35(logits: np.ndarray, y: np.ndarray, eps: float = 1e-7) -> np.ndarray:
+    """Chen 2017 eq. 3.5 written out per member, sample and output: −1/(N C) Σ_n Σ_c [y ln h + (1 − y) ln(1 − h)],
+    h the softmax clipped to [ε, 1 − ε]."""
+    k, n, c = logits.shape
+    out = np.zeros(k)
+    for m in range(k):
+        total = 0.0
+        for i in range(n):
+            z = logits[m, i] - logits[m, i].max()
+            h = np.exp(z) / np.exp(z).sum()
+            for j in range(c):
+                p = min(max(h[j], eps), 1 - eps)
+                target = 1.0 if j == y[m, i] else 0.0
+                total += target * math.log(p) + (1 - target) * math.log(1 - p)
+        out[m] = -total / (n * c)
+    return out
+
+
+def test_eq35_matches_the_numpy_transcription():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, (3, 7, 60))
+    y = rng.integers(0, 60, (3, 7))
+    got = binary_cross_entropy(torch.from_numpy(logits), torch.from_numpy(y))
+    assert got.numpy() == pytest.approx(numpy_eq35(logits, y), rel=1e-10)
+
+
+def test_eq35_clips_a_saturated_output_and_is_not_the_categorical_loss():
+    logits = torch.tensor([[[100.0, 0.0, 0.0]]], dtype=torch.float64)
+    wrong = binary_cross_entropy(logits, torch.tensor([[1]]))
+    assert wrong.item() == pytest.approx(-(math.log(1e-7) + math.log(1e-7) + math.log(1 - 1e-7)) / 3)
+    rng = np.random.default_rng(1)
+    z, y = torch.from_numpy(rng.normal(size=(2, 5, 60))), torch.from_numpy(rng.integers(0, 60, (2, 5)))
+    assert not torch.allclose(binary_cross_entropy(z, y), cross_entropy(z, y))
+    z = z.clone().requires_grad_(True)  # its gradient still points the target's logit up and the others down
+    binary_cross_entropy(z, y).sum().backward()
+    target = torch.zeros_like(z, dtype=torch.bool).scatter_(-1, y[..., None], True)
+    assert (z.grad[target] < 0).all() and (z.grad[~target] > 0).all()
+
+
+def test_mixed_losses_evaluate_each_member_with_its_own():
+    x, y = toy_data(20, 5)
+    net = mlp(3, [20, 8, 5], seed=1)
+    loss, _ = evaluate(net, x, y, ["bce", "mse", "ce"], batch_size=16)
+    for k, kind in enumerate(("bce", "mse", "ce")):
+        torch.testing.assert_close(loss[k:k + 1], evaluate(mlp(1, [20, 8, 5], seed=1 + k), x, y, kind)[0])
 
 
 @pytest.mark.parametrize("optimizer, lrs", [("sgd", [0.5, 1.0, 0.2]), ("adam", [1e-3, 3e-3, 1e-2])])
