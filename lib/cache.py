@@ -11,9 +11,7 @@ read-only cache) is still returned, with a warning.
 import hashlib
 import io
 import json
-import os
 import shutil
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +19,7 @@ from pathlib import Path
 import torch
 
 from lib import checkpoint
+from lib.files import write_atomic
 from lib.models import StackedNet
 from lib.paths import cache_dir
 from lib.train import History, TrainConfig, TrainData, TrainResult, resolve_device, train
@@ -79,20 +78,6 @@ def decode(blob: bytes) -> dict:
     if not isinstance(payload, dict):
         raise CorruptEntry(f"the payload is a {type(payload).__name__}, not a dict")
     return payload
-
-
-def write_atomic(path: Path, blob: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, then rename over `path`."""
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.stem, suffix=".tmp", delete=False)
-    try:
-        with handle:
-            handle.write(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except OSError:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 def load_verified(path: Path, config_text: str, check: Callable[[dict], None] | None = None) -> dict | None:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import torch
 
+from lib.files import write_atomic
 from lib.paths import SettingError
 
 INTERVAL_ENV = "NODEWISE_CHECKPOINT_S"
@@ -124,8 +125,6 @@ def decode(blob: bytes, config_text: str) -> dict:
 
 def save(target: Target, state: dict) -> None:
     """Write the engine's state for the target's config atomically; restart the interval."""
-    from lib.cache import write_atomic  # the cache imports the engine, which imports this module
-
     write_atomic(target.path, encode(target.config_text, state))
     target.saved_at = time.monotonic()
 

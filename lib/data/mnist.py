@@ -10,7 +10,6 @@ import codecs
 import gzip
 import hashlib
 import io
-import os
 import pickle
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lib.files import write_atomically
 from lib.paths import cache_dir
 
 # ---------------------------------------------------------------------------------------------------------
@@ -149,25 +149,11 @@ def _checksum_path(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
 
 
-def _write_atomically(path: Path, write: Callable[[io.BufferedWriter], None]) -> None:
-    """Write a file through a temporary file in the same directory, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(name, path)
-    finally:
-        Path(name).unlink(missing_ok=True)
-
-
 def write_mnist_cache(path: Path, arrays: MNISTArrays) -> str:
     """Store the arrays as .npz plus their content SHA-256 (both written atomically); return the checksum."""
     sha256 = content_sha256(arrays)
-    _write_atomically(path, lambda handle: np.savez(handle, **arrays))
-    _write_atomically(_checksum_path(path), lambda handle: handle.write(f"{sha256}\n".encode()))
+    write_atomically(path, lambda handle: np.savez(handle, **arrays))
+    write_atomically(_checksum_path(path), lambda handle: handle.write(f"{sha256}\n".encode()))
     return sha256
 
 
