@@ -242,7 +242,7 @@ def _units(distance: float, s: float) -> float | None:
 
 @dataclass(frozen=True)
 class Claim:
-    """A statement of a paper that the book recomputes (ARCHITECTURE: the claims ledger)."""
+    """A statement of a paper that the book recomputes (ARCHITECTURE.md, "How to add a claim")."""
 
     id: str  # <doc>.<where>.<what>, e.g. chen2017.t3.3.nn1.l1
     source: str  # document and table / figure / section, e.g. "thesis Table 3.3"

@@ -1,4 +1,5 @@
-"""results/<section>.json: the numbers a section's tables show, with what produced them (DESIGN.md, Contracts).
+"""results/<section>.json: the numbers a section's tables show, with what produced them (ARCHITECTURE.md,
+"From parameters to verdicts").
 
 A notebook writes its record where lib.runner tells it ($NODEWISE_RESULTS: a staging folder of the run). Run any
 other way (plain papermill, Jupyter) it writes into a new folder runs/<section>/<time>-notebook/ and never over the

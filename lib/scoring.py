@@ -1,4 +1,4 @@
-"""Strict scoring (DESIGN.md, Contracts): a sample counts as correct only when its label's score is strictly the
+"""Strict scoring: a sample counts as correct only when its label's score is strictly the
 largest. A tie among the largest scores, e.g. all-zero outputs of a silenced network, is wrong, never class 0."""
 
 from torch import Tensor

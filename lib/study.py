@@ -1,4 +1,4 @@
-"""What a study declares once (DESIGN.md, "A study lives in one place"): its name and title, what it reproduces,
+"""What a study declares once (ARCHITECTURE.md, "How to add a study"): its name and title, what it reproduces,
 its parameters and cross-parameter rules, the papers' claims and the reading choices it makes."""
 
 from collections.abc import Callable

@@ -1,4 +1,4 @@
-"""Vendor the book's JavaScript from the npm registry so its pages work offline (DESIGN.md, Offline pages)."""
+"""Vendor the book's JavaScript from the npm registry so its pages work offline."""
 
 import hashlib
 import shutil
