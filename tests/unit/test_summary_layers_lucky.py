@@ -86,3 +86,13 @@ def test_linear_summary_net_is_relu_then_linear_and_keeps_the_seeds_weights():
         torch.testing.assert_close(linear(x)[k], expected)
     with pytest.raises(ValueError, match="summary"):
         grid.GridSpec(8, (0.1,), (3,), 16, 2, 1, summary="tanh")
+
+
+def test_scope_sizes_and_its_refusal():
+    from types import SimpleNamespace
+
+    from lib.studies.summary_layers.params import scope_sizes
+    cfg = SimpleNamespace(hidden_sizes=(100, 300, 600), analysed_hidden=300)
+    assert scope_sizes(cfg, "analysed") == (300,) and scope_sizes(cfg, "all") == (100, 300, 600)
+    with pytest.raises(ValueError, match="scope"):
+        scope_sizes(cfg, "some")

@@ -241,10 +241,12 @@ def test_check_names_both_parameters_of_each_broken_rule():
     from types import SimpleNamespace
 
     from lib.studies.summary_layers.params import check
-    good = SimpleNamespace(hidden_sizes=(100, 300), analysed_hidden=300, lr_low=0.01, lr_high=0.1, n_lr=2, n_seeds=1)
+    good = SimpleNamespace(hidden_sizes=(100, 300), analysed_hidden=300, lr_low=0.01, lr_high=0.1, n_lr=2, n_seeds=1,
+                           max_epochs=4, lucky_screen_epochs=3)
     assert check(good) == []
     for change, names in ((dict(analysed_hidden=600), ("analysed_hidden", "hidden_sizes")),
-                          (dict(lr_low=1.0), ("lr_low", "lr_high")), (dict(n_lr=1), ("n_lr", "n_seeds"))):
+                          (dict(lr_low=1.0), ("lr_low", "lr_high")), (dict(n_lr=1), ("n_lr", "n_seeds")),
+                          (dict(lucky_screen_epochs=4), ("lucky_screen_epochs", "max_epochs"))):
         found = check(SimpleNamespace(**{**vars(good), **change}))
         assert len(found) == 1 and all(f"'{name}'" in found[0] for name in names), found
 

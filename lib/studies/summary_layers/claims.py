@@ -88,6 +88,32 @@ CLAIMS = _TABLE1 + (
           "α_{B st} φ_{B c_t c_s}.", 0,
           at_most(0, quantity="violations over all ordered pairs of correct evaluation samples"),
           role="check", label="eq. 18 on every correct pair"),
+    Claim("davel2020.beyond.dead_share_at_init", "beyond Davel 2020 §4.1 (eq. 1-2)",
+          "At He initialisation the 300-node network silences more validation images (a_A = a_B = 0: every logit "
+          "0 and no gradient from them) than the paper's selected network misclassifies (§5: 5.0 %).",
+          "not in the paper (§5's 5.0 % as the bar)",
+          at_least(EVALUATION_ERROR, quantity="share of the 5,000 validation images with both summary nodes off at "
+                                              "He initialisation (H = 300), one more seed"),
+          role="beyond", label="silenced images at initialisation"),
+) + tuple(
+    Claim(f"davel2020.beyond.h{h}.no_lost_class_typical", "beyond Davel 2020 §4.1, Table 1",
+          f"A typical {h}-node network of the stated protocol (at the learning rate it selects) loses no class, as "
+          f"Table 1's test accuracy {test:.3f} needs (a lost class is about a tenth of the test images).",
+          "not in the paper (0.5: a typical seed)",
+          at_least(0.5, quantity="share of seeds at the selected learning rate with every test class at least half "
+                                 "correct after early stopping (a seed the screen stops counts as losing one), one "
+                                 "more sample of as many seeds (binomial); 0.5: more likely than not"),
+          role="beyond", label=f"no lost class typical · H = {h}")
+    for h, (_, test) in TABLE1.items()
+) + tuple(
+    Claim(f"davel2020.beyond.linear_summary.h{h}.test_acc", "beyond Davel 2020 Table 1",
+          f"With a linear summary layer instead of the paper's ReLU one, the {h}-node network of the same protocol "
+          f"reaches Table 1's test accuracy {test:.3f}.", test,
+          matches(test, "accuracy", quantity="strict test accuracy of the network the protocol selects with a "
+                                             "linear summary layer", decimals=3),
+          role="beyond", label=f"linear summary · H = {h} · test")
+    for h, (_, test) in TABLE1.items()
+) + (
     Claim("davel2020.beyond.summary_layer_costs_accuracy", "beyond Davel 2020 §4.1",
           "Adding the 2-node summary layer lowers the selected network's test accuracy against the same protocol "
           "without it (784-H-10; the paper trains no network without a summary layer).",

@@ -1,6 +1,6 @@
 """Parameters of the summary-layers section: per-profile values, allowed values and cross-parameter rules."""
 
-from lib.params import int_list, integer, number, number_list, param
+from lib.params import choice, int_list, integer, number, number_list, param
 
 PARAMS = (
     param("seed", 0, 0, 0, integer(0, 2**31 - 1), "first training seed; the grid uses seed, seed+1, ..."),
@@ -22,19 +22,39 @@ PARAMS = (
     param("n_train", 1000, 55000, 55000, integer(100, 55000), "MNIST training images (55k/5k/10k split)"),
     param("n_eval", 500, 10000, 10000, integer(100, 10000), "test images analysed (Davel 2020: all 10000)"),
     param("n_scatter", 100, 1000, 1000, integer(10, 10000), "samples in Fig. 5 and pairs in Fig. 10 (1000)"),
+    param("init_seeds", 4, 30, 200, integer(1, 10000),
+          "seeds whose He initialisation is measured for silenced images (beyond the paper)"),
+    param("lucky_scope", "analysed", "analysed", "all", choice("analysed", "all"),
+          "H of the lucky draw: the analysed one, or all of hidden_sizes (beyond the paper)"),
+    param("lucky_seeds", 3, 16, 60, integer(1, 10000), "seeds of the lucky draw per H (beyond the paper)"),
+    param("lucky_screen_epochs", 1, 1, 5, integer(1, 1000), "epochs of the lucky draw's screen"),
+    param("lucky_control", 1, 2, 6, integer(0, 10000),
+          "seeds that lost a class at the screen and are trained on anyway (a check of the screen)"),
+    param("linear_scope", "analysed", "analysed", "all", choice("analysed", "all"),
+          "H of the linear-summary arm: the analysed one, or all of hidden_sizes (beyond the paper)"),
 )
 
 
 def check(cfg) -> list[str]:
-    """The learning-rate grid runs from lr_low up to lr_high; the analysed network is one of the grid's; the grid
-    holds at least two networks."""
+    """The learning-rate grid runs from lr_low up to lr_high; the analysed network is one of the grid's; the lucky
+    draw's screen ends before the epoch cap; the grid holds at least two networks."""
     found = []
     if cfg.lr_low > cfg.lr_high:
         found.append(f"parameters 'lr_low' and 'lr_high': need lr_low <= lr_high, got {cfg.lr_low} > {cfg.lr_high}")
     if cfg.analysed_hidden not in cfg.hidden_sizes:
         found.append(f"parameters 'analysed_hidden' and 'hidden_sizes': analysed_hidden = {cfg.analysed_hidden} "
                      f"must be one of hidden_sizes {list(cfg.hidden_sizes)}")
+    if cfg.lucky_screen_epochs >= cfg.max_epochs:
+        found.append(f"parameters 'lucky_screen_epochs' and 'max_epochs': the screen must end before the cap, got "
+                     f"{cfg.lucky_screen_epochs} >= {cfg.max_epochs}")
     if cfg.n_lr * cfg.n_seeds < 2:
         found.append(f"parameters 'n_lr' and 'n_seeds': need n_lr · n_seeds >= 2 (the organised/disorganised "
                      f"comparison needs two networks), got {cfg.n_lr} · {cfg.n_seeds}")
     return found
+
+
+def scope_sizes(cfg, scope: str) -> tuple[int, ...]:
+    """The H an arm beyond the paper runs for: the analysed one, or every H of the grid ('analysed' | 'all')."""
+    if scope not in ("analysed", "all"):
+        raise ValueError(f"scope: expected 'analysed' or 'all', got {scope!r}")
+    return (cfg.analysed_hidden,) if scope == "analysed" else tuple(cfg.hidden_sizes)

@@ -9,7 +9,9 @@ from lib.studies.summary_layers.analysis import Analysis
 from lib.studies.summary_layers.claims import TOP_PAIRS
 from lib.studies.summary_layers.experiments import Screen, screen_rows
 from lib.studies.summary_layers.grid import Baseline, TrainedGrid
+from lib.studies.summary_layers.lucky import LuckyDraw, no_loss_measurement
 from lib.studies.summary_layers.selection import (
+    LUCKY_PROTOCOL,
     difference,
     more_confusable,
     pair_counts,
@@ -19,7 +21,7 @@ from lib.studies.summary_layers.selection import (
 )
 from lib.studies.summary_layers.theory import boundary_pairs, eq17_positive_pairs, eq17_premise
 from lib.train import History
-from lib.uncertainty import Measurement
+from lib.uncertainty import Measurement, over_repeats
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,47 @@ def record_baseline(ledger: Ledger, chosen: dict[int, ChosenNetwork], baseline: 
             all(chosen[k].converged and baseline[k].converged for k in both),
             "; ".join(f"H = {k}: {baseline[k].test_acc:.4f} without, {chosen[k].test_acc:.4f} with" for k in both)
             + f" (judged: H = {h})", short)
+
+
+def lucky_shortfalls(cfg) -> list[str]:
+    """What this run's config shrinks below the paper profile's protocol and lucky draw (selection.LUCKY_PROTOCOL)."""
+    from lib.params import resolve
+    return shortfalls(cfg, resolve("summary_layers", "paper"), LUCKY_PROTOCOL)
+
+
+def record_dead_at_init(ledger: Ledger, dead: np.ndarray, hidden: int) -> None:
+    """The share of validation images both summary nodes silence at He initialisation, over seeds (beyond the
+    paper); it needs no training, so only an H other than the paper's analysed 300 makes it not comparable."""
+    m = over_repeats(dead, "He-initialisation seeds (every validation image each)")
+    ledger.record("davel2020.beyond.dead_share_at_init", m, comparable=hidden == PAPER_ANALYSED,
+                  note=f"H = {hidden}, {len(dead)} seeds, median {float(np.median(dead)):.3f}, range "
+                       f"{float(np.min(dead)):.3f}-{float(np.max(dead)):.3f}"
+                       + ("" if hidden == PAPER_ANALYSED else f"; below the paper's protocol: H {hidden} ≠ 300"))
+
+
+def record_lucky(ledger: Ledger, draws: dict[int, LuckyDraw], short: list[str]) -> None:
+    """Per H of the lucky draw, the share of seeds that lose no test class (beyond the paper), converged when every
+    seed trained on converged."""
+    for h, draw in draws.items():
+        claim = f"davel2020.beyond.h{h}.no_lost_class_typical"
+        if claim not in ledger.claims:
+            continue
+        lucky, seeds = int(draw.lucky.sum()), len(draw.spec.seeds)
+        recovered = int((draw.control & (draw.final_lost == 0)).sum())
+        note = (f"lr {draw.spec.lr:g}: {int((draw.screen_lost == 0).sum())} of {seeds} seeds lost no validation "
+                f"class after {draw.spec.screen_epochs} epoch(s); {lucky} lost no test class at the end; "
+                f"{recovered} of {int(draw.control.sum())} control seed(s) recovered")
+        _record(ledger, claim, no_loss_measurement(lucky, seeds), bool(draw.converged[draw.continued].all()), note,
+                short)
+
+
+def record_linear(ledger: Ledger, chosen: dict[int, ChosenNetwork], test_images: int, short: list[str]) -> None:
+    """Per H of the linear arm, its selected network's strict test accuracy as one draw of the protocol."""
+    for h, net in chosen.items():
+        claim = f"davel2020.beyond.linear_summary.h{h}.test_acc"
+        if claim in ledger.claims:
+            _record(ledger, claim, draw(net, "test", test_images), net.converged,
+                    f"lr {net.lr:g}, seed {net.seed}, chosen on strict validation accuracy", short)
 
 
 def record_theory(ledger: Ledger, an: Analysis) -> None:

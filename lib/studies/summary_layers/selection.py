@@ -55,9 +55,13 @@ PROTOCOL = (("n_train", "training images"), ("n_eval", "evaluation images"),
             ("max_epochs", "epoch cap (the paper trains until convergence)"))
 
 
-def shortfalls(cfg, paper) -> list[str]:
-    """What profile `cfg` shrinks below the `paper` profile's protocol, in words (empty: comparable)."""
-    return [f"{what} {getattr(cfg, name)} < {getattr(paper, name)}" for name, what in PROTOCOL
+LUCKY_PROTOCOL = PROTOCOL + (("lucky_seeds", "seeds of the lucky draw"),)  # the lucky draw's claims also need
+
+
+def shortfalls(cfg, paper, protocol=PROTOCOL) -> list[str]:
+    """What profile `cfg` shrinks below the `paper` profile's `protocol` ((parameter, words) pairs), in words
+    (empty: comparable)."""
+    return [f"{what} {getattr(cfg, name)} < {getattr(paper, name)}" for name, what in protocol
             if getattr(cfg, name) < getattr(paper, name)]
 
 
