@@ -96,3 +96,78 @@ def test_scope_sizes_and_its_refusal():
     assert scope_sizes(cfg, "analysed") == (300,) and scope_sizes(cfg, "all") == (100, 300, 600)
     with pytest.raises(ValueError, match="scope"):
         scope_sizes(cfg, "some")
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """A tiny lucky draw and a ReLU and a linear grid of the same protocol, cached in a temporary folder."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NODEWISE_CACHE", str(tmp_path_factory.mktemp("cache")))
+    d = tiny_data(1)
+    spec = lucky.LuckySpec(8, 0.1, (0, 1, 2, 3), 16, screen_epochs=1, max_epochs=3, patience=2, control=4,
+                           device="cpu")
+    relu_spec = grid.GridSpec(8, (0.05, 0.1), (0, 1), 16, 2, 1, device="cpu")
+    relu = {8: grid.trained_grid(relu_spec, d)}
+    linear = {8: grid.trained_grid(grid.GridSpec(8, (0.05, 0.1), (0, 1), 16, 2, 1, device="cpu", summary="linear"), d)}
+    yield d, lucky.lucky_draw(spec, d), relu, linear
+    mp.undo()
+
+
+def test_lucky_rows_and_facts_count_the_draw(tiny_run):
+    from lib.studies.summary_layers import mechanism
+    _, draw, _, _ = tiny_run
+    row = mechanism.lucky_rows({8: draw}).iloc[0]
+    k = int(draw.lucky.sum())
+    assert row["seeds"] == 4 and row["no class lost"] == k and row["P(no class lost)"] == k / 4
+    assert draw.continued.all()  # control 4: every seed is trained on
+    assert row["passed the screen"] == int((draw.screen_lost == 0).sum())
+    facts = mechanism.lucky_facts(draw, 3)
+    assert facts["lucky_any_of_protocol"] == pytest.approx(1 - (1 - k / 4) ** 3)
+    assert facts["lucky_low"] <= facts["lucky_share"] <= facts["lucky_high"]
+    seeds = mechanism.lucky_seed_rows({8: draw})
+    assert [r["seed"] for r in seeds] == [0, 1, 2, 3] and all("test_acc" in r for r in seeds)
+    assert [r["test_lost"] == 0 for r in seeds] == draw.lucky.tolist()
+
+
+def test_lucky_sentence_reads_the_draw(tiny_run):
+    from lib.studies.summary_layers.text import lucky_sentence
+    _, draw, _, _ = tiny_run
+    assert lucky_sentence(None, 8) == "" and lucky_sentence({8: draw}, 16) == ""
+    assert f"{int(draw.lucky.sum())} lost no test class" in lucky_sentence({8: draw}, 8)
+
+
+def test_linear_rows_and_grid_rows_read_the_chosen_networks(tiny_run):
+    from lib.studies.summary_layers import mechanism
+    d, _, relu, linear = tiny_run
+    row = mechanism.linear_rows(relu, linear, d).iloc[0]
+    g = linear[8]
+    assert row["linear: test"] == g.acc["test"][g.chosen] and row["ReLU: test"] == relu[8].acc["test"][relu[8].chosen]
+    assert np.isnan(row["Table 1 test"])  # H = 8 is not a row of Table 1
+    rows = mechanism.grid_rows(linear, d)
+    assert len(rows) == 4 and rows[g.chosen]["test_lost"] == row["linear: lost classes"]
+    assert mechanism.linear_facts(mechanism.linear_rows(relu, linear, d), 8)["linear_test"] == row["linear: test"]
+
+
+def test_init_rows_and_facts_summarise_the_seeds(tiny_run):
+    from lib.studies.summary_layers import mechanism
+    d, _, relu, _ = tiny_run
+    init = {8: dead_nodes.init_measures(8, range(6), d.x_val, d.y_val)}
+    row = mechanism.init_rows(init).iloc[0]
+    assert row["seeds"] == 6 and row["both off (median)"] == float(np.median(init[8]["dead"]))
+    facts = mechanism.init_facts(8, init, relu[8])
+    g = relu[8]
+    assert facts["chosen_dead_init"] == pytest.approx(float(g.states[0, g.chosen, 3]))
+    assert facts["init_dead_max"] == float(init[8]["dead"].max())
+
+
+def test_figures_draw_one_line_per_network_and_state(tiny_run):
+    import matplotlib.pyplot as plt
+
+    from lib.studies.summary_layers import mechanism
+    _, draw, relu, _ = tiny_run
+    fig = mechanism.states_figure(relu)
+    assert all(len(ax.lines) == relu[8].net.k for ax in fig.axes)
+    plt.close(fig)
+    fig = mechanism.lucky_figure({8: draw})
+    assert all(len(ax.lines) == int(draw.continued.sum()) + 1 for ax in fig.axes)  # + the screen's end
+    plt.close(fig)

@@ -202,9 +202,15 @@ def linear_facts(frame: pd.DataFrame, h: int) -> dict[str, float | int]:
             "linear_lr": float(row["linear: lr"])}
 
 
-def grid_rows(grids: dict[int, TrainedGrid]) -> list[dict]:
-    """Every network of the grids: H, learning rate, seed, strict accuracies, best epoch, convergence (results)."""
-    return [{"H": h, "lr": g.spec.members()[0][k], "seed": g.spec.members()[1][k],
-             **{f"{part}_acc": round(float(g.acc[part][k]), 4) for part in ("train", "val", "test")},
-             "best_epoch": int(g.history.best_epoch[k]), "converged": bool(g.history.converged[k])}
-            for h, g in grids.items() for k in range(g.net.k)]
+def grid_rows(grids: dict[int, TrainedGrid], d: Data) -> list[dict]:
+    """Every network of the grids: H, learning rate, seed, strict accuracies, lost test classes, best epoch,
+    convergence (results)."""
+    rows = []
+    for h, g in grids.items():
+        with torch.no_grad():
+            lost = lost_classes(class_accuracy(g.net(d.x_eval), d.y_eval, int(d.y_eval.max()) + 1))
+        rows += [{"H": h, "lr": g.spec.members()[0][k], "seed": g.spec.members()[1][k],
+                  **{f"{part}_acc": round(float(g.acc[part][k]), 4) for part in ("train", "val", "test")},
+                  "test_lost": int(lost[k]), "best_epoch": int(g.history.best_epoch[k]),
+                  "converged": bool(g.history.converged[k])} for k in range(g.net.k)]
+    return rows

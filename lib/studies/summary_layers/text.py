@@ -8,6 +8,7 @@ from lib.studies.summary_layers.analysis import PAIR_THRESHOLD, Analysis
 from lib.studies.summary_layers.experiments import LOST_BELOW, Screen, lost_classes
 from lib.studies.summary_layers.experiments import class_accuracy as class_accuracy_matrix
 from lib.studies.summary_layers.grid import Baseline, TrainedGrid
+from lib.studies.summary_layers.lucky import no_loss_interval
 from lib.studies.summary_layers.network import forward
 from lib.studies.summary_layers.theory import (
     boundary_pairs,
@@ -266,10 +267,10 @@ def lost_summary(g: TrainedGrid, x: torch.Tensor, y: torch.Tensor) -> str:
 
 
 def explanations(claims: list[dict], grids: dict[int, TrainedGrid], baselines: dict[int, Baseline], x: torch.Tensor,
-                 y: torch.Tensor, an: Analysis, long_facts: dict | None = None) -> str:
+                 y: torch.Tensor, an: Analysis, long_facts: dict | None = None, draws: dict | None = None) -> str:
     """One bullet per claim whose verdict is not 'reproduced': the reason this run gives for it (the rule's own
     reason is in the claim's note), and for Table 1 what the long run (long_run.facts) reached at its validation
-    minimum."""
+    minimum and how often the lucky draw (draws: H → lucky.LuckyDraw) lost no class."""
     lines = []
     for c in claims:
         verdict, cid, note = c["verdict"], c["id"], c.get("note", "")
@@ -290,7 +291,7 @@ def explanations(claims: list[dict], grids: dict[int, TrainedGrid], baselines: d
                           f" Trained on to its validation minimum in the long run, the chosen H = {h} network reaches "
                           f"{part} accuracy {long_facts[part][h]:.4f}.")
             lines.append(f"{head}; {state}; {lost_summary(g, x, y)}. Lost classes cost about a tenth of the accuracy "
-                         f"each (see the geometry section and the experiments).{trained_on}")
+                         f"each (see the geometry section and the experiments).{trained_on}{lucky_sentence(draws, h)}")
         elif cid == "davel2020.beyond.summary_layer_costs_accuracy":
             lost = {h: int(lost_classes(b.class_acc[b.chosen:b.chosen + 1])[0]) for h, b in baselines.items()}
             lines.append(f"{head}. Classes lost by the chosen network without a summary layer: "
@@ -317,6 +318,17 @@ def explanations(claims: list[dict], grids: dict[int, TrainedGrid], baselines: d
         else:
             lines.append(f"{head} (see its section above).")
     return "\n".join(lines) or "Every claim of this page is reproduced."
+
+
+def lucky_sentence(draws: dict | None, h: int) -> str:
+    """' Of n seeds of the lucky draw at lr …, k lost no test class (95 % interval …).' for H = h, or ''."""
+    if not draws or h not in draws:
+        return ""
+    draw = draws[h]
+    k, n = int(draw.lucky.sum()), len(draw.spec.seeds)
+    low, high = no_loss_interval(k, n)
+    return (f" Of {n} seeds of the lucky draw at learning rate {draw.spec.lr:g}, {k} lost no test class (probability "
+            f"{k / n:.2f}, 95 % interval {low:.2f}-{high:.2f}).")
 
 
 def _count(n: int, one: str, many: str) -> str:
