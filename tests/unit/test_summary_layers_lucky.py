@@ -171,3 +171,33 @@ def test_figures_draw_one_line_per_network_and_state(tiny_run):
     fig = mechanism.lucky_figure({8: draw})
     assert all(len(ax.lines) == int(draw.continued.sum()) + 1 for ax in fig.axes)  # + the screen's end
     plt.close(fig)
+
+
+def test_reference_facts_judge_the_committed_rows_by_the_claims(tiny_run):
+    import pandas as pd
+
+    from lib.studies.summary_layers import lucky_run, mechanism
+    d, draw, _, linear = tiny_run
+    lucky_frame = mechanism.lucky_rows({8: draw}).assign(H=300)  # read as the analysed H of the paper
+    linear_frame = pd.DataFrame(mechanism.grid_rows(linear, d)).assign(H=300)
+    facts = lucky_run.facts(lucky_frame, linear_frame, {"cap": 3, "wall_s": 60, "n_eval": len(d.y_eval)})
+    assert facts["ref_lucky"] == int(draw.lucky.sum()) and facts["ref_seeds"] == 4
+    best = linear_frame.loc[linear_frame["val_acc"].idxmax()]
+    assert facts["ref_linear_test"] == best["test_acc"] and facts["ref_linear_lost"] == best["test_lost"]
+    assert facts["ref_verdict"] in ("reproduced", "differs", "inconclusive")
+    assert facts["ref_linear_verdict"] in ("reproduced", "differs", "inconclusive")
+
+
+def test_beside_long_run_pairs_the_networks_by_h_lr_and_seed():
+    import pandas as pd
+
+    from lib.studies.summary_layers import lucky_run
+    long_table = pd.DataFrame([{"H": 300, "lr": 0.1, "seed": s, "train acc": 0.8 + s / 100, "val acc": 0.7,
+                                "test acc": 0.75 + s / 100, "best epoch": 10 + s, "stopped at": 30,
+                                "lost test classes": s} for s in range(3)])
+    linear = pd.DataFrame([{"H": 300, "lr": 0.1, "seed": s, "train_acc": 0.95, "val_acc": 0.94,
+                            "test_acc": 0.93 - s / 100, "test_lost": 0, "best_epoch": 20, "converged": True}
+                           for s in (2, 0)])
+    frame = lucky_run.beside_long_run(linear, long_table)
+    assert frame["seed"].tolist() == [2, 0] and frame["ReLU: lost classes"].tolist() == [2, 0]
+    assert frame["linear: test"].tolist() == [0.91, 0.93] and "val_acc" not in frame.columns

@@ -19,6 +19,7 @@ import torch
 from lib import train
 from lib.params import resolve
 from lib.studies.summary_layers import grid, lucky, mechanism
+from lib.studies.summary_layers.selection import selected_draw
 
 LUCKY_RUN_FILE = Path(__file__).with_name("lucky_run.json")
 
@@ -68,3 +69,40 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def facts(lucky_frame: pd.DataFrame, linear_frame: pd.DataFrame, provenance: dict) -> dict[str, float | int | str]:
+    """For the page's sentences, at the analysed H of the committed run: the lucky draw (seeds, learning rate, how
+    many lost no class, the share and its interval, the controls) and the linear arm's network chosen on strict
+    validation accuracy, each with the verdict of its claim (role beyond) by the book's rule."""
+    from lib.studies.summary_layers.claims import CLAIMS, TABLE1
+    criteria = {claim.id: claim.criterion for claim in CLAIMS}
+    row = lucky_frame.iloc[0]
+    h, lucky_count, seeds = int(row["H"]), int(row["no class lost"]), int(row["seeds"])
+    low, high = lucky.no_loss_interval(lucky_count, seeds)
+    judged = criteria[f"davel2020.beyond.h{h}.no_lost_class_typical"].judge(lucky.no_loss_measurement(lucky_count,
+                                                                                                    seeds))
+    chosen = linear_frame.loc[linear_frame["val_acc"].idxmax()]
+    at_lr = linear_frame[linear_frame["lr"] == chosen["lr"]]["test_acc"].tolist()
+    linear_draw = selected_draw(float(chosen["test_acc"]), at_lr, int(provenance["n_eval"]), "test images")
+    linear_judged = criteria[f"davel2020.beyond.linear_summary.h{h}.test_acc"].judge(linear_draw)
+    return {"ref_h": h, "ref_lr": float(row["lr"]), "ref_seeds": seeds, "ref_screen_epochs": int(row["screen epochs"]),
+            "ref_passed": int(row["passed the screen"]), "ref_controls": str(row["controls (recovered)"]),
+            "ref_lucky": lucky_count, "ref_share": lucky_count / seeds, "ref_low": low, "ref_high": high,
+            "ref_verdict": judged.verdict, "ref_cap": int(provenance["cap"]), "ref_wall_min": provenance["wall_s"] / 60,
+            "ref_linear_test": float(chosen["test_acc"]), "ref_linear_train": float(chosen["train_acc"]),
+            "ref_linear_lost": int(chosen["test_lost"]), "ref_linear_converged": bool(chosen["converged"]),
+            "ref_linear_verdict": linear_judged.verdict, "ref_table1_test": TABLE1[h][1]}
+
+
+def beside_long_run(linear_frame: pd.DataFrame, long_table: pd.DataFrame) -> pd.DataFrame:
+    """The linear arm's networks beside the long run's ReLU networks of the same H, learning rate and seed: strict
+    train and test accuracy, lost test classes and best epoch of each."""
+    relu = long_table.rename(columns={"train acc": "ReLU: train", "test acc": "ReLU: test",
+                                      "lost test classes": "ReLU: lost classes", "best epoch": "ReLU: best epoch"})
+    linear = linear_frame.rename(columns={"train_acc": "linear: train", "test_acc": "linear: test",
+                                          "test_lost": "linear: lost classes", "best_epoch": "linear: best epoch",
+                                          "converged": "linear: converged"})
+    keys = ["H", "lr", "seed"]
+    columns = [c for c in relu.columns if c.startswith("ReLU")] + [c for c in linear.columns if c.startswith("linear")]
+    return linear.merge(relu, on=keys, how="left")[keys + columns]
