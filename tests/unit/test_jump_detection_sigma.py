@@ -6,7 +6,15 @@ import pytest
 from lib import data
 from lib.jump_errors import error_measures
 from lib.studies.jump_detection.baseline import detect_jumps
-from lib.studies.jump_detection.sigma import FIT_MEASURES, bayes_positions, crossing, scan_grid, scan_sigma
+from lib.studies.jump_detection.sigma import (
+    FIT_MEASURES,
+    bayes_positions,
+    crossing,
+    l1_optimal_risk,
+    posterior_median_positions,
+    scan_grid,
+    scan_sigma,
+)
 
 
 def test_crossing_interpolates_and_is_nan_outside():
@@ -23,6 +31,27 @@ def test_bayes_positions_match_a_log_likelihood_loop():
     for x, t_hat in zip(signals.x.astype(np.float64), got):
         loglik = [-(x[:t - 1] ** 2).sum() - ((x[t - 1:] - 3.0) ** 2).sum() for t in range(21, 81)]
         assert t_hat == 21 + int(np.argmax(loglik))
+
+
+def test_posterior_median_matches_a_loop_over_the_likelihood():
+    signals = data.jump_signals(40, theta=3.0, sigma=1.3, seed=3)
+    got = posterior_median_positions(signals.x, 3.0, 1.3)
+    for x, t_hat in zip(signals.x.astype(np.float64), got):
+        loglik = np.array([(-(x[:t - 1] ** 2).sum() - ((x[t - 1:] - 3.0) ** 2).sum()) / (2 * 1.3 ** 2)
+                           for t in range(21, 81)])
+        post = np.exp(loglik - loglik.max())
+        post /= post.sum()
+        median = next(t for t in range(21, 81) if post[:t - 20].sum() >= 0.5)
+        assert t_hat == median
+
+
+def test_the_posterior_median_has_a_lower_l1_than_the_mode_and_its_risk_grows_with_sigma():
+    signals = data.jump_signals(3000, theta=3.0, sigma=1.0, seed=8)
+    median = np.abs(posterior_median_positions(signals.x, 3.0, 1.0) - signals.positions).mean()
+    mode = np.abs(bayes_positions(signals.x, 3.0) - signals.positions).mean()
+    assert median < mode
+    risks = [l1_optimal_risk(2000, 3.0, s, seed=1) for s in (0.8, 1.0, 1.2)]
+    assert risks[0] < risks[1] < risks[2]
 
 
 def test_bayes_classifier_finds_exact_positions_at_least_as_often_as_the_baseline():

@@ -17,6 +17,12 @@ STUDY = Study(
                       ("any σ > 0; estimated here from the baseline",)),
         ReadingChoice("conv_activation", "activation after each one-filter conv layer",
                       "not stated (ReLU is stated for MLP hidden layers)", ("linear", "relu")),
+        ReadingChoice("loss", "the training loss", "\"The cost function is categorical cross-entropy cost\", "
+                      "written as eq. 3.5, −1/N Σ [y ln h + (1 − y) ln(1 − h)] (Keras's binary cross-entropy)",
+                      ("categorical", "eq3.5")),
+        ReadingChoice("select_by", "which epoch's weights a network keeps", "\"the loss and classification error "
+                      "reaches their minimum values at epoch=131 ... we adopt the model when the validation loss "
+                      "reaches the minimum\"", ("loss", "error", "l1")),
         ReadingChoice("patience", "when training stops", "\"early stopping\"; validation minimum at epoch 131 "
                       "of a run past 1400 epochs", ("any patience < max_epochs",)),
         ReadingChoice("filter_tolerance", "when a filter counts as smoothing", "\"all coefficients share one sign\"",

@@ -4,6 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from lib import data
 from lib.jump_errors import FIRST_POSITION, probabilities
@@ -54,12 +55,15 @@ def sigma_scan(scan: SigmaScan, sigma: float) -> Figure:
 
 
 def error_histograms(errors: np.ndarray) -> Figure:
-    """Histograms of |t̂ − t|: all test signals and the 99 % with the lowest error (thesis Fig. 3.7)."""
+    """Histograms of |t̂ − t|: all test signals and the 99 % with the lowest error (thesis Fig. 3.7), on one shared
+    logarithmic count axis labelled at its decades only (minor labels crowd a short log axis)."""
     kept = np.sort(errors)[: int(round(0.99 * len(errors)))]
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.0))
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.0), sharey=True)
     for ax, values, title in zip(axes, (errors, kept), ("(a) all test signals", "(b) 99 % with the lowest error")):
         ax.hist(values, bins=np.arange(values.max() + 2) - 0.5, color="C0")
-        ax.set(title=f"{title}\nmax {values.max()}", xlabel="|t̂ - t| (positions)", ylabel="signals", yscale="log")
+        ax.set(title=f"{title}\nmax {values.max()}", xlabel="|t̂ - t| (positions)", yscale="log")
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    axes[0].set_ylabel("signals")
     return fig
 
 

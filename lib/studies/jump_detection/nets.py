@@ -16,6 +16,7 @@ import torch
 from lib import cache, models, train
 from lib.data import JumpSplits, as_tensors
 from lib.jump_errors import FIRST_POSITION
+from lib.studies.jump_detection.selection import SELECTIONS, SelectionRecorder, selected_history
 
 CONV_ACTIVATIONS = ("linear", "relu")  # after each one-filter conv layer: the thesis is silent (Keras: linear)
 
@@ -88,36 +89,70 @@ class CurveRecorder:
 
 
 def cache_config(shape: Shape, seeds: Sequence[int], data_id: dict, cfg: train.TrainConfig, init: str,
-                 record_curve: bool = True, conv_activation: str = "linear") -> dict:
+                 record_curve: bool = True, conv_activation: str = "linear", selection: bool = False) -> dict:
     """Everything the trained weights (and the stored records) depend on, as the model-cache key."""
     records = "training-set curve per epoch" if record_curve else "validation history only"
+    if selection:
+        records += "; weights at the lowest validation error and L1"
     kind = [shape.kind, list(shape.layers)] + ([conv_activation] if shape.kind == "cnn" else [])
     return {"task": "jump_detection", "shape": kind, "seeds": list(seeds),
             "init": init, "data": data_id, "train": cfg.as_dict(), "records": records,
             "device": str(train.resolve_device(cfg.device)), "torch": torch.__version__}
 
 
-def train_shape(shape: Shape, seeds: Sequence[int], splits: JumpSplits, data_id: dict, cfg: train.TrainConfig,
-                init: str = "glorot", record_curve: bool = True, conv_activation: str = "linear",
-                ) -> tuple[models.StackedNet, train.History, TrainingCurve | None]:
-    """All seeds of one shape trained in one engine call, or loaded from the model cache; the training-set curve
-    (an extra pass over the training set per epoch) only where `record_curve`, else None."""
+def trained_payload(shape: Shape, seeds: Sequence[int], splits: JumpSplits, data_id: dict, cfg: train.TrainConfig,
+                    init: str = "glorot", record_curve: bool = True, conv_activation: str = "linear",
+                    selection: bool = False) -> dict:
+    """All seeds of one shape trained in one engine call, or loaded from the model cache: the cached payload, with
+    the training-set curve (an extra pass over the training set per epoch) only where `record_curve`, and the
+    weights at the lowest validation error and L1 (selection.SelectionRecorder) only where `selection`."""
     def build_and_train() -> dict:
         net = build(shape, seeds, init, conv_activation=conv_activation)
         data = train.train_data(*as_tensors(splits.train), *as_tensors(splits.val))
-        if not record_curve:
-            return cache.result_payload(train.train(net, data, cfg))
-        recorder = CurveRecorder(*as_tensors(splits.train), cfg.batch_size)
-        result = train.train(net, data, cfg, callbacks=[(recorder.steps(cfg.max_epochs), recorder)])
-        return cache.result_payload(result) | {"train_curve": recorder.curve()}
+        callbacks, extra = [], []
+        if record_curve:
+            recorder = CurveRecorder(*as_tensors(splits.train), cfg.batch_size)
+            callbacks.append((recorder.steps(cfg.max_epochs), recorder))
+            extra.append(lambda: {"train_curve": recorder.curve()})
+        if selection:
+            chooser = SelectionRecorder(*as_tensors(splits.val), len(splits.train.x), cfg.batch_size)
+            callbacks.append((chooser.steps(cfg.max_epochs), chooser))
+            extra.append(chooser.payload)
+        payload = cache.result_payload(train.train(net, data, cfg, callbacks=callbacks or None))
+        for more in extra:
+            payload |= more()
+        return payload
 
-    key = cache_config(shape, seeds, data_id, cfg, init, record_curve, conv_activation)
-    payload = cache.cached_train(key, build_and_train)
+    key = cache_config(shape, seeds, data_id, cfg, init, record_curve, conv_activation, selection)
+    return cache.cached_train(key, build_and_train)
+
+
+def selected_net(payload: dict, shape: Shape, seeds: Sequence[int], cfg: train.TrainConfig, select_by: str,
+                 init: str = "glorot", conv_activation: str = "linear") -> tuple[models.StackedNet, train.History]:
+    """The network and history of a payload under a selection rule (selection.SELECTIONS): the engine's weights at
+    the lowest validation loss, or those kept at the lowest validation error or L1 (selection.selected_history)."""
     net = build(shape, seeds, init, conv_activation=conv_activation)
-    net.load_state_dict(payload["state"])
+    history = cache.history_of(payload)
+    if select_by == "loss":
+        net.load_state_dict(payload["state"])
+        return net.eval(), history
+    net.load_state_dict(payload["selected"][select_by])
+    return net.eval(), selected_history(history, payload["selected_epoch"][select_by], cfg.patience)
+
+
+def train_shape(shape: Shape, seeds: Sequence[int], splits: JumpSplits, data_id: dict, cfg: train.TrainConfig,
+                init: str = "glorot", record_curve: bool = True, conv_activation: str = "linear",
+                select_by: str = "loss") -> tuple[models.StackedNet, train.History, TrainingCurve | None]:
+    """All seeds of one shape trained in one engine call, or loaded from the model cache, with the weights that
+    `select_by` keeps; the training-set curve only where `record_curve`, else None."""
+    if select_by not in SELECTIONS:
+        raise ValueError(f"select_by: expected one of {SELECTIONS}, got {select_by!r}")
+    payload = trained_payload(shape, seeds, splits, data_id, cfg, init, record_curve, conv_activation,
+                              selection=select_by != "loss")
+    net, history = selected_net(payload, shape, seeds, cfg, select_by, init, conv_activation)
     curve = TrainingCurve(*(payload["train_curve"][k].numpy() for k in ("epoch", "loss", "error"))) \
         if record_curve else None
-    return net.eval(), cache.history_of(payload), curve
+    return net, history, curve
 
 
 @torch.no_grad()

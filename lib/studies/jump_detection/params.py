@@ -24,6 +24,18 @@ PARAMS = (
           "after each one-filter conv layer (thesis: not stated; Keras Conv1D: linear)"),
     param("alt_seeds", 1, 1, 3, integer(0, 50),
           "seeds of the CNNs retrained with the other conv activation (0: no side-by-side)"),
+    param("loss", "categorical", "categorical", "categorical", choice("categorical", "eq3.5"),
+          "training loss (thesis §3.3.1: \"categorical cross-entropy cost\", written as eq. 3.5, Keras's binary "
+          "cross-entropy over the 60 softmax outputs)"),
+    param("select_by", "loss", "loss", "loss", choice("loss", "error", "l1"),
+          "the epoch whose weights a network keeps: lowest validation loss, classification error or L1 (thesis "
+          "§3.3.1: \"the loss and classification error reach their minimum values\"; \"we adopt the model when the "
+          "validation loss reaches the minimum\")"),
+    param("offset_seeds", 2, 5, 5, integer(2, 50), "network seeds per data draw in the offset experiment (issue #31)"),
+    param("offset_draws", 2, 2, 4, integer(2, 50), "data draws in the offset experiment"),
+    param("offset_shapes", "nn1", "nn1", "nn1,mlp2,cnn2", choice("nn1", "nn1,mlp2", "nn1,mlp2,cnn2"),
+          "the Table 3.3-3.4 shapes the offset experiment trains under every reading (1-layer NN, 2-layer MLP, "
+          "2-conv-layer CNN)"),
     param("lr", 0.01, 0.01, 0.01, number(1e-6, 10.0), "SGD learning rate (thesis §3.3.1: 0.01)"),
     param("batch_size", 100, 100, 100, integer(1, 100000), "batch size (thesis §3.3.1: 100)"),
     param("max_epochs", 3, 400, 2000, integer(1, 100000),

@@ -99,8 +99,9 @@ def record_claims(ledger: Ledger, cfg, trained: Trained, splits: list[data.JumpS
 
 
 def reading_evidence(cfg, scan: SigmaScan, errors: dict[str, list[ErrorMeasures]], trained: Trained,
-                     types) -> dict[str, str]:
-    """One sentence per reading choice, computed from this run."""
+                     types, readings: dict[str, str]) -> dict[str, str]:
+    """One sentence per reading choice, computed from this run; `readings` (offset.reading_sentences) for the loss
+    and the stopping rule."""
     l1 = {name: over_seeds(errs)["l1"] for name, errs in errors.items()}
     cnns = [n for n in trained.alternatives]
     side = "; ".join(f"{n.split(' (')[0]}: {l1[n.split(' (')[0]].mean:.3f} ({cfg.conv_activation}) vs "
@@ -109,6 +110,7 @@ def reading_evidence(cfg, scan: SigmaScan, errors: dict[str, list[ErrorMeasures]
     total = sum(len(h.converged) for h in trained.histories.values())
     derivative = int(types["derivative (seeds)"].sum())
     return {
+        **readings,
         "sigma": f"the baseline meets Table 3.1 at σ̂ = {scan.estimate:.3f} ± {scan.spread:.3f} over "
                  f"{len(scan.per_draw)} test draws",
         "conv_activation": "CNN test L1 on data draw 0, " + (side or "no side-by-side run (alt_seeds = 0)"),

@@ -96,3 +96,25 @@ def bayes_positions(x: np.ndarray, theta: float, positions: tuple[int, int] = (2
 def scan_grid(low: float, high: float, step: float, sigma: float) -> np.ndarray:
     """The σ grid low, low + step, ..., high, with the run's own σ added: (S,)."""
     return np.union1d(np.round(np.arange(low, high + 1e-9, step), 6), [sigma])
+
+
+def posterior_median_positions(x: np.ndarray, theta: float, sigma: float,
+                               positions: tuple[int, int] = (21, 80)) -> np.ndarray:
+    """The median of the posterior of t0 given x for known θ and σ and a uniform prior (1-based): (N,). It minimises
+    the expected |t̂ − t0|, so its L1 is the lowest any detector reaches in expectation (cf. bayes_positions, the
+    mode, which maximises the exact share). log p(t0 | x) = const + Σ_{i ≥ t0} θ (x_i − θ/2) / σ²."""
+    x = np.asarray(x, dtype=np.float64)
+    tail = np.cumsum((x - theta / 2)[:, ::-1], axis=1)[:, ::-1]  # (N, n)
+    lo, hi = positions
+    log_post = theta * tail[:, lo - 1:hi] / sigma ** 2  # (N, positions)
+    post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
+    cdf = np.cumsum(post, axis=1) / post.sum(axis=1, keepdims=True)
+    return lo + np.argmax(cdf >= 0.5, axis=1)
+
+
+def l1_optimal_risk(n: int, theta: float, sigma: float, seed: int) -> float:
+    """The posterior-median detector's L1 on n signals at σ: one noise pattern (seed) scaled by σ, so the curve over
+    σ is smooth."""
+    unit = data.jump_signals(n, theta=0.0, sigma=1.0, seed=seed)  # θ = 0: x is unit noise
+    x = data.step_signals(unit.positions, unit.x.shape[1], theta) + sigma * unit.x
+    return float(np.abs(posterior_median_positions(x, theta, sigma) - unit.positions).mean())

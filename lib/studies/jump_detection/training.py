@@ -13,6 +13,7 @@ from lib.studies.jump_detection.nets import LENGTH_5, SHAPES, TrainingCurve, tra
 from lib.studies.jump_detection.replicates import draw_seed, network_seeds
 
 CURVE_SHAPE = "2-layer MLP"  # the model of thesis Fig. 3.9: only it pays for a training-set pass per epoch
+LOSS_READINGS = {"categorical": "ce", "eq3.5": "bce"}  # thesis §3.3.1's words and eq. 3.5 → lib.train's losses
 CNN_NAMES = ("1-conv-layer CNN", "2-conv-layer CNN", "3-conv-layer CNN")
 
 
@@ -33,12 +34,13 @@ def data_identity(cfg, draw: int = 0) -> dict:
             "seed": draw_seed(cfg.seed, draw), "theta": cfg.theta, "sigma": cfg.sigma}
 
 
-def engine_config(cfg, seeds: int | range) -> train.TrainConfig:
-    """Plain SGD, cross-entropy, batch 100, lr 0.01, best validation weights kept (thesis §3.3.1); the engine seeds
-    (data order) are `seeds`, or 0..seeds−1."""
+def engine_config(cfg, seeds: int | range, loss: str | None = None) -> train.TrainConfig:
+    """Plain SGD, batch 100, lr 0.01, the weights of the lowest validation loss kept (thesis §3.3.1), the loss of
+    reading `loss` (LOSS_READINGS; default cfg.loss); the engine seeds (data order) are `seeds`, or 0..seeds−1."""
     seeds = range(seeds) if isinstance(seeds, int) else seeds
-    return train.train_config(optimizer="sgd", lr=cfg.lr, loss="ce", batch_size=cfg.batch_size,
-                              max_epochs=cfg.max_epochs, patience=cfg.patience, eval_every=1, restore_best=True,
+    return train.train_config(optimizer="sgd", lr=cfg.lr, loss=LOSS_READINGS[loss or cfg.loss],
+                              batch_size=cfg.batch_size, max_epochs=cfg.max_epochs, patience=cfg.patience,
+                              eval_every=1, restore_best=True,
                               seed=list(seeds), device="auto")
 
 
@@ -90,13 +92,15 @@ def shape_calls(cfg, splits: data.JumpSplits) -> list[tuple[str, partial]]:
     then the three CNNs with the other conv activation and alt_seeds seeds; each shape one engine call."""
     main_cfg = engine_config(cfg, cfg.n_seeds)
     calls = [(shape.name, partial(train_shape, shape, range(cfg.n_seeds), splits, data_identity(cfg), main_cfg,
-                                  record_curve=shape.name == CURVE_SHAPE, conv_activation=cfg.conv_activation))
+                                  record_curve=shape.name == CURVE_SHAPE, conv_activation=cfg.conv_activation,
+                                  select_by=cfg.select_by))
              for shape in (*SHAPES, LENGTH_5)]
     if cfg.alt_seeds:
         other = other_activation(cfg.conv_activation)
         calls += [(alternative_name(shape.name, other),
                    partial(train_shape, shape, range(cfg.alt_seeds), splits, data_identity(cfg),
-                           engine_config(cfg, cfg.alt_seeds), record_curve=False, conv_activation=other))
+                           engine_config(cfg, cfg.alt_seeds), record_curve=False, conv_activation=other,
+                           select_by=cfg.select_by))
                   for shape in SHAPES if shape.name in CNN_NAMES]
     return calls
 
@@ -107,7 +111,7 @@ def draw_calls(cfg, splits: list[data.JumpSplits] | None) -> list[tuple[str, int
     return [(shape.name, d, partial(train_shape, shape, network_seeds(d, cfg.n_seeds),
                                     splits[d] if splits is not None else None, data_identity(cfg, d),
                                     engine_config(cfg, network_seeds(d, cfg.n_seeds)), record_curve=False,
-                                    conv_activation=cfg.conv_activation))
+                                    conv_activation=cfg.conv_activation, select_by=cfg.select_by))
             for d in range(1, cfg.n_draws) for shape in SHAPES]
 
 
