@@ -82,3 +82,14 @@ def test_sigma_from_networks_inverts_the_risk_curve():
 def test_bad_readings_are_refused_by_name(name, value):
     with pytest.raises(ParameterError, match=name):
         resolve("jump_detection", "default", **{name: value})
+
+
+def test_conclusion_names_the_reading_that_removes_the_offset_or_every_offset():
+    cfg = resolve("jump_detection", "smoke", offset_shapes="nn1,mlp2")
+    removed = offset.conclusion(cells_with({("categorical", "l1"): 0.0}), cfg)
+    assert removed == "the offset is removed by: categorical loss with the lowest validation l1"
+    kept = offset.conclusion(cells_with({}, unconverged={("eq3.5", "loss")}), cfg)
+    assert kept.startswith("no reading removes the offset") and "eq3.5 loss, lowest validation loss: +10" in kept
+    assert kept.count("(not converged)") == 1
+    unconverged = offset.conclusion(cells_with({("eq3.5", "loss"): 0.0}, unconverged={("eq3.5", "loss")}), cfg)
+    assert unconverged.startswith("no reading removes the offset")

@@ -185,3 +185,19 @@ def reading_sentences(cells: dict, cfg) -> dict[str, str]:
                         for s in SELECTIONS)
     return {"loss": f"median L1 offset from the thesis ({shapes}, {what(cfg)}): {by_loss}",
             "select_by": f"median L1 offset from the thesis ({shapes}, categorical loss): {by_rule}"}
+
+
+def conclusion(cells: dict, cfg) -> str:
+    """What the experiment shows, in one sentence computed from it: the converged reading that puts every thesis L1
+    of the experiment's shapes inside our 95 % prediction intervals (it removes the offset), or else each reading's
+    median offset, those that did not converge named as such."""
+    keys = experiment_keys(cfg)
+    removing = [r for r in READINGS if all_converged(cells, r, keys) and all(thesis_inside(cells, r, keys))]
+    if removing:
+        names = ", ".join(f"{loss} loss with the lowest validation {s}" for loss, s in removing)
+        return f"the offset is removed by: {names}"
+    parts = []
+    for reading in READINGS:
+        text = f"{reading[0]} loss, lowest validation {reading[1]}: {relative_offset(cells, reading, keys):+.1%}"
+        parts.append(text if all_converged(cells, reading, keys) else text + " (not converged)")
+    return "no reading removes the offset (median L1 offset from the thesis: " + "; ".join(parts) + ")"
