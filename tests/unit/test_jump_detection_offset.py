@@ -84,12 +84,21 @@ def test_bad_readings_are_refused_by_name(name, value):
         resolve("jump_detection", "default", **{name: value})
 
 
-def test_conclusion_names_the_reading_that_removes_the_offset_or_every_offset():
+def test_conclusion_names_the_reading_that_removes_the_offset_and_every_change():
     cfg = resolve("jump_detection", "smoke", offset_shapes="nn1,mlp2")
     removed = offset.conclusion(cells_with({("categorical", "l1"): 0.0}), cfg)
-    assert removed == "the offset is removed by: categorical loss with the lowest validation l1"
+    assert removed.startswith("the book's reading is +") and "removed by: categorical loss with the lowest " \
+        "validation l1;" in removed and "categorical loss, lowest validation l1: -" in removed
     kept = offset.conclusion(cells_with({}, unconverged={("eq3.5", "loss")}), cfg)
-    assert kept.startswith("no reading removes the offset") and "eq3.5 loss, lowest validation loss: +10" in kept
+    assert "no reading removes the offset" in kept and "eq3.5 loss, lowest validation loss: +0." in kept
     assert kept.count("(not converged)") == 1
     unconverged = offset.conclusion(cells_with({("eq3.5", "loss"): 0.0}, unconverged={("eq3.5", "loss")}), cfg)
-    assert unconverged.startswith("no reading removes the offset")
+    assert "no reading removes the offset" in unconverged
+    inside = offset.conclusion(cells_with({offset.BOOK_READING: 0.0}, spread=0.02), cfg)
+    assert "each thesis L1 of these shapes inside our 95 % prediction interval" in inside
+
+
+def test_change_is_the_paired_difference_relative_to_the_thesis():
+    cells = cells_with({("eq3.5", "error"): 0.05}, keys=("nn1",), spread=0.0)
+    moved = offset.change(cells, ("eq3.5", "error"), "nn1")
+    assert moved.mean == pytest.approx(-0.05) and moved.n == 10
