@@ -35,6 +35,11 @@ COLUMN_PX = 768
 CAPTION_PX = 16.0
 READABLE = 0.9
 MIN_TEXT_PX = READABLE * CAPTION_PX
+# On a phone (a 400 px screen, a column of about 370 px) a figure is shown at least as wide as makes its smallest
+# text PHONE_TEXT_PX CSS px (Apple's smallest recommended type, 11 pt), scrolling sideways in its own box where
+# that is wider than the column (book/_ext/nodewise_book.py, _static/nodewise.css): a column-wide figure shrunk to
+# the phone shows its 9.5 pt labels at about 7 px.
+PHONE_TEXT_PX = 11.0
 # The key of the PNG text chunk that carries a figure's smallest drawn text size in image pixels.
 MIN_FONT_KEY = "nodewise:min-font-px"
 # The width (in) of a figure as wide as the column. Its PNG is about WIDTH + 0.2 in (the tight box's padding) at
@@ -103,6 +108,15 @@ def min_font_px(png: bytes) -> float | None:
     return None if value is None else float("inf") if value == "none" else float(value)
 
 
+def phone_width_px(png: bytes) -> int | None:
+    """The width (CSS px) at which a book PNG shows its smallest text at PHONE_TEXT_PX; None for a PNG without
+    text or without the recorded size."""
+    smallest = min_font_px(png)
+    if smallest is None or np.isinf(smallest):
+        return None
+    return int(np.ceil(Image.open(io.BytesIO(png)).width * PHONE_TEXT_PX / smallest))
+
+
 def displayed_text_px(fig: Figure) -> float:
     """The smallest text of the figure in CSS px as the book shows it at VIEWPORT_PX (image scaled down to the
     column when wider, never counted as scaled up)."""
@@ -139,3 +153,59 @@ def panel_grid(n: int, ncols: int, panel_height: float, width: float = WIDTH, **
 def wrap(text: str, width: int = 22) -> str:
     """A panel's title or label broken into lines of at most `width` characters (a narrow panel's long name)."""
     return textwrap.fill(text, width, break_long_words=False)
+
+
+def _drawn_points(artist, per_segment: int = 24) -> np.ndarray:
+    """The display coordinates of a line's or a scatter's data, lines densified along each segment (a legend can
+    sit on a segment between two points), NaN gaps dropped: (M, 2)."""
+    if isinstance(artist, matplotlib.lines.Line2D):
+        xy = np.asarray(artist.get_transform().transform(artist.get_xydata()), dtype=float)
+        if len(xy) > 1:
+            t = np.linspace(0.0, 1.0, per_segment, endpoint=False)[None, :, None]
+            xy = np.concatenate([(xy[:-1, None] + t * (xy[1:, None] - xy[:-1, None])).reshape(-1, 2), xy[-1:]])
+    else:
+        xy = np.asarray(artist.get_offset_transform().transform(artist.get_offsets()), dtype=float)
+    return xy[np.isfinite(xy).all(axis=1)]
+
+
+def inside(box, points: np.ndarray) -> np.ndarray:
+    """Which display points (M, 2) lie in a bounding box: (M,) bool."""
+    return ((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1) & (points[:, 1] >= box.y0)
+            & (points[:, 1] <= box.y1))
+
+
+def hidden_by(legend, ax) -> list[str]:
+    """The labels of the axes' lines and scatters that the legend covers (the figure drawn already)."""
+    box = legend.get_window_extent()
+    artists = [a for a in (*ax.lines, *ax.collections) if a.get_visible()
+               and (isinstance(a, matplotlib.lines.Line2D) or hasattr(a, "get_offsets"))]
+    return sorted({a.get_label() for a in artists if inside(box, _drawn_points(a)).any()})
+
+
+def legends_on_data(fig: Figure) -> list[str]:
+    """The legends of the figure that cover drawn data: for each axes' legend (and each figure legend, against
+    every axes), "<axes title or index>: legend covers <labels>"; an empty list when every legend is off the data."""
+    fig.canvas.draw()
+    found = []
+    for index, ax in enumerate(fig.axes):
+        for legend in (ax.get_legend(), *fig.legends):
+            if legend is not None and legend.get_visible() and (hidden := hidden_by(legend, ax)):
+                found.append(f"{ax.get_title() or f'axes {index}'}: legend covers {', '.join(hidden)}")
+    return found
+
+
+def legend_below(fig: Figure, axes, ncols: int = 2, **kwargs) -> None:
+    """One legend for `axes` (their labelled artists, each label once) below the figure, off every panel's data;
+    the figure is laid out by constrained layout, which makes room for it."""
+    handles, labels = {}, []
+    for ax in np.atleast_1d(axes).flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in handles:
+                handles[label] = handle
+                labels.append(label)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    if fig.get_layout_engine() is None:
+        fig.set_layout_engine("constrained")
+    fig.legend([handles[label] for label in labels], labels, loc="outside lower center", ncols=ncols,
+               fontsize="small", **kwargs)

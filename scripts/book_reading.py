@@ -70,6 +70,31 @@ PRINT_HIDDEN = """() => {
 }"""
 
 
+# Text in the article's tables and captions whose contrast with the background behind it is below WCAG AA (4.5:1):
+# [ratio, element, its text]; text that is not shown (visibility hidden, opacity 0) is not read.
+LOW_CONTRAST = r"""() => {
+  const rgba = c => c.match(/[\d.]+/g).map(Number);
+  const lum = c => { const [r, g, b] = rgba(c).map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const behind = e => { for (let a = e; a; a = a.parentElement) { const c = rgba(getComputedStyle(a).backgroundColor);
+    if (c.length < 4 || c[3] > 0.5) return getComputedStyle(a).backgroundColor; }
+    return "rgb(255, 255, 255)"; };  // the browser's canvas
+  const shown = e => getComputedStyle(e).visibility === "visible" && getComputedStyle(e).opacity !== "0"
+    && e.getClientRects().length > 0;
+  const text = "article table, article caption, article figcaption, article p.table-caption";
+  return [...document.querySelectorAll(text)].flatMap(t => [t, ...t.querySelectorAll("*")])
+    .map(e => [e, [...e.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join(" ").trim()])
+    .filter(([e, own]) => own && shown(e))
+    .map(([e, own]) => { const a = lum(getComputedStyle(e).color), b = lum(behind(e));
+      return [(Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), e.tagName.toLowerCase() + "." + e.className,
+              own.slice(0, 40)]; })
+    .filter(([ratio]) => ratio < 4.5).map(([r, e, t]) => [Math.round(r * 100) / 100, e, t]);
+}"""
+# Every image of the article as shown: src, shown width, natural width (for its smallest text on the screen).
+IMAGES_SHOWN = """() => [...document.querySelectorAll("article img")]
+  .map(i => [i.getAttribute("src"), i.getBoundingClientRect().width, i.naturalWidth])"""
+
+
 def open_settled(browser, url: str, width: int, height: int = 900):
     """A page at a viewport width, images loaded and MathJax done."""
     page = browser.new_page(viewport={"width": width, "height": height})

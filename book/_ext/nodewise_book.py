@@ -36,6 +36,7 @@
 import html
 import json
 import os
+import posixpath
 import re
 import subprocess
 from collections.abc import Callable
@@ -50,6 +51,7 @@ from sphinx.util.docutils import SphinxDirective
 from lib.book import format_duration
 from lib.claims import ROLES, VERDICTS, counts, headline
 from lib.claims_table import anchor, claims_table_html, tidy_text
+from lib.plots import phone_width_px
 from lib.reference import claim_verdicts, is_stale, load_reference, reference_path, rejudge
 from lib.studies import SECTIONS, study
 
@@ -132,6 +134,35 @@ def download_buttons(app, pagename, templatename, context, doctree) -> None:
             group["buttons"].append({"type": "link", "url": context["pathto"](BOOK_PDF, 1), "text": ".pdf (book)",
                                      "tooltip": "The whole book as one PDF (make pdf)", "icon": "fas fa-book",
                                      "label": "download-book-pdf-button"})
+
+
+IMG_TAG = re.compile(r'<img (?P<before>[^>]*?)src="(?P<src>[^"]+\.png)"(?P<after>[^>]*?)style="width: 100%;"')
+
+
+def phone_widths(markup: str, png_of: Callable[[str], bytes | None]) -> str:
+    """HTML whose full-width figure images carry, as the CSS property --nw-phone-min, the width at which their
+    smallest text reads at lib.plots.PHONE_TEXT_PX on a phone (_static/nodewise.css applies it on narrow screens,
+    where the figure then scrolls sideways in its own box); `png_of(src)` gives an image's bytes, or None."""
+    def widen(match: re.Match) -> str:
+        png = png_of(match["src"])
+        width = phone_width_px(png) if png is not None else None
+        style = "width: 100%;" + (f" --nw-phone-min: {width}px;" if width else "")
+        return f'<img {match["before"]}src="{match["src"]}"{match["after"]}style="{style}"'
+
+    return IMG_TAG.sub(widen, markup)
+
+
+def phone_legible_figures(app, pagename, templatename, context, doctree) -> None:
+    """Every figure of a page gets its phone width (phone_widths), read from the image files the build copies."""
+    if "body" not in context:
+        return
+    sources = {posixpath.basename(name): Path(app.srcdir) / path for path, name in app.builder.images.items()}
+
+    def png_of(src: str) -> bytes | None:
+        path = sources.get(posixpath.basename(src))
+        return path.read_bytes() if path is not None and path.is_file() else None
+
+    context["body"] = phone_widths(context["body"], png_of)
 
 
 TABLE_CLASS = "nodewise-table"
@@ -685,6 +716,7 @@ def setup(app):
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("html-page-context", launch_source_notebooks, priority=600)
     app.connect("html-page-context", download_buttons, priority=600)
+    app.connect("html-page-context", phone_legible_figures, priority=600)
     app.add_directive("section-times", SectionTimes)
     app.add_directive("scorecard", Scorecard)
     app.add_directive("paper-projection", PaperProjection)

@@ -518,6 +518,103 @@ def test_claim_tables_read_at_a_glance_on_a_desktop_in_print_and_on_a_phone(serv
     assert not problems, "\n".join(problems)
 
 
+def book_pages(built_book: Path) -> list[str]:
+    """Every page of the built book, the root first, as paths under the site."""
+    return ["index.html", *sorted(str(p.relative_to(built_book)) for p in (built_book / "book").glob("*.html"))]
+
+
+def phone_small_figures(page, root: Path) -> list[str]:
+    """Images of a page open at 400 px whose smallest text shows below lib.plots.PHONE_TEXT_PX (half a pixel of
+    rounding allowed): the PNG's recorded text size scaled by the width it is shown at."""
+    from lib import plots
+    from scripts.book_reading import IMAGES_SHOWN
+
+    small = []
+    for src, shown, natural in page.evaluate(IMAGES_SHOWN):
+        size = plots.min_font_px(image_bytes(page.url, src, root)) if shown and natural else None
+        if size is not None and size * shown / natural < plots.PHONE_TEXT_PX - 0.5:
+            name = src[:40] + "..." if src.startswith("data:") else src
+            small.append(f"{name}: smallest text {size * shown / natural:.1f} px on a 400 px phone")
+    return small
+
+
+def page_reading_problems(browser, site: str, root: Path, page_path: str) -> list[str]:
+    """Issue #29 on one page, any page: at 1400 and 1920 px no table needing sideways scrolling; in dark mode no
+    table or caption text below WCAG AA contrast (4.5:1); on a 400 px phone no page wider than the screen and no
+    figure whose smallest text shows below lib.plots.PHONE_TEXT_PX."""
+    from scripts.book_pdf import SETTLE
+    from scripts.book_reading import LOW_CONTRAST, SIDEWAYS
+
+    problems = []
+    for width in (1400, 1920):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(f"{site}/{page_path}", wait_until="networkidle")
+        problems += [f"table {t!r} needs sideways scrolling at {width} px" for t in page.evaluate(SIDEWAYS)]
+        if width == 1400:
+            page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
+            problems += [f"dark mode: contrast {r} in {e} {t!r}" for r, e, t in page.evaluate(LOW_CONTRAST)[:5]]
+        page.close()
+    phone = browser.new_page(viewport={"width": 400, "height": 800})
+    phone.goto(f"{site}/{page_path}", wait_until="networkidle")
+    phone.evaluate(SETTLE)
+    wide = phone.evaluate("() => document.documentElement.scrollWidth")
+    problems += [f"the page is {wide} px wide on a 400 px phone"] if wide > 400 else []
+    problems += phone_small_figures(phone, root)
+    phone.close()
+    return [f"{page_path}: {p}" for p in problems]
+
+
+@pytest.mark.browser
+def test_every_page_reads_on_a_desktop_in_dark_mode_and_on_a_phone(served_book, built_book, browser):
+    problems = []
+    for page_path in book_pages(built_book):
+        problems += page_reading_problems(browser, served_book, built_book, page_path)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_the_page_reading_checks_fail_a_wide_page_a_light_panel_in_dark_mode_and_a_shrunk_figure(browser,
+                                                                                               tmp_path):
+    """page_reading_problems itself, on a page made to fail each check: a table wider than the article with no
+    scrolling box, a caption in light text on a light panel in dark mode, a column-wide book PNG shown 100 px
+    wide on a phone, and a block wider than the phone; a page without them passes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lib import plots
+
+    for name, size in (("figure.png", (6.4, 3.0)), ("small.png", (2.0, 1.5))):
+        fig, ax = plt.subplots(figsize=size)
+        ax.plot([0, 1], [0, 1])
+        (tmp_path / name).write_bytes(plots.figure_png(fig))
+        plt.close(fig)
+    cells = "".join(f"<td>{'wide cell ' * 3}{k}</td>" for k in range(30))
+    (tmp_path / "bad.html").write_text(
+        '<html><body style="margin:0"><article style="width:300px">'
+        f'<table><caption>Book Table 1 too wide</caption><tr>{cells}</tr></table>'
+        '<p class="table-caption" style="background:#eee;color:#ddd">Book Table 2 a light panel</p>'
+        '<figure><img src="figure.png" style="width:100px"><figcaption>Book Fig. 1</figcaption></figure>'
+        '<div style="width:900px">a block wider than a phone</div></article></body></html>')
+    (tmp_path / "good.html").write_text('<html><body><article><table><caption>Book Table 1</caption><tr><td>1'
+                                        '</td></tr></table><figure><img src="small.png">'
+                                        '</figure></article></body></html>')
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        bad = page_reading_problems(browser, site, tmp_path, "bad.html")
+        good = page_reading_problems(browser, site, tmp_path, "good.html")
+    finally:
+        server.shutdown()
+    assert good == []
+    assert any("needs sideways scrolling at 1400 px" in p for p in bad)
+    assert any("dark mode: contrast" in p and "a light panel" in p for p in bad)
+    assert any("px wide on a 400 px phone" in p for p in bad)
+    assert any("figure.png: smallest text" in p for p in bad)
+
+
 @pytest.mark.browser
 def test_search_snippets_read_formulas_as_text(served_book, browser):
     """Sphinx builds a search result's snippet from the page's HTML, where a formula is TeX; _static/nodewise.js

@@ -37,3 +37,24 @@ def test_one_frame_per_snapshot_with_every_layer_and_the_weights_of_that_step(tm
         plots.set_theme()
         assert plots.readable(figures.patterns_frame(grid.run.net, grid.members[0], TASK, "a title"))
         assert plots.readable(figures.activation_patterns(grid, TASK))
+
+
+def layer_eval(accuracies, network: float, n: int = 200) -> ms.LayerEval:
+    """A LayerEval whose layers score the given accuracies (one member)."""
+    correct = lambda a: torch.arange(n) < round(a * n)  # noqa: E731
+    layers = torch.stack([correct(a) for a in accuracies])[None]
+    return ms.LayerEval(correct(network)[None], {k: layers for k in ("continuous", "discrete", "combined")})
+
+
+def test_the_depth_panels_legend_hides_no_line_not_even_the_untrained_control():
+    """Fig. 7.4 of the default run: the legend in the last panel hid the untrained control's fall to 55 %."""
+    evals = {name: {"trained": layer_eval(trained, 0.89), "untrained": layer_eval(untrained, 0.1)}
+             for name, trained, untrained in (("FMNIST 1x100", [0.82], [0.71]),
+                                              ("FMNIST 3x100", [0.83, 0.86, 0.88], [0.71, 0.68, 0.64]),
+                                              ("FMNIST 6x100", [0.83, 0.87, 0.88, 0.88, 0.88, 0.88],
+                                               [0.71, 0.68, 0.64, 0.61, 0.58, 0.55]))}
+    with matplotlib.rc_context():
+        plots.set_theme()
+        fig = figures.layer_classifiers(evals, list(evals))
+        assert plots.legends_on_data(fig) == [] and plots.readable(fig)
+        assert "untrained, combined" in [t.get_text() for t in fig.legends[0].get_texts()]

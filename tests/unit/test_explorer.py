@@ -61,3 +61,47 @@ def test_a_frame_keeps_the_books_resolution_and_its_picture_in_a_small_palette()
     assert round(frame.info["dpi"][0]) == FIGURE_DPI
     drawn = np.asarray(frame.convert("RGB")).astype(int)
     assert drawn.mean() < 255 and abs(drawn.mean() - full.mean()) < 20  # the same picture, not a blank one
+
+
+def peaks(position: int):
+    """An explorer frame as the jump-detection one: a legend inside the axes, seven models' outputs peaking at
+    `position` (one of them drawn in few pixels, under the others)."""
+    import numpy as np
+
+    fig, axes = plt.subplots(2, 1, figsize=(6.4, 4.4), layout="constrained")
+    axes[0].imshow(np.random.default_rng(0).random((30, 30, 3)))  # many colours, to crowd the palette
+    grid = np.arange(21, 81)
+    for k in range(7):
+        axes[1].plot(grid, np.exp(-((grid - position) / 1.5) ** 2) * (1 - 0.01 * k), lw=1, label=f"model {k}")
+    axes[1].legend(loc="upper left", ncols=2)
+    return fig
+
+
+def test_every_line_keeps_its_own_colour_in_the_small_palette():
+    """Median cut alone folded the rarely seen lines into their neighbours' colours (two models drawn alike)."""
+    import base64
+    import io
+
+    import numpy as np
+    from matplotlib.colors import to_rgb
+    from PIL import Image
+
+    from lib.explorer import png_data_url
+
+    frame = Image.open(io.BytesIO(base64.b64decode(png_data_url(peaks(25)).split(",", 1)[1])))
+    drawn = np.unique(np.asarray(frame.convert("RGB")).reshape(-1, 3).astype(int), axis=0)
+    for k in range(7):
+        colour = np.round(255 * np.array(to_rgb(f"C{k}")))
+        assert np.abs(drawn - colour).sum(axis=1).min() == 0, f"the colour of C{k} is not in the frame"
+
+
+def test_a_legend_that_covers_the_data_in_any_frame_moves_below_the_figure_in_every_frame():
+    from lib import plots
+    from lib.explorer import legends_off_the_data
+
+    frames = [peaks(25), peaks(50), peaks(75)]
+    assert plots.legends_on_data(frames[0]) and not plots.legends_on_data(frames[1])  # the peak under it at 25
+    assert legends_off_the_data(frames) == [1]
+    assert all(plots.legends_on_data(fig) == [] and len(fig.legends) == 1 for fig in frames)
+    assert len(frames[1].legends[0].get_texts()) == 7
+    plt.close("all")

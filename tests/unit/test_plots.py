@@ -104,3 +104,30 @@ def test_panel_grid_hides_the_cells_left_over():
     assert len(axes) == 5 and len(fig.axes) == 6 and not fig.axes[5].get_visible()
     assert fig.get_size_inches()[0] == plots.WIDTH and fig.get_size_inches()[1] == 4.0
     plt.close(fig)
+
+
+def test_a_legend_over_a_line_is_found_and_legend_below_takes_it_off_the_data():
+    fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+    ax.plot([0, 1], [1, 1], label="top")
+    ax.plot([0, 1], [0, 0], label="bottom")
+    ax.set_title("panel")
+    ax.legend(loc="upper left")
+    assert plots.legends_on_data(fig) == ["panel: legend covers top"]
+    plots.legend_below(fig, [ax])
+    assert plots.legends_on_data(fig) == [] and ax.get_legend() is None
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["top", "bottom"]
+    clear, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 0.1], label="low")
+    ax.set_ylim(-0.1, 1)
+    ax.legend(loc="upper right")
+    assert plots.legends_on_data(clear) == []  # a legend over empty axes space is fine
+    plt.close("all")
+
+
+def test_a_legend_over_the_segment_between_two_points_counts():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0.0, 1.0], label="diagonal")  # no data point near the legend, the segment passes under it
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    ax.legend(loc="center")
+    assert plots.legends_on_data(fig) == ["axes 0: legend covers diagonal"]
+    plt.close(fig)

@@ -6,7 +6,7 @@ import torch
 from matplotlib.figure import Figure
 
 from lib import probes
-from lib.plots import CMAPS, WIDTH, panel_grid
+from lib.plots import CMAPS, WIDTH, legend_below, panel_grid
 from lib.studies.cooperating_classifiers import measures as ms
 from lib.studies.cooperating_classifiers import runs as cr
 
@@ -95,7 +95,8 @@ def perplexity(ppl: dict[str, dict[str, np.ndarray]]) -> Figure:
 
 def layer_classifiers(evals: dict[str, dict[str, ms.LayerEval]], names: list[str]) -> Figure:
     """Per network (one panel each): layer accuracy of the three kinds (trained), the untrained network's
-    combined layers (grey, the control) and the network's own accuracy (dashed)."""
+    combined layers (grey, the control) and the network's own accuracy (dashed); one legend below the panels,
+    where it hides no line."""
     fig, axes = panel_grid(len(names), 3, 3.0, width=min(WIDTH, 3.0 * len(names) + 0.8), sharey=True)
     for ax, name in zip(axes, names):
         trained, untrained = evals[name]["trained"], evals[name]["untrained"]
@@ -107,7 +108,7 @@ def layer_classifiers(evals: dict[str, dict[str, ms.LayerEval]], names: list[str
         ax.set(xlabel="hidden layer", title=name, xticks=layers)
     for ax in axes[::3]:
         ax.set_ylabel("test accuracy (%)")
-    axes[-1].legend(fontsize="small")
+    legend_below(fig, axes, ncols=3)
     return fig
 
 

@@ -102,9 +102,11 @@ def band(ax, values: np.ndarray, label: str, colour: str, ls: str = "-") -> None
 
 
 def deviations(profile):
-    """Four panels as thesis Fig. 6.12: Euclidean, activation level, level-insensitive inner and inter."""
-    fig, axes = plt.subplots(2, 2, figsize=(plots.WIDTH, 6.2))
-    axes = axes.flat
+    """Four panels as thesis Fig. 6.12: Euclidean, activation level, level-insensitive inner and inter; one legend
+    under each row, off the data (dotted: inner-class, as in (a))."""
+    fig = plt.figure(figsize=(plots.WIDTH, 7.0))
+    rows = fig.subfigures(2, 1)
+    axes = [*rows[0].subplots(1, 2), *rows[1].subplots(1, 2)]
     band(axes[0], profile.inner["euclidean"], "inner-class", "C0", ":")
     band(axes[0], profile.inter["euclidean"], "inter-class", "C1")
     band(axes[0], profile.inter["euclidean_debiased"], "inter-class, noise out", "C1", "--")
@@ -118,13 +120,15 @@ def deviations(profile):
               "(c) inner-class,\nlevel-insensitive", "(d) inter-class,\nlevel-insensitive")
     for ax, title, ylabel in zip(axes, titles, ("distance", "mean L1 norm", "distance", "distance")):
         ax.set(title=title, xlabel="layer (0 = input)", ylabel=ylabel)
-        ax.legend(fontsize="small")
+    plots.legend_below(rows[0], axes[:2])
+    plots.legend_below(rows[1], [axes[3], axes[2]])  # (d)'s solid lines name the colours of both panels
     return fig
 
 
 def generalisation(jump, mnist):
     """Normalised Euclidean inner- (top) and noise-corrected inter-class (bottom) deviation on true labels,
-    learning vs memorising, jump signals (left) and MNIST (right): the measured side of thesis Fig. 7.2."""
+    learning vs memorising, jump signals (left) and MNIST (right): the measured side of thesis Fig. 7.2; one legend
+    below the panels."""
     fig, axes = plt.subplots(2, 2, figsize=(plots.WIDTH, 6.2))
     for c, (task, outcome) in enumerate((("jump signals", jump), ("MNIST", mnist))):
         for r, (part, metric) in enumerate((("inner", "normalised_euclidean"),
@@ -133,7 +137,7 @@ def generalisation(jump, mnist):
                 band(axes[r, c], getattr(outcome.profiles[kind], part)[metric], kind, COLOURS[kind])
             axes[r, c].set(title=f"{task}: {part}-class", xlabel="layer (0 = input)",
                            ylabel=METRIC_NAMES[metric])
-            axes[r, c].legend(fontsize="small")
+    plots.legend_below(fig, axes)
     return fig
 
 
