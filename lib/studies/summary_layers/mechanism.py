@@ -42,7 +42,8 @@ def init_table(measures: dict[int, dict[str, np.ndarray]]) -> Styler:
 
 def states_figure(grids: dict[int, TrainedGrid]) -> Figure:
     """Per H (columns): the share of validation images with both summary nodes off, only A off and only B off,
-    before training (epoch 0) and after every epoch, for every network of the grid (the chosen one black)."""
+    before training (epoch 0) and after every epoch, for every network of the grid (the chosen one black; line
+    style: seed)."""
     rows = ("both off", "only A off", "only B off")
     fig, axes = plt.subplots(len(rows), len(grids), figsize=(WIDTH, 6.6), squeeze=False, sharex="col", sharey="row")
     for col, (h, g) in enumerate(grids.items()):
@@ -53,6 +54,7 @@ def states_figure(grids: dict[int, TrainedGrid]) -> Figure:
             for k in range(g.net.k):
                 chosen = k == g.chosen
                 axes[row, col].plot(np.arange(len(shares)), shares[:, k], lw=2.2 if chosen else 1,
+                                    ls=("-", "--", ":", "-.")[k % 4],
                                     color="black" if chosen else colours[g.spec.lrs.index(lrs[k])],
                                     label="chosen" if chosen else f"lr {lrs[k]:g}, seed {seeds[k]}")
             axes[row, 0].set_ylabel(f"val. images,\n{state}")
