@@ -104,6 +104,26 @@ def configure_repository(app, config) -> None:
         options.update(repository_url="", use_repository_button=False, launch_buttons={})
 
 
+def launch_note(url: str | None) -> str:
+    """What a reader of this build can launch: the repository the chapters' launch buttons open, or why there are
+    none and how to run a chapter without them."""
+    if url:
+        return (f"This build has them: each opens the chapter's notebooks/<section>.ipynb from {url} on Binder or "
+                "Colab.")
+    return ("This build was made without a public repository, so its chapters have no launch buttons: run a chapter "
+            "from a clone instead (make section S=<section>, or open notebooks/<section>.ipynb in Jupyter with the "
+            "project's environment).")
+
+
+class LaunchNote(SphinxDirective):
+    """The `launch-note` directive: one paragraph saying whether this build's chapters have launch buttons
+    (launch_note), so that the page never promises a button the build lacks."""
+
+    def run(self):
+        url = self.config.html_theme_options.get("repository_url") or None
+        return [nodes.paragraph(text=launch_note(url), classes=["nw-launch-note"])]
+
+
 def launch_source_notebooks(app, pagename, templatename, context, doctree) -> None:
     """Rewrite launch-button links from the executed book/<section>.ipynb to notebooks/<section>.ipynb."""
     executed = f"{pagename}.ipynb"
@@ -720,6 +740,7 @@ def setup(app):
     app.add_directive("section-times", SectionTimes)
     app.add_directive("scorecard", Scorecard)
     app.add_directive("paper-projection", PaperProjection)
+    app.add_directive("launch-note", LaunchNote)
     app.add_enumerable_node(numbered_table, "table", html=(visit_numbered_table, depart_numbered_table))
     app.add_transform(NotebookTables)
     app.add_transform(FigureAltText)

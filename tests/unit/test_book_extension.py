@@ -245,3 +245,46 @@ def test_the_download_menu_says_what_print_does_and_links_the_book_pdf_once_prin
     page = context()
     ext.download_buttons(app, "book/data", "page.html", page, None)
     assert page["header_buttons"][0]["buttons"][-1]["url"] == "../nodewise.pdf"
+
+
+def test_the_reproducing_page_says_whether_this_build_has_launch_buttons():
+    ext = extension()
+    assert "no launch buttons" in ext.launch_note(None) and "make section" in ext.launch_note(None)
+    assert "https://github.com/a/nodewise" in ext.launch_note("https://github.com/a/nodewise")
+    page = (REPO_ROOT / "book" / "reproducing.md").read_text()
+    assert "{launch-note}" in page and "The rocket button at the top of each chapter opens" not in page
+
+
+def phone_png(figsize) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lib import plots
+
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.plot([0, 1], [0, 1])
+    ax.tick_params(labelsize=9.5)
+    png = plots.figure_png(fig)
+    plt.close(fig)
+    return png
+
+
+def test_figure_images_carry_the_width_that_keeps_their_text_readable_on_a_phone():
+    import io
+
+    from PIL import Image
+
+    from lib import plots
+
+    png = phone_png((6.4, 3.0))
+    body = ('<figure><a href="x"><img alt="a" src="../_images/a.png" style="width: 100%;" /></a></figure>'
+            '<img alt="b" src="../_images/missing.png" style="width: 100%;" />')
+    out = extension().phone_widths(body, lambda src: png if src.endswith("a.png") else None)
+    width = plots.phone_width_px(png)
+    assert f'src="../_images/a.png" style="width: 100%; --nw-phone-min: {width}px;"' in out
+    assert 'src="../_images/missing.png" style="width: 100%;"' in out
+    natural = Image.open(io.BytesIO(png)).width
+    assert plots.min_font_px(png) * width / natural == pytest.approx(plots.PHONE_TEXT_PX, abs=0.05)
+    assert width > 400  # a column-wide figure is wider than a phone at that size: it scrolls in its own box
