@@ -48,6 +48,13 @@ def contrasting_pair(train_acc: np.ndarray, test_acc: np.ndarray, tol: float,
     return int(well), int(poor)
 
 
+def view_titles(found: bool) -> tuple[str, str]:
+    """Titles of the two networks Fig. 7-8 show: the well- and poorly-generalising networks of a contrasting pair,
+    or, when the grid holds none, its highest and lowest test accuracy (which then are not such a pair)."""
+    return ("well-generalising", "poorly-generalising") if found else ("highest test accuracy of the grid",
+                                                                       "lowest test accuracy of the grid")
+
+
 def node_contributions(hidden: Tensor, w_summary: Tensor) -> Tensor:
     """Each hidden node's contribution h_n w_{An}, h_n w_{Bn} to the summary pre-activations of one sample:
     hidden (H,), w_summary (H, 2) → (H, 2)."""
