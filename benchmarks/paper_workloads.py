@@ -1,6 +1,6 @@
 """Projected cost of every section's `paper` profile: its engine calls, each timed for a few steps on this machine.
 
-The calls are read from the studies themselves: the resolved `paper` parameters (lib.params.resolve) and each
+The calls are read from the studies themselves: the resolved `paper` parameters (lib.studies.resolve) and each
 study's own builders of networks, members and engine settings (lib.studies.<section>). Per call a few engine
 steps of its shape (its K stacked networks, batch size, optimizer and losses, on random data of its training-set
 size) are timed after a warm-up, and so are the per-epoch extras: the members' permutations and the samples scored
@@ -32,8 +32,8 @@ from plain_loop import plain_steps
 from torch.utils.data import DataLoader, TensorDataset
 
 from lib.models import StackedConv1d, StackedNet, mlp
-from lib.params import resolve
 from lib.seed import generator, member_seeds
+from lib.studies import resolve
 from lib.train import (
     GraphedStep,
     TrainConfig,

@@ -1,13 +1,14 @@
 """Section parameters: profiles fill in defaults, explicit values win, everything is validated before work starts.
 
 Each study declares its parameters with the rules below (`lib/studies/<section>/params.py`) and a `check(cfg)`
-for the rules that join several parameters; `resolve` applies both before any work.
+for the rules that join several parameters; `lib.studies.resolve` applies both before any work. This module is a
+leaf: the vocabulary of parameters, never the registry of studies.
 """
 
 import ast
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
 
@@ -103,30 +104,6 @@ def split_assignments(text: str) -> list[str]:
     return [text[a:b].strip() for a, b in zip(starts, starts[1:] + [len(text)])]
 
 
-def section_params(section: str) -> dict[str, Param]:
-    """The parameters of a section, by name, as its study declares them (lib.studies)."""
-    from lib.studies import study  # the registry imports this module for Param
-
-    return {p.name: p for p in study(section).params}
-
-
-def problems(section: str, profile: Any, overrides: dict[str, Any]) -> list[str]:
-    """Every problem with a request (unknown names, disallowed values, then the study's cross-parameter rules),
-    one line each; empty when valid."""
-    from lib.studies import study
-
-    spec = section_params(section)
-    if not (isinstance(profile, str) and profile in PROFILES):
-        return [f"parameter 'profile': got {profile!r}, allowed: one of {', '.join(map(repr, PROFILES))}"]
-    found = []
-    for name, value in overrides.items():
-        if name not in spec:
-            found.append(f"unknown parameter {name!r}; section {section!r} has: profile, {', '.join(spec)}")
-        elif value is not None and not allows(spec[name], value):
-            found.append(f"parameter {name!r}: got {shown(value)}, allowed: {spec[name].allowed}")
-    return found or study(section).check(_config(section, profile, overrides))
-
-
 def allows(spec: Param, value: Any) -> bool:
     """Whether the parameter allows the value; a check that fails on a value of an unexpected form (a nested list,
     a dict) refuses it rather than crash."""
@@ -142,23 +119,6 @@ def shown(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def resolve(section: str, profile: str = "default", **overrides: Any):
-    """The frozen config of a section: profile defaults, explicit (non-None) values winning, all validated. A value
-    given as text (papermill's `-p sigma 0.5,2.0`) is read as make and the runner read it (read_value)."""
-    overrides = {k: read_value(v) if isinstance(v, str) else v for k, v in overrides.items()}
-    found = problems(section, profile, overrides)
-    if found:
-        raise ParameterError(f"section {section!r} cannot run:\n  " + "\n  ".join(found))
-    return _config(section, profile, overrides)
-
-
-def _config(section: str, profile: str, overrides: dict[str, Any]):
-    """The frozen dataclass of profile defaults with the explicit (non-None) values applied; not validated."""
-    values = {name: p.defaults[profile] for name, p in section_params(section).items()}
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    cls = make_dataclass(f"{section.title().replace('_', '')}Config", ["profile", *values], frozen=True)
-    return cls(profile=profile, **{k: _freeze(v) for k, v in values.items()})
-
-
-def _freeze(value: Any) -> Any:
+def freeze(value: Any) -> Any:
+    """A list as a tuple (a frozen config holds no mutable value); anything else as it is."""
     return tuple(value) if isinstance(value, list) else value

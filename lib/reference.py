@@ -17,10 +17,9 @@ import sys
 from pathlib import Path
 
 from lib.claims import Offset, Record, evaluate
-from lib.params import resolve
 from lib.paths import REPO_ROOT
 from lib.results import to_json, write_json_atomic
-from lib.studies import study
+from lib.studies import resolve, study
 from lib.uncertainty import Measurement
 
 REFERENCE = REPO_ROOT / "results" / "reference"

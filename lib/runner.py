@@ -36,7 +36,7 @@ import papermill
 
 from lib import checkpoint, progress
 from lib.book import format_duration, insert_after_title, rerun_box
-from lib.params import ParameterError, problems, read_value, resolve, split_assignments
+from lib.params import ParameterError, read_value, split_assignments
 from lib.paths import (
     CACHE_ENV,
     REPO_ROOT,
@@ -48,7 +48,7 @@ from lib.paths import (
     usable_folder,
 )
 from lib.results import to_json, write_json_atomic
-from lib.studies import SECTIONS
+from lib.studies import SECTIONS, problems, resolve
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 BOOK = REPO_ROOT / "book"

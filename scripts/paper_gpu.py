@@ -103,8 +103,8 @@ def stale(record: dict, profile: str) -> bool:
     """Whether a reference record no longer stands for the current profile: lib.reference's rule for `paper`, the
     same comparison of parameters for another profile (the tests)."""
     from lib import reference
-    from lib.params import resolve
     from lib.results import to_json
+    from lib.studies import resolve
 
     if profile == "paper":
         return reference.is_stale(record)

@@ -173,9 +173,8 @@ def stage_models(pending: list[str], room: int, store: Path = STORE, cache: Path
 def precompute(pending: list[str], store: Path = STORE, folder: Path = PRECOMPUTED, profile: str = "paper") -> int:
     """Run each pending section's Study.precompute at `profile` with the model cache at `folder` (kept, so a second
     preparation reuses it), and copy the cache files it holds into `store`, indexed by section. Files copied."""
-    from lib.params import resolve
     from lib.paths import CACHE_ENV
-    from lib.studies import study
+    from lib.studies import resolve, study
 
     index, copied = read_index(store), 0
     for section in pending:

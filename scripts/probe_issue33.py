@@ -36,9 +36,9 @@ from lib import cache, checkpoint, results, runner, sweep, train
 from lib.data import fashion_mnist as fm
 from lib.data import mnist as mn
 from lib.models import mlp
-from lib.params import ParameterError, allows, read_value, resolve, section_params
+from lib.params import ParameterError, allows, read_value
 from lib.paths import REPO_ROOT
-from lib.studies import SECTIONS, study
+from lib.studies import SECTIONS, resolve, section_params, study
 
 TABLE: dict[str, Counter] = {}
 NASTY = [None, True, 0, -1, 2**63, 1e308, -0.0, math.nan, math.inf, -math.inf, "", "ten", "adam", [], (), {}, set(),

@@ -45,7 +45,7 @@ def test_a_damaged_count_is_counted_again(fresh_cache, monkeypatch):
 
 
 def test_precompute_fills_the_cache_the_run_then_reads(fresh_cache, monkeypatch):
-    from lib.params import resolve
+    from lib.studies import resolve
 
     cfg = resolve("bottleneck", "smoke")
     montecarlo.precompute(cfg)

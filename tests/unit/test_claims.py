@@ -19,9 +19,9 @@ from lib.claims import (
     matches,
 )
 from lib.claims_table import paper_vs_run, reading_choices
-from lib.params import integer, param, resolve
+from lib.params import integer, param
 from lib.results import write_results
-from lib.studies import SECTIONS, study
+from lib.studies import SECTIONS, resolve, study
 from lib.study import ReadingChoice, Study, no_cross_rules
 from lib.uncertainty import Measurement, exact, over_repeats
 

@@ -8,10 +8,10 @@ import nbformat
 import pytest
 
 from lib import book, runner
-from lib.params import ParameterError, read_value, resolve, split_assignments
+from lib.params import ParameterError, read_value, split_assignments
 from lib.paths import REPO_ROOT
 from lib.results import to_json
-from lib.studies import SECTIONS, study
+from lib.studies import SECTIONS, resolve, study
 
 MAKE = re.compile(r'make (?:section|sweep) S=(\w+)(?: P="([^"]*)")?')
 PAPER = re.compile(r'make paper S=(\w+)(?: P="([^"]*)")?')

@@ -5,7 +5,8 @@ import dataclasses
 import pytest
 
 from lib.data.jumps import SIGMA_ESTIMATE
-from lib.params import ParameterError, resolve
+from lib.params import ParameterError
+from lib.studies import resolve
 from lib.studies.data.params import check
 
 

@@ -8,7 +8,7 @@ import torch
 
 from lib import data
 from lib.jump_errors import ErrorMeasures, error_measures
-from lib.params import resolve
+from lib.studies import resolve
 from lib.studies.jump_detection.ascent import Ascent
 from lib.studies.jump_detection.baseline import detect_jumps, detector_weights_at
 from lib.studies.jump_detection.measures import (

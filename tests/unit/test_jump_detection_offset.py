@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from lib.jump_errors import ErrorMeasures
-from lib.params import ParameterError, resolve
+from lib.params import ParameterError
+from lib.studies import resolve
 from lib.studies.jump_detection import offset
 from lib.studies.jump_detection.claims import PAPER_TABLE
 from lib.studies.jump_detection.training import make_splits

@@ -4,7 +4,8 @@ import dataclasses
 
 import pytest
 
-from lib.params import ParameterError, resolve
+from lib.params import ParameterError
+from lib.studies import resolve
 from lib.studies.jump_detection.params import check
 
 

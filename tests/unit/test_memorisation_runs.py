@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from lib.params import resolve
+from lib.studies import resolve
 from lib.studies.memorisation import STUDY, check, figures, measures, runs
 from lib.studies.memorisation.params import thesis_epochs
 

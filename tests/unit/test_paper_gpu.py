@@ -14,8 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from lib.params import resolve
 from lib.results import to_json
+from lib.studies import resolve
 from scripts import paper_gpu as pg
 
 # A stand-in for lib.runner: `units` steps of work of 0.05 s each, its progress kept in the model cache (as the

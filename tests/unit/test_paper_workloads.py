@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from lib.params import resolve
+from lib.studies import resolve
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import paper_workloads as pw  # noqa: E402

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib import runner
-from lib.params import PROFILES, ParameterError, read_value, resolve, section_params, split_assignments
-from lib.studies import SECTIONS, study
+from lib.params import PROFILES, ParameterError, read_value, split_assignments
+from lib.studies import SECTIONS, resolve, section_params, study
 
 
 @pytest.mark.parametrize("profile", PROFILES)

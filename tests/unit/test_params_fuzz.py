@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib import runner, sweep
-from lib.params import ParameterError, allows, read_value, resolve, section_params
-from lib.studies import SECTIONS, study
+from lib.params import ParameterError, allows, read_value
+from lib.studies import SECTIONS, resolve, section_params, study
 
 NAMES = [(section, p.name) for section in SECTIONS for p in study(section).params]
 leaves = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=True),

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from lib import claims_table, reference
-from lib.params import resolve
 from lib.results import to_json
+from lib.studies import resolve
 
 
 def claim(verdict, measured=0.31):

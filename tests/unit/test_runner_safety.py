@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from lib import results, runner
-from lib.params import resolve
 from lib.paths import REPO_ROOT, claim_folder
+from lib.studies import resolve
 
 SHM = Path("/dev/shm")
 

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import torch
 
-from lib.params import resolve
+from lib.studies import resolve
 from lib.studies.summary_layers import experiments, grid, long_run
 
 

@@ -11,7 +11,7 @@ import torch
 from scipy import stats
 
 from lib.claims import Ledger, judge_match
-from lib.params import resolve
+from lib.studies import resolve
 from lib.studies.summary_layers import STUDY, analysis, record, selection, text, theory
 from lib.uncertainty import Measurement, prediction_interval
 

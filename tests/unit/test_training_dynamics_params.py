@@ -2,7 +2,8 @@
 
 import pytest
 
-from lib.params import ParameterError, resolve
+from lib.params import ParameterError
+from lib.studies import resolve
 from lib.studies.training_dynamics.params import check, choice_list
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 from lib import train
-from lib.params import resolve
+from lib.studies import resolve
 from lib.studies.bottleneck import nets as bn
 from lib.studies.bottleneck import networks
 from lib.studies.bottleneck.params import P_SETS

@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 
 from lib import train
-from lib.params import resolve
+from lib.studies import resolve
 from lib.studies.summary_layers import experiments, grid
 from lib.studies.summary_layers.selection import selected_draw
 from lib.uncertainty import Measurement

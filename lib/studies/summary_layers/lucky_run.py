@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 from lib import train
-from lib.params import resolve
+from lib.studies import resolve
 from lib.studies.summary_layers import grid, lucky, mechanism
 from lib.studies.summary_layers.selection import selected_draw
 

@@ -67,7 +67,7 @@ PAPER_ANALYSED = 300  # Davel 2020 §4.1: "The 300-node network is selected for 
 
 def profile_shortfalls(cfg) -> list[str]:
     """What this run's config shrinks below the paper's protocol (the `paper` profile's values; selection.PROTOCOL)."""
-    from lib.params import resolve
+    from lib.studies import resolve
     return shortfalls(cfg, resolve("summary_layers", "paper"))
 
 
@@ -123,7 +123,7 @@ def record_baseline(ledger: Ledger, chosen: dict[int, ChosenNetwork], baseline: 
 
 def lucky_shortfalls(cfg) -> list[str]:
     """What this run's config shrinks below the paper profile's protocol and lucky draw (selection.LUCKY_PROTOCOL)."""
-    from lib.params import resolve
+    from lib.studies import resolve
     return shortfalls(cfg, resolve("summary_layers", "paper"), LUCKY_PROTOCOL)
 
 
